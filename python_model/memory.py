@@ -1,0 +1,118 @@
+"""Sparse 64-bit physical memory with injectable access errors per address range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAGE = 4096
+ADDR_LIMIT = 1 << 64
+
+
+class MemoryAccessError(Exception):
+    """An access hit an injected error range (the bus answered with an error)."""
+
+    def __init__(self, addr: int, size: int, write: bool) -> None:
+        kind = "write" if write else "read"
+        super().__init__(f"memory {kind} error at {addr:#x} (+{size})")
+        self.addr = addr
+        self.size = size
+        self.write = write
+
+
+@dataclass(frozen=True)
+class ErrorRange:
+    start: int
+    end: int  # exclusive
+    on_read: bool = True
+    on_write: bool = True
+
+    def hits(self, addr: int, size: int, write: bool) -> bool:
+        if write and not self.on_write or not write and not self.on_read:
+            return False
+        return addr < self.end and self.start < addr + size
+
+
+class Memory:
+    """Byte-addressed sparse memory; unwritten bytes read as zero."""
+
+    def __init__(self) -> None:
+        self._pages: dict[int, bytearray] = {}
+        self._errors: list[ErrorRange] = []
+        self.write_log: list[tuple[int, bytes]] = []  # every write, in order (checked by tests)
+
+    # --- error injection ---
+    def add_error(self, start: int, size: int, on_read: bool = True, on_write: bool = True) -> None:
+        if size <= 0 or start < 0 or start + size > ADDR_LIMIT:
+            raise ValueError(f"error range {start:#x}+{size:#x} is not inside the 64-bit space")
+        self._errors.append(ErrorRange(start, start + size, on_read, on_write))
+
+    def clear_errors(self) -> None:
+        self._errors.clear()
+
+    @property
+    def error_ranges(self) -> tuple[ErrorRange, ...]:
+        return tuple(self._errors)
+
+    def faults(self, addr: int, size: int, write: bool) -> bool:
+        return any(e.hits(addr, size, write) for e in self._errors)
+
+    # --- byte access ---
+    def read(self, addr: int, size: int) -> bytes:
+        """Read as a bus master: raises MemoryAccessError inside an error range."""
+        if self.faults(addr, size, write=False):
+            raise MemoryAccessError(addr, size, write=False)
+        return self.peek(addr, size)
+
+    def write(self, addr: int, data: bytes) -> None:
+        if self.faults(addr, len(data), write=True):
+            raise MemoryAccessError(addr, len(data), write=True)
+        self.poke(addr, data)
+
+    def peek(self, addr: int, size: int) -> bytes:
+        """Read ignoring injected errors (software's or a checker's view)."""
+        self._check_range(addr, size)
+        out = bytearray()
+        while size:
+            page, off = divmod(addr, PAGE)
+            n = min(size, PAGE - off)
+            buf = self._pages.get(page)
+            out += buf[off:off + n] if buf is not None else bytes(n)
+            addr += n
+            size -= n
+        return bytes(out)
+
+    def poke(self, addr: int, data: bytes) -> None:
+        """Write ignoring injected errors (software's view)."""
+        self._check_range(addr, len(data))
+        self.write_log.append((addr, bytes(data)))
+        pos = 0
+        while pos < len(data):
+            page, off = divmod(addr + pos, PAGE)
+            n = min(len(data) - pos, PAGE - off)
+            buf = self._pages.setdefault(page, bytearray(PAGE))
+            buf[off:off + n] = data[pos:pos + n]
+            pos += n
+
+    # --- word helpers ---
+    def read_u64(self, addr: int) -> int:
+        return int.from_bytes(self.read(addr, 8), "little")
+
+    def read_u128(self, addr: int) -> tuple[int, int]:
+        """One 128-bit bus read (both qwords or an error), low qword first."""
+        raw = self.read(addr, 16)
+        return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
+
+    def peek_u64(self, addr: int) -> int:
+        return int.from_bytes(self.peek(addr, 8), "little")
+
+    def poke_u64(self, addr: int, value: int) -> None:
+        self.poke(addr, (value & (ADDR_LIMIT - 1)).to_bytes(8, "little"))
+
+    def pages(self) -> dict[int, bytes]:
+        """Snapshot of every touched 4 KB page (page number -> contents)."""
+        return {p: bytes(b) for p, b in self._pages.items()}
+
+    @staticmethod
+    def _check_range(addr: int, size: int) -> None:
+        if addr < 0 or size < 0 or addr + size > ADDR_LIMIT:
+            raise ValueError(f"access {addr:#x}+{size} is outside the 64-bit address space")

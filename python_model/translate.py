@@ -1,0 +1,223 @@
+"""Legacy-mode DMA translation (digest §3), producing every permitted outcome.
+
+The first outcome is the fresh one: a walk of the tables as they are in memory now, with the
+check order of §3.2 and decision P3. The others come from entries hardware may still have
+cached (``cachestate``): a context-cache entry, an IOTLB entry, or a paging-structure-cache
+entry followed by a fresh walk below it. Under CM=0 a cached entry is used only when it grants
+the access (software need not invalidate after raising permissions, §6.6), so a stale entry
+never produces a permission fault by itself; faults reached through fresh reads below a stale
+entry are permitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from python_model.cachestate import (
+    CacheFill,
+    CachedContext,
+    CachedPagingEntry,
+    CachedTranslation,
+    CacheState,
+)
+from python_model.config import UnitConfig
+from python_model.memory import Memory, MemoryAccessError
+from python_model.outcomes import DmaOutcome, FaultInfo
+from python_model.structures import (
+    AW_TO_AGAW,
+    LEVEL_SHIFT,
+    PAGE_SIZE_OF_LEAF_LEVEL,
+    TT_PASSTHROUGH,
+    ContextEntry,
+    RootEntry,
+    mask,
+    sl_frame,
+    sl_is_leaf,
+    sl_reserved_set,
+    table_index,
+    touches_interrupt_range,
+)
+
+# Fault reasons (§3.3).
+FR_ROOT_NOT_PRESENT = 0x01
+FR_CTX_NOT_PRESENT = 0x02
+FR_CTX_PROGRAMMING = 0x03
+FR_ADDR_WIDTH = 0x04
+FR_WRITE = 0x05
+FR_READ = 0x06
+FR_SL_FETCH = 0x07
+FR_ROOT_FETCH = 0x08
+FR_CTX_FETCH = 0x09
+FR_ROOT_RESERVED = 0x0A
+FR_CTX_RESERVED = 0x0B
+FR_SL_RESERVED = 0x0C
+FR_OUTPUT_INTR = 0x0E
+FR_INTR_RANGE = 0x29
+FR_BAD_RTADDR = 0x30
+
+# Qualified by FPD (§3.3 table, decision P6 for 0Bh).
+QUALIFIED = {0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0B, 0x0C, 0x0D, 0x0E}
+
+
+@dataclass(frozen=True)
+class RootPointer:
+    """RTADDR as latched by SRTP (§1.5)."""
+
+    rta: int = 0
+    ttm: int = 0
+    ssirwe: int = 0
+
+
+@dataclass
+class Candidate:
+    outcome: DmaOutcome
+    fills: list[CacheFill] = field(default_factory=list)
+
+
+class DmaTranslator:
+    def __init__(self, cfg: UnitConfig, memory: Memory, caches: CacheState) -> None:
+        self.cfg = cfg
+        self.memory = memory
+        self.caches = caches
+
+    # --- entry point ---
+    def candidates(self, sid: int, addr: int, write: bool, size: int, te: bool,
+                   root: RootPointer) -> list[Candidate]:
+        """All permitted outcomes, the fresh one first, each with what it lets hardware cache."""
+        req = _Request(sid, addr, write, size)
+        if touches_interrupt_range(addr, size):
+            return [Candidate(req.fault(FR_INTR_RANGE))]  # P14
+        if not te:
+            return [Candidate(DmaOutcome(True, addr))]  # §3.1: no remapping
+        if root.ttm != 0 or root.ssirwe:
+            return [Candidate(req.fault(FR_BAD_RTADDR))]  # §3.2 step 1 (SMTS=ADMS=0)
+        found: list[Candidate] = []
+        fresh = self._fresh_context(req, root)
+        if isinstance(fresh, Candidate):
+            found.append(fresh)
+        else:
+            found += self._with_context(req, fresh, [fresh])
+        for cached in self.caches.contexts_for(sid):
+            found += self._with_context(req, cached, [])
+        return _merge(found)
+
+    # --- §3.2 steps 2-7 ---
+    def _fresh_context(self, req: _Request, root: RootPointer) -> CachedContext | Candidate:
+        cfg = self.cfg
+        rta = root.rta & mask(cfg.HAW - 1, 12)
+        try:
+            lo, hi = self.memory.read_u128(rta + (req.sid >> 8) * 16)
+        except MemoryAccessError:
+            return Candidate(req.fault(FR_ROOT_FETCH))
+        re = RootEntry(lo, hi)
+        if not re.present:
+            return Candidate(req.fault(FR_ROOT_NOT_PRESENT))
+        if re.reserved_set(cfg):
+            return Candidate(req.fault(FR_ROOT_RESERVED))
+        try:
+            lo, hi = self.memory.read_u128(re.ctp + (req.sid & 0xFF) * 16)
+        except MemoryAccessError:
+            return Candidate(req.fault(FR_CTX_FETCH))
+        ce = ContextEntry(lo, hi)
+        if not ce.present:
+            return Candidate(req.fault(FR_CTX_NOT_PRESENT, ce.fpd))
+        if ce.reserved_set(cfg):
+            return Candidate(req.fault(FR_CTX_RESERVED, ce.fpd))
+        if ce.programming_error(cfg):
+            return Candidate(req.fault(FR_CTX_PROGRAMMING, ce.fpd))
+        return CachedContext(req.sid, ce.did, ce.tt, ce.aw, ce.slptptr & mask(cfg.HAW - 1, 12),
+                             ce.fpd)
+
+    # --- §3.2 steps 9-14 under one context ---
+    def _with_context(self, req: _Request, ctx: CachedContext,
+                      fills: list[CacheFill]) -> list[Candidate]:
+        cfg = self.cfg
+        if ctx.tt == TT_PASSTHROUGH:
+            if req.addr >= 1 << cfg.HAW:
+                return [Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills)]
+            return [Candidate(req.output(req.addr, ctx.fpd), fills)]
+        width = min(cfg.MGAW, AW_TO_AGAW[ctx.aw])
+        if req.addr >= 1 << width:
+            return [Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills)]
+        levels = ctx.aw + 2
+        found = [self._walk(req, ctx, levels, ctx.slptptr, True, True, True, list(fills))]
+        for t in self.caches.translations_for(req.sid, ctx.did, req.addr):
+            if req.granted(t.read, t.write):
+                hpa = t.frame | (req.addr - t.iova_base)
+                found.append(Candidate(req.output(hpa, ctx.fpd), list(fills)))
+        for p in self.caches.paging_for(ctx.did, req.addr):
+            if 2 <= p.level <= levels and req.granted(p.read, p.write):
+                found.append(self._walk(req, ctx, p.level - 1, p.next_table, p.read, p.write,
+                                        False, list(fills)))
+        return found
+
+    def _walk(self, req: _Request, ctx: CachedContext, level: int, table: int, r: bool,
+              w: bool, top: bool, fills: list[CacheFill]) -> Candidate:
+        cfg = self.cfg
+        while True:
+            try:
+                entry = self.memory.read_u64(table + 8 * table_index(req.addr, level))
+            except MemoryAccessError:
+                return Candidate(req.fault(FR_CTX_PROGRAMMING if top else FR_SL_FETCH, ctx.fpd),
+                                 fills)
+            top = False
+            er, ew = bool(entry & 1), bool(entry & 2)
+            if not (er or ew):  # P3 (1): not present
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills)
+            if sl_reserved_set(entry, level, cfg):  # P3 (2)
+                return Candidate(req.fault(FR_SL_RESERVED, ctx.fpd), fills)
+            leaf = sl_is_leaf(entry, level)
+            r, w = r and er, w and ew
+            if not leaf:  # cacheable in the paging-structure cache whatever this request needs
+                region = 1 << LEVEL_SHIFT[level]
+                fills.append(CachedPagingEntry(ctx.did, level, req.addr & ~(region - 1), region,
+                                               sl_frame(entry, level, cfg), r, w))
+            if not req.granted(er, ew):  # P3 (3)
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills)
+            if leaf:
+                page = PAGE_SIZE_OF_LEAF_LEVEL[level]
+                frame = sl_frame(entry, level, cfg)
+                hpa = frame | (req.addr & (page - 1))
+                outcome = req.output(hpa, ctx.fpd)
+                if outcome.ok:  # §3.2 step 15: only successful translations are cached
+                    fills.append(CachedTranslation(ctx.did, req.sid, req.addr & ~(page - 1), page,
+                                                   frame, r, w))
+                return Candidate(outcome, fills)
+            table = sl_frame(entry, level, cfg)
+            level -= 1
+
+
+@dataclass(frozen=True)
+class _Request:
+    sid: int
+    addr: int
+    write: bool
+    size: int
+
+    @property
+    def permission_reason(self) -> int:
+        return FR_WRITE if self.write else FR_READ
+
+    def granted(self, r: bool, w: bool) -> bool:
+        return w if self.write else r
+
+    def fault(self, reason: int, fpd: bool = False) -> DmaOutcome:
+        info = FaultInfo(reason=reason, sid=self.sid, fi=self.addr & mask(63, 12),
+                         write=self.write, qualified=reason in QUALIFIED, fpd=fpd)
+        return DmaOutcome(False, fault=info)
+
+    def output(self, hpa: int, fpd: bool) -> DmaOutcome:
+        if touches_interrupt_range(hpa, self.size):  # §3.2 step 14, P13
+            return self.fault(FR_OUTPUT_INTR, fpd)
+        return DmaOutcome(True, hpa)
+
+
+def _merge(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per distinct outcome, first occurrence first, fills united."""
+    merged: dict[DmaOutcome, Candidate] = {}
+    for c in found:
+        if c.outcome in merged:
+            merged[c.outcome].fills.extend(c.fills)
+        else:
+            merged[c.outcome] = Candidate(c.outcome, list(c.fills))
+    return list(merged.values())
