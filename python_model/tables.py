@@ -9,7 +9,7 @@ Typical use::
     mem = Memory()
     tb = TableBuilder(mem, UnitConfig())
     dom = tb.create_domain()                      # DID 1, largest AGAW in SAGAW
-    dom.map(0x10_0000, 0x4000_0000, 0x20_0000)    # one 2 MB page if SLLPS allows it
+    dom.map(0x20_0000, 0x4000_0000, 0x20_0000)    # one 2 MB page if SLLPS allows it
     tb.assign_device("01:00.0", dom)
     steps = tb.program_root_table() + tb.enable_translation()
     scenario = {"format": "vtd-scenario/1", "name": "x", "memory": tb.memory_image(),
