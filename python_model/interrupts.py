@@ -108,9 +108,9 @@ class InterruptRemapper:
         if not irte.reserved_set(eime):
             fill = [CachedIrte(index, irte.lo, irte.hi)]
         if irte.svt != 0b11 and not irte.source_ok(sid):
-            c = make(FR_IR_SOURCE, index, irte.fpd)
-            c.fills = fill
-            return c
+            # Digest §5 (IEC contents) and §6.6: with CM=0 an IRTE that faulted is not cached,
+            # so a 26h fault fills nothing.
+            return make(FR_IR_SOURCE, index, irte.fpd)
         if irte.reserved_set(eime):
             return make(FR_IR_RESERVED_IRTE, index, irte.fpd)
         intr = Interrupt(vector=irte.vector, dest=irte.destination(eime), dest_mode=irte.dm,

@@ -95,6 +95,13 @@ class DmaTranslator:
         fresh = self._fresh_context(req, root)
         if isinstance(fresh, Candidate):
             found.append(fresh)
+            # Digest §3.8 (lookup order: IOTLB, looked up by SID and page, before the context
+            # cache) and §6.1 (a CC invalidation must be followed by an IOTLB one): an IOTLB
+            # entry not yet invalidated may still answer when the root/context path now faults.
+            hits = (t for t in self.caches.translations
+                    if t.sid == req.sid and t.covers(req.addr) and req.granted(t.read, t.write))
+            for t in sorted(hits, key=repr):
+                found.append(Candidate(req.output(t.frame | (req.addr - t.iova_base), False)))
         else:
             found += self._with_context(req, fresh, [fresh])
         for cached in self.caches.contexts_for(sid):

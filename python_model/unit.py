@@ -20,7 +20,7 @@ from python_model.memory import Memory, MemoryAccessError
 from python_model.outcomes import DmaOutcome, EventMessage, FaultRecord, MsiOutcome
 from python_model.queued_invalidation import InvalidationQueue
 from python_model.regmap import Access, Register
-from python_model.structures import mask
+from python_model.structures import mask, touches_interrupt_range
 from python_model.translate import Candidate, DmaTranslator, RootPointer
 
 F = regmap.fld
@@ -228,7 +228,8 @@ class RemappingUnit:
         ccmd = self._store["CCMD"]
         self._store["CCMD"] = F("CCMD", "ICC").put(ccmd, 0)
         cirg = F("CCMD", "CIRG").get(ccmd)
-        if self.qies or cirg == 0:  # register path is illegal while QI is on (§6.4)
+        # §6.4: register path illegal while QI is on; §1.6: CAIG=00 when TTM != 00 (latched).
+        if self.qies or cirg == 0 or self.root.ttm != 0:
             self.caag = 0
             return
         self.invalidate_context(cirg, F("CCMD", "DID").get(ccmd) & self._did_mask,
@@ -242,7 +243,8 @@ class RemappingUnit:
         iirg = F("IOTLB", "IIRG").get(reg)
         am = F("IVA", "AM").get(iva)
         bad_psi = iirg == DEVICE_OR_PAGE and (not self.config.PSI or am > self.config.MAMV)
-        if self.qies or iirg == 0 or bad_psi:  # P12: not done, IAIG=00
+        # P12 (bad AM), §6.4 (QI on) and §1.7 (IAIG=00 when TTM != 00): not done, IAIG=00.
+        if self.qies or iirg == 0 or bad_psi or self.root.ttm != 0:
             self.iaig = 0
             return
         addr = iva & mask(63, 12) & ((1 << self.config.MGAW) - 1)
@@ -306,6 +308,10 @@ class RemappingUnit:
     def dma_candidates(self, sid: int, addr: int, write: bool, size: int = 4) -> list[Candidate]:
         """Every permitted outcome of a DMA request (fresh first); no side effect."""
         _check_request(sid, addr, size)
+        if write and size == 4 and touches_interrupt_range(addr, size):
+            # Digest P14, §3.1: a DWORD write to FEE0_0000-FEEF_FFFF is an interrupt request
+            # (§5, msi()), never a DMA request; only other accesses there get 29h.
+            raise ValueError(f"a 4-byte write to {addr:#x} is an interrupt request: use msi()")
         return self._translator.candidates(sid, addr, write, size, self.tes, self.root)
 
     def msi_candidates(self, sid: int, addr: int, data: int) -> list[MsiCandidate]:
