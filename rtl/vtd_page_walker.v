@@ -1,0 +1,413 @@
+// vtd_page_walker: one legacy-mode translation walk (digest sec. 3.2, 2.1-2.4,
+// decisions P3, P13).
+//
+// The unit instantiates MAX_WALKS of these behind vtd_axi_read_arbiter. A
+// walker takes one request that missed the IOTLB (with the context-cache
+// result), walks root entry -> context entry -> second-stage tables, and holds
+// the result (translation or fault) until the response logic takes it.
+// Checks done before a walk (interrupt range 29h, TE=0, TTM/SSIRWE 30h) are
+// the request stage's job; a walker assumes a legacy root table.
+//
+// Check order:
+//  root entry at RTA + bus*16 (16 B, one 2-beat burst):
+//    fetch error 08h; P=0 01h; reserved (11:1, CTP bits >= HAW, 127:64) 0Ah
+//  context entry at CTP + devfn*16:
+//    fetch error 09h; FPD = bit 1 (also when P=0); P=0 02h;
+//    reserved 0Bh (11:4, SLPTPTR bits >= HAW unless TT=10, bit 71, 127:88,
+//    DID bits above the ND width);
+//    03h: TT=11, TT=01 (DT=0), TT=10 with PT=0 or AW != largest SAGAW AW,
+//         TT=00 with AW not a supported AGAW
+//  (a context-cache hit starts here with an already checked entry)
+//  TT=10: address >= 2^HAW 04h; output = input; 0Eh if it touches FEEx_xxxx
+//  TT=00: address >= 2^min(MGAW, AGAW) 04h; then AW+2 levels from SLPTPTR,
+//    each entry at table + 8*index; per level (P3): fetch error (03h for the
+//    top level, 07h below); R=W=0 -> 05h write / 06h read; reserved bit 0Ch;
+//    missing permission 05h/06h; a leaf ends the walk; output = frame|offset,
+//    0Eh if [hpa, hpa+size) overlaps FEE0_0000-FEEF_FFFF (P13).
+//  FPD qualifies 02h-07h, 0Bh, 0Ch, 0Eh (res_record=0 when FPD=1).
+//
+// Second-level reserved bits: all entries bit 11 (SNP reserved, SC=0), bits
+// 51:HAW, bit 62; PS at levels 4/5; PS in a PDPE without 1 GB support or in a
+// PDE without 2 MB support; 2 MB leaf bits 20:12; 1 GB leaf bits 29:12.
+module vtd_page_walker #(
+    parameter integer   HAW       = 48,
+    parameter integer   MGAW      = 48,
+    parameter [4:0]     SAGAW     = 5'b00110,
+    parameter [1:0]     SLLPS     = 2'b11,
+    parameter integer   ND        = 2,
+    parameter integer   PT        = 1,
+    parameter integer   REQ_TAG_W = 8
+) (
+    input  wire                 clk,
+    input  wire                 rst_n,
+    // start
+    output wire                 idle,
+    input  wire                 start,
+    input  wire [15:0]          st_sid,
+    input  wire [63:0]          st_addr,
+    input  wire                 st_write,
+    input  wire [12:0]          st_size,
+    input  wire [REQ_TAG_W-1:0] st_tag,
+    input  wire [HAW-13:0]      st_rta,        // latched root table address 63:12 (< HAW)
+    input  wire                 st_cc_hit,
+    input  wire [15:0]          st_cc_did,
+    input  wire [1:0]           st_cc_tt,
+    input  wire [2:0]           st_cc_aw,
+    input  wire [HAW-13:0]      st_cc_slptptr,
+    input  wire                 st_cc_fpd,
+    // memory reads (ID routing is the arbiter's job)
+    output wire                 ar_req,
+    output reg  [63:0]          ar_addr,
+    output wire [7:0]           ar_len,
+    input  wire                 ar_ack,        // request taken by the arbiter
+    input  wire                 r_valid,       // a beat for this walker
+    input  wire [63:0]          r_data,
+    input  wire [1:0]           r_resp,
+    input  wire                 r_last,
+    // result
+    output wire                 done,
+    input  wire                 done_ack,
+    output wire [REQ_TAG_W-1:0] res_tag,
+    output wire [15:0]          res_sid,
+    output wire [63:0]          res_addr,      // request address (fault record FI)
+    output wire                 res_write,
+    output wire                 res_fault,
+    output wire [7:0]           res_reason,
+    output wire                 res_record,    // fault to be recorded (not FPD-suppressed)
+    output wire [63:0]          res_hpa,
+    output wire                 res_tlb_fill,  // successful second-level translation
+    output wire [1:0]           res_ps,
+    output wire [MGAW-13:0]     res_vpn,
+    output wire [HAW-13:0]      res_frame,
+    output wire                 res_r,
+    output wire                 res_w,
+    output wire [15:0]          res_did,
+    output wire                 res_cc_fill,   // context entry read from memory and valid
+    output wire [1:0]           res_cc_tt,
+    output wire [2:0]           res_cc_aw,
+    output wire [HAW-13:0]      res_cc_slptptr,
+    output wire                 res_cc_fpd
+);
+    localparam integer FW   = HAW - 12;
+    localparam integer VPNW = MGAW - 12;
+    localparam integer NDW  = (4 + 2 * ND > 16) ? 16 : 4 + 2 * ND;
+    localparam [15:0]  DID_MASK = (NDW >= 16) ? 16'hFFFF : ((16'd1 << NDW) - 16'd1);
+    localparam [63:0]  HAW_HI   = ~((64'd1 << HAW) - 64'd1);                // bits 63:HAW
+    localparam [63:0]  SL_HAW   = ((64'd1 << 52) - 64'd1) & HAW_HI;         // bits 51:HAW
+    localparam [2:0]   MAX_AW   = SAGAW[3] ? 3'd3 : SAGAW[2] ? 3'd2 : SAGAW[1] ? 3'd1 : 3'd0;
+
+    localparam [3:0] S_IDLE     = 4'd0,
+                     S_ROOT_AR  = 4'd1,
+                     S_ROOT_R   = 4'd2,
+                     S_ROOT_CHK = 4'd3,
+                     S_CTX_AR   = 4'd4,
+                     S_CTX_R    = 4'd5,
+                     S_CTX_CHK  = 4'd6,
+                     S_CTX_USE  = 4'd7,
+                     S_SL_AR    = 4'd8,
+                     S_SL_R     = 4'd9,
+                     S_SL_CHK   = 4'd10,
+                     S_DONE     = 4'd11;
+
+    reg [3:0]           st;
+    // request
+    reg [15:0]          q_sid;
+    reg [63:0]          q_addr;
+    reg                 q_write;
+    reg [12:0]          q_size;
+    reg [REQ_TAG_W-1:0] q_tag;
+    reg [FW-1:0]        q_rta;
+    reg [FW-1:0]        q_ptr;      // context table, then current SL table
+    // fetched data
+    reg [63:0]          d_lo;
+    reg [63:0]          d_hi;
+    reg                 d_err;
+    reg                 d_beat;
+    // context
+    reg [15:0]          c_did;
+    reg [1:0]           c_tt;
+    reg [2:0]           c_aw;
+    reg [FW-1:0]        c_slpt;
+    reg                 c_fpd;
+    reg                 c_fill;
+    // walk
+    reg [2:0]           lvl;
+    reg [2:0]           top_lvl;
+    reg                 acc_r;
+    reg                 acc_w;
+    // result
+    reg                 r_fault;
+    reg [7:0]           r_reason;
+    reg [63:0]          r_hpa;
+    reg                 r_tlb;
+    reg [1:0]           r_ps;
+    reg [FW-1:0]        r_frame;
+    reg                 r_pr;
+    reg                 r_pw;
+
+    // ------------------------------------------------------------------
+    function qualified(input [7:0] fr);
+        begin
+            case (fr)
+                8'h02, 8'h03, 8'h04, 8'h05, 8'h06, 8'h07, 8'h0B, 8'h0C, 8'h0E:
+                    qualified = 1'b1;
+                default: qualified = 1'b0;
+            endcase
+        end
+    endfunction
+
+    // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
+    function intr_overlap(input [63:0] a, input [12:0] size);
+        reg [64:0] e;
+        begin
+            e = {1'b0, a} + {52'd0, size};
+            intr_overlap = (a < 64'hFEF0_0000) && (e > 65'h0_FEE0_0000);
+        end
+    endfunction
+
+    // ------------------------------------------------------------------
+    // second-level entry evaluation (combinational on d_lo / lvl)
+    wire [63:0] e       = d_lo;
+    wire        e_pres  = e[0] | e[1];
+    wire        e_ps    = e[7];
+    wire        e_leaf  = (lvl == 3'd1) || ((lvl == 3'd2 || lvl == 3'd3) && e_ps);
+    wire        e_rsvd  = e[11] || ((e & SL_HAW) != 64'd0) || e[62] ||
+                          (lvl >= 3'd4 && e_ps) ||
+                          (lvl == 3'd3 && e_ps && !SLLPS[1]) ||
+                          (lvl == 3'd2 && e_ps && !SLLPS[0]) ||
+                          (lvl == 3'd2 && e_ps && (e[20:12] != 9'd0)) ||
+                          (lvl == 3'd3 && e_ps && (e[29:12] != 18'd0));
+    wire        e_perm  = q_write ? e[1] : e[0];
+    wire [63:0] off_mask = (lvl == 3'd3) ? 64'h3FFF_FFFF :
+                           (lvl == 3'd2) ? 64'h001F_FFFF : 64'h0000_0FFF;
+    wire [63:0] e_base  = {{(64-HAW){1'b0}}, e[HAW-1:12], 12'd0};
+    wire [63:0] e_hpa   = (e_base & ~off_mask) | (q_addr & off_mask);
+    wire [FW-1:0] e_frame = e[HAW-1:12] & ({FW{1'b1}} << ((lvl - 3'd1) * 4'd9));
+
+    reg [8:0] sl_index;
+    always @* begin
+        case (lvl)
+            3'd1:    sl_index = q_addr[20:12];
+            3'd2:    sl_index = q_addr[29:21];
+            3'd3:    sl_index = q_addr[38:30];
+            3'd4:    sl_index = q_addr[47:39];
+            default: sl_index = q_addr[56:48];
+        endcase
+    end
+
+    // root entry
+    wire root_rsvd = (d_lo[11:1] != 11'd0) || ((d_lo & HAW_HI) != 64'd0) || (d_hi != 64'd0);
+    // context entry
+    wire [1:0]  x_tt   = d_lo[3:2];
+    wire [2:0]  x_aw   = d_hi[2:0];
+    wire [15:0] x_did  = d_hi[23:8];
+    wire ctx_rsvd = (d_lo[11:4] != 8'd0) ||
+                    (x_tt != 2'b10 && ((d_lo & HAW_HI) != 64'd0)) ||
+                    d_hi[7] || (d_hi[63:24] != 40'd0) ||
+                    ((x_did & ~DID_MASK) != 16'd0);
+    wire aw_supported = (x_aw == 3'd1 || x_aw == 3'd2 || x_aw == 3'd3) && SAGAW[x_aw];
+    wire ctx_bad = (x_tt == 2'b11) || (x_tt == 2'b01) ||
+                   (x_tt == 2'b10 && (PT == 0 || x_aw != MAX_AW)) ||
+                   (x_tt == 2'b00 && !aw_supported);
+
+    // input address limit for TT=00: X = min(MGAW, AGAW(AW))
+    wire [6:0] agaw  = 7'd30 + 7'd9 * {4'd0, c_aw};
+    wire [6:0] xlim  = (agaw < MGAW[6:0]) ? agaw : MGAW[6:0];
+    wire       above_x   = (q_addr >> xlim) != 64'd0;
+    wire       above_haw = (q_addr >> HAW) != 64'd0;
+
+    // ------------------------------------------------------------------
+    assign idle   = (st == S_IDLE);
+    assign done   = (st == S_DONE);
+    assign ar_req = (st == S_ROOT_AR) || (st == S_CTX_AR) || (st == S_SL_AR);
+    assign ar_len = (st == S_SL_AR) ? 8'd0 : 8'd1;
+
+    always @* begin
+        case (st)
+            S_ROOT_AR: ar_addr = {{(64-HAW){1'b0}}, q_rta, q_sid[15:8], 4'd0};
+            S_CTX_AR:  ar_addr = {{(64-HAW){1'b0}}, q_ptr, q_sid[7:0], 4'd0};
+            default:   ar_addr = {{(64-HAW){1'b0}}, q_ptr, sl_index, 3'd0};
+        endcase
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            st       <= S_IDLE;
+            q_sid    <= 16'd0;
+            q_addr   <= 64'd0;
+            q_write  <= 1'b0;
+            q_size   <= 13'd0;
+            q_tag    <= {REQ_TAG_W{1'b0}};
+            q_rta    <= {FW{1'b0}};
+            q_ptr    <= {FW{1'b0}};
+            d_lo     <= 64'd0;
+            d_hi     <= 64'd0;
+            d_err    <= 1'b0;
+            d_beat   <= 1'b0;
+            c_did    <= 16'd0;
+            c_tt     <= 2'd0;
+            c_aw     <= 3'd0;
+            c_slpt   <= {FW{1'b0}};
+            c_fpd    <= 1'b0;
+            c_fill   <= 1'b0;
+            lvl      <= 3'd0;
+            top_lvl  <= 3'd0;
+            acc_r    <= 1'b0;
+            acc_w    <= 1'b0;
+            r_fault  <= 1'b0;
+            r_reason <= 8'd0;
+            r_hpa    <= 64'd0;
+            r_tlb    <= 1'b0;
+            r_ps     <= 2'd0;
+            r_frame  <= {FW{1'b0}};
+            r_pr     <= 1'b0;
+            r_pw     <= 1'b0;
+        end else begin
+            case (st)
+                S_IDLE: if (start) begin
+                    q_sid    <= st_sid;
+                    q_addr   <= st_addr;
+                    q_write  <= st_write;
+                    q_size   <= st_size;
+                    q_tag    <= st_tag;
+                    q_rta    <= st_rta;
+                    r_fault  <= 1'b0;
+                    r_reason <= 8'd0;
+                    r_hpa    <= 64'd0;
+                    r_tlb    <= 1'b0;
+                    c_fill   <= 1'b0;
+                    if (st_cc_hit) begin
+                        c_did  <= st_cc_did;
+                        c_tt   <= st_cc_tt;
+                        c_aw   <= st_cc_aw;
+                        c_slpt <= st_cc_slptptr;
+                        c_fpd  <= st_cc_fpd;
+                        st     <= S_CTX_USE;
+                    end else begin
+                        c_fpd  <= 1'b0;
+                        st     <= S_ROOT_AR;
+                    end
+                end
+                S_ROOT_AR, S_CTX_AR, S_SL_AR: if (ar_ack) begin
+                    d_beat <= 1'b0;
+                    d_err  <= 1'b0;
+                    st     <= st + 4'd1;               // the matching *_R state
+                end
+                S_ROOT_R, S_CTX_R, S_SL_R: if (r_valid) begin
+                    if (!d_beat) d_lo <= r_data;
+                    else         d_hi <= r_data;
+                    d_beat <= !d_beat;
+                    if (r_resp == 2'b10 || r_resp == 2'b11) d_err <= 1'b1;   // SLVERR / DECERR
+                    if (r_last) st <= st + 4'd1;       // the matching *_CHK state
+                end
+                S_ROOT_CHK: begin
+                    if (d_err) begin
+                        r_fault <= 1'b1; r_reason <= 8'h08; st <= S_DONE;
+                    end else if (!d_lo[0]) begin
+                        r_fault <= 1'b1; r_reason <= 8'h01; st <= S_DONE;
+                    end else if (root_rsvd) begin
+                        r_fault <= 1'b1; r_reason <= 8'h0A; st <= S_DONE;
+                    end else begin
+                        q_ptr <= d_lo[HAW-1:12];
+                        st    <= S_CTX_AR;
+                    end
+                end
+                S_CTX_CHK: begin
+                    if (d_err) begin
+                        r_fault <= 1'b1; r_reason <= 8'h09; st <= S_DONE;
+                    end else begin
+                        c_fpd <= d_lo[1];
+                        if (!d_lo[0]) begin
+                            r_fault <= 1'b1; r_reason <= 8'h02; st <= S_DONE;
+                        end else if (ctx_rsvd) begin
+                            r_fault <= 1'b1; r_reason <= 8'h0B; st <= S_DONE;
+                        end else if (ctx_bad) begin
+                            r_fault <= 1'b1; r_reason <= 8'h03; st <= S_DONE;
+                        end else begin
+                            c_did  <= x_did & DID_MASK;
+                            c_tt   <= x_tt;
+                            c_aw   <= x_aw;
+                            c_slpt <= d_lo[HAW-1:12];
+                            c_fill <= 1'b1;
+                            st     <= S_CTX_USE;
+                        end
+                    end
+                end
+                S_CTX_USE: begin
+                    if (c_tt == 2'b10) begin
+                        if (above_haw) begin
+                            r_fault <= 1'b1; r_reason <= 8'h04;
+                        end else if (intr_overlap(q_addr, q_size)) begin
+                            r_fault <= 1'b1; r_reason <= 8'h0E;
+                        end else begin
+                            r_hpa <= q_addr;
+                        end
+                        st <= S_DONE;
+                    end else if (above_x) begin
+                        r_fault <= 1'b1; r_reason <= 8'h04; st <= S_DONE;
+                    end else begin
+                        lvl     <= c_aw + 3'd2;
+                        top_lvl <= c_aw + 3'd2;
+                        q_ptr   <= c_slpt;
+                        acc_r   <= 1'b1;
+                        acc_w   <= 1'b1;
+                        st      <= S_SL_AR;
+                    end
+                end
+                S_SL_CHK: begin
+                    if (d_err) begin
+                        r_fault <= 1'b1; r_reason <= (lvl == top_lvl) ? 8'h03 : 8'h07; st <= S_DONE;
+                    end else if (!e_pres) begin
+                        r_fault <= 1'b1; r_reason <= q_write ? 8'h05 : 8'h06; st <= S_DONE;
+                    end else if (e_rsvd) begin
+                        r_fault <= 1'b1; r_reason <= 8'h0C; st <= S_DONE;
+                    end else if (!e_perm) begin
+                        r_fault <= 1'b1; r_reason <= q_write ? 8'h05 : 8'h06; st <= S_DONE;
+                    end else if (e_leaf) begin
+                        if (intr_overlap(e_hpa, q_size)) begin
+                            r_fault <= 1'b1; r_reason <= 8'h0E;
+                        end else begin
+                            r_hpa   <= e_hpa;
+                            r_tlb   <= 1'b1;
+                            r_ps    <= lvl[1:0] - 2'd1;
+                            r_frame <= e_frame;
+                            r_pr    <= acc_r & e[0];
+                            r_pw    <= acc_w & e[1];
+                        end
+                        st <= S_DONE;
+                    end else begin
+                        q_ptr <= e[HAW-1:12];
+                        acc_r <= acc_r & e[0];
+                        acc_w <= acc_w & e[1];
+                        lvl   <= lvl - 3'd1;
+                        st    <= S_SL_AR;
+                    end
+                end
+                S_DONE: if (done_ack) st <= S_IDLE;
+                default: st <= S_IDLE;
+            endcase
+        end
+    end
+
+    // ------------------------------------------------------------------
+    assign res_tag        = q_tag;
+    assign res_sid        = q_sid;
+    assign res_addr       = q_addr;
+    assign res_write      = q_write;
+    assign res_fault      = r_fault;
+    assign res_reason     = r_reason;
+    assign res_record     = r_fault && !(qualified(r_reason) && c_fpd);
+    assign res_hpa        = r_hpa;
+    assign res_tlb_fill   = r_tlb;
+    assign res_ps         = r_ps;
+    assign res_vpn        = q_addr[MGAW-1:12] & ({VPNW{1'b1}} << (r_ps * 4'd9));
+    assign res_frame      = r_frame;
+    assign res_r          = r_pr;
+    assign res_w          = r_pw;
+    assign res_did        = c_did;
+    assign res_cc_fill    = c_fill;
+    assign res_cc_tt      = c_tt;
+    assign res_cc_aw      = c_aw;
+    assign res_cc_slptptr = c_slpt;
+    assign res_cc_fpd     = c_fpd;
+endmodule

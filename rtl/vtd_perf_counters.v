@@ -1,0 +1,28 @@
+// vtd_perf_counters: implementation-specific 64-bit event counters.
+//
+// Counter i increments by one in every cycle where inc[i] is 1 (each event
+// source produces at most one event per cycle). The counters are read-only
+// through the register file at VTD_PERF_BASE + 8*i, in the order of
+// vtd_regs.vh: REQUESTS, IOTLB_HITS, IOTLB_MISSES, CC_HITS, CC_MISSES, WALKS,
+// WALK_READS, FAULTS, BUSY_CYCLES. They reset to 0 and wrap at 2^64.
+module vtd_perf_counters #(
+    parameter integer NUM = 9
+) (
+    input  wire              clk,
+    input  wire              rst_n,
+    input  wire [NUM-1:0]    inc,
+    output wire [64*NUM-1:0] values     // counter i at [64*i +: 64]
+);
+    reg [63:0] cnt [0:NUM-1];
+
+    genvar g;
+    generate
+        for (g = 0; g < NUM; g = g + 1) begin : g_cnt
+            always @(posedge clk) begin
+                if (!rst_n) cnt[g] <= 64'd0;
+                else if (inc[g]) cnt[g] <= cnt[g] + 64'd1;
+            end
+            assign values[64*g +: 64] = cnt[g];
+        end
+    endgenerate
+endmodule

@@ -1,0 +1,621 @@
+`include "vtd_regs.vh"
+// vtd_remap_unit: Intel VT-d DMA remapping unit, legacy mode (top level).
+//
+// Architecture facts: shared/vtd-spec-digest.md; decisions P1..P17 there.
+// Register map: vtd_regs.vh (generated from python_model/regmap.py).
+//
+// Block structure
+//   vtd_reg_file        registers + AXI4-Lite slave
+//   vtd_fault_recorder  FRCD records, FSTS/FECTL, fault event messages
+//   vtd_iotlb           IOTLB (+ vtd_iotlb_repl replacement state)
+//   vtd_context_cache   context-entry cache
+//   vtd_page_walker     MAX_WALKS walkers
+//   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers
+//   vtd_intr_remap      interrupt path (compatibility pass-through, IR=0)
+//   vtd_perf_counters   event counters at VTD_PERF_BASE
+//   vtd_fifo            response queue (and the interrupt path's queue)
+//
+// Request pipeline
+//   A request is taken into the request stage (S1). In S1, in this order:
+//   bytes touching FEE0_0000-FEEF_FFFF -> 29h (P14, also with TE=0);
+//   GSTS.TES=0 -> output = input; latched TTM != 00 or SSIRWE=1 -> 30h;
+//   IOTLB hit with the needed permission and an output not touching the
+//   interrupt range -> translated; context-cache hit with TT=10 ->
+//   pass-through (04h above HAW); anything else starts a walk on a free
+//   walker (with the context-cache entry if there is one). An IOTLB hit
+//   lacking the permission (or whose output would touch FEEx) is treated as
+//   a miss, so the walk re-reads the tables and reports the current answer.
+//   S1 only waits for a free walker or for response-queue space, so hits and
+//   other walk-free answers pass walks in flight (responses return out of
+//   order; rsp_tag identifies them).
+// Responses
+//   Each cycle one answer enters the response queue: a finished walker
+//   (round-robin among them; they have priority over S1) or S1's direct
+//   answer. A fault enters the fault recorder in the same cycle its response
+//   enters the queue, so records are made in response order and a record is
+//   in place before its response is presented. A walker's IOTLB and
+//   context-cache fills are done at that moment too.
+// Register-based invalidation
+//   While CCMD.ICC or IOTLB_REG.IVT is 1, no new request is taken; once S1 is
+//   empty and every walker is idle (their fills done) the invalidation runs
+//   in one cycle (context cache first when both are pending), then ICC/IVT
+//   clear and CAIG/IAIG report the granularity done.
+// Latency (cycles from the req handshake edge to the rsp handshake edge, with
+// rsp_ready=1): IOTLB hit, TE=0, 29h/30h and pass-through context-cache hits:
+// 2. A walk adds, per table read, 3 cycles of the unit (AR register, R
+// register, entry check) plus the memory's AR-to-last-beat time; measured with
+// cocotbext-axi AxiRam: 4-level miss with context-cache miss (6 reads) 42,
+// with context-cache hit (4 reads) 28.
+//
+// ---------------------------------------------------------------------------
+// Ports
+//   clk, rst_n            clock; synchronous active-low reset
+//   AXI4-Lite slave s_axil_* (registers; 12-bit address, 64-bit data):
+//     awaddr[11:0] awprot[2:0] awvalid awready  wdata[63:0] wstrb[7:0]
+//     wvalid wready  bresp[1:0] bvalid bready  araddr[11:0] arprot[2:0]
+//     arvalid arready  rdata[63:0] rresp[1:0] rvalid rready
+//     The address is used 8-byte aligned; 32-bit accesses are strobes
+//     0x0F / 0xF0, 64-bit 0xFF; reads return the whole 64-bit word.
+//   DMA request (valid/ready):
+//     req_valid, req_ready
+//     req_sid[15:0]       requester id (bus[15:8], devfn[7:0])
+//     req_addr[63:0]      untranslated input address
+//     req_write           1 = write, 0 = read
+//     req_size[12:0]      bytes, 1..4096, never crossing a 4 KB page
+//     req_tag[REQ_TAG_W-1:0]  returned with the response
+//   DMA response (valid/ready):
+//     rsp_valid, rsp_ready
+//     rsp_tag[REQ_TAG_W-1:0]
+//     rsp_fault           1 = request blocked
+//     rsp_reason[7:0]     fault reason when rsp_fault (else 0)
+//     rsp_addr[63:0]      host-physical address when !rsp_fault (else 0)
+//   Interrupt request in (valid/ready): msi_valid, msi_ready, msi_sid[15:0],
+//     msi_addr[31:0], msi_data[31:0]
+//   Interrupt out (valid/ready): intr_valid, intr_ready, intr_fault,
+//     intr_reason[7:0], intr_vector[7:0], intr_dest[31:0], intr_dm, intr_rh,
+//     intr_tm, intr_dlm[2:0]  (compatibility pass-through, P15/P17)
+//   AXI4 master m_axi_* (table reads; 64-bit data):
+//     arid[AXI_ID_W-1:0] araddr[63:0] arlen[7:0] arsize[2:0] arburst[1:0]
+//     arlock arcache[3:0] arprot[2:0] arvalid arready
+//     rid[AXI_ID_W-1:0] rdata[63:0] rresp[1:0] rlast rvalid rready
+//     awid awaddr[63:0] awlen[7:0] awsize[2:0] awburst[1:0] awlock
+//     awcache[3:0] awprot[2:0] awvalid awready  wdata[63:0] wstrb[7:0] wlast
+//     wvalid wready  bid bresp[1:0] bvalid bready
+//     Root/context entries: one 2-beat INCR burst (arlen=1, arsize=3);
+//     second-level entries: 1 beat. ARID = walker index. The write channels
+//     are unused for now (awvalid = wvalid = 0, bready = 1).
+//   Fault event message (valid/ready): irq_valid, irq_ready,
+//     irq_addr[63:0] = {FEUADDR, FEADDR}, irq_data[31:0] = FEDATA
+// ---------------------------------------------------------------------------
+module vtd_remap_unit #(
+    parameter integer HAW        = 48,        // host address width (32..52)
+    parameter integer MGAW       = 48,        // max guest address width (CAP.MGAW+1)
+    parameter [4:0]   SAGAW      = 5'b00110,  // CAP.SAGAW (bit1 39b, bit2 48b, bit3 57b)
+    parameter [1:0]   SLLPS      = 2'b11,     // bit0 2 MB, bit1 1 GB pages
+    parameter integer ND         = 2,         // CAP.ND: DID width 4+2*ND
+    parameter integer NFR        = 7,         // NFR+1 fault records
+    parameter integer PSI        = 1,         // page-selective invalidation
+    parameter integer MAMV       = 18,        // max address mask value
+    parameter integer PT         = 1,         // ECAP.PT pass-through
+    parameter integer C          = 1,         // ECAP.C coherent walks
+    parameter integer IOTLB_SETS = 16,        // power of two
+    parameter integer IOTLB_WAYS = 4,
+    parameter integer IOTLB_REPL = 1,         // 0 LRU, 1 tree-PLRU, 2 FIFO, 3 LFSR
+    parameter integer CC_ENTRIES = 8,
+    parameter integer MAX_WALKS  = 4,
+    parameter integer REQ_TAG_W  = 8,
+    parameter integer AXI_ID_W   = 4
+) (
+    input  wire                 clk,
+    input  wire                 rst_n,
+    // AXI4-Lite slave (registers)
+    input  wire [11:0]          s_axil_awaddr,
+    input  wire [2:0]           s_axil_awprot,
+    input  wire                 s_axil_awvalid,
+    output wire                 s_axil_awready,
+    input  wire [63:0]          s_axil_wdata,
+    input  wire [7:0]           s_axil_wstrb,
+    input  wire                 s_axil_wvalid,
+    output wire                 s_axil_wready,
+    output wire [1:0]           s_axil_bresp,
+    output wire                 s_axil_bvalid,
+    input  wire                 s_axil_bready,
+    input  wire [11:0]          s_axil_araddr,
+    input  wire [2:0]           s_axil_arprot,
+    input  wire                 s_axil_arvalid,
+    output wire                 s_axil_arready,
+    output wire [63:0]          s_axil_rdata,
+    output wire [1:0]           s_axil_rresp,
+    output wire                 s_axil_rvalid,
+    input  wire                 s_axil_rready,
+    // DMA requests
+    input  wire                 req_valid,
+    output wire                 req_ready,
+    input  wire [15:0]          req_sid,
+    input  wire [63:0]          req_addr,
+    input  wire                 req_write,
+    input  wire [12:0]          req_size,
+    input  wire [REQ_TAG_W-1:0] req_tag,
+    // DMA responses
+    output wire                 rsp_valid,
+    input  wire                 rsp_ready,
+    output wire [REQ_TAG_W-1:0] rsp_tag,
+    output wire                 rsp_fault,
+    output wire [7:0]           rsp_reason,
+    output wire [63:0]          rsp_addr,
+    // interrupt requests
+    input  wire                 msi_valid,
+    output wire                 msi_ready,
+    input  wire [15:0]          msi_sid,
+    input  wire [31:0]          msi_addr,
+    input  wire [31:0]          msi_data,
+    output wire                 intr_valid,
+    input  wire                 intr_ready,
+    output wire                 intr_fault,
+    output wire [7:0]           intr_reason,
+    output wire [7:0]           intr_vector,
+    output wire [31:0]          intr_dest,
+    output wire                 intr_dm,
+    output wire                 intr_rh,
+    output wire                 intr_tm,
+    output wire [2:0]           intr_dlm,
+    // AXI4 master (memory)
+    output wire [AXI_ID_W-1:0]  m_axi_arid,
+    output wire [63:0]          m_axi_araddr,
+    output wire [7:0]           m_axi_arlen,
+    output wire [2:0]           m_axi_arsize,
+    output wire [1:0]           m_axi_arburst,
+    output wire                 m_axi_arlock,
+    output wire [3:0]           m_axi_arcache,
+    output wire [2:0]           m_axi_arprot,
+    output wire                 m_axi_arvalid,
+    input  wire                 m_axi_arready,
+    input  wire [AXI_ID_W-1:0]  m_axi_rid,
+    input  wire [63:0]          m_axi_rdata,
+    input  wire [1:0]           m_axi_rresp,
+    input  wire                 m_axi_rlast,
+    input  wire                 m_axi_rvalid,
+    output wire                 m_axi_rready,
+    output wire [AXI_ID_W-1:0]  m_axi_awid,
+    output wire [63:0]          m_axi_awaddr,
+    output wire [7:0]           m_axi_awlen,
+    output wire [2:0]           m_axi_awsize,
+    output wire [1:0]           m_axi_awburst,
+    output wire                 m_axi_awlock,
+    output wire [3:0]           m_axi_awcache,
+    output wire [2:0]           m_axi_awprot,
+    output wire                 m_axi_awvalid,
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Write channels are unused until the invalidation queue needs them.
+    input  wire                 m_axi_awready,
+    output wire [63:0]          m_axi_wdata,
+    output wire [7:0]           m_axi_wstrb,
+    output wire                 m_axi_wlast,
+    output wire                 m_axi_wvalid,
+    input  wire                 m_axi_wready,
+    input  wire [AXI_ID_W-1:0]  m_axi_bid,
+    input  wire [1:0]           m_axi_bresp,
+    input  wire                 m_axi_bvalid,
+    /* verilator lint_on UNUSEDSIGNAL */
+    output wire                 m_axi_bready,
+    // fault event messages
+    output wire                 irq_valid,
+    input  wire                 irq_ready,
+    output wire [63:0]          irq_addr,
+    output wire [31:0]          irq_data
+);
+    localparam integer NUM_PERF  = 9;
+    localparam integer RSP_DEPTH = 2;
+    localparam integer FW        = HAW - 12;
+    localparam integer VPNW      = MGAW - 12;
+    localparam integer TW        = REQ_TAG_W;
+    localparam integer NW        = (MAX_WALKS > 1) ? $clog2(MAX_WALKS) : 1;
+
+    generate
+        if (HAW < 32 || HAW > 52) begin : g_bad_haw
+            // Elaboration error: HAW outside the supported 32..52.
+            vtd_error_haw_out_of_range u_err ();
+        end
+        if (MGAW < HAW || MGAW > 64) begin : g_bad_mgaw
+            // Elaboration error: need HAW <= MGAW <= 64.
+            vtd_error_mgaw_out_of_range u_err ();
+        end
+    endgenerate
+
+    // unused AXI write channels
+    assign m_axi_awid    = {AXI_ID_W{1'b0}};
+    assign m_axi_awaddr  = 64'd0;
+    assign m_axi_awlen   = 8'd0;
+    assign m_axi_awsize  = 3'd3;
+    assign m_axi_awburst = 2'b01;
+    assign m_axi_awlock  = 1'b0;
+    assign m_axi_awcache = 4'b0011;
+    assign m_axi_awprot  = 3'b000;
+    assign m_axi_awvalid = 1'b0;
+    assign m_axi_wdata   = 64'd0;
+    assign m_axi_wstrb   = 8'd0;
+    assign m_axi_wlast   = 1'b0;
+    assign m_axi_wvalid  = 1'b0;
+    assign m_axi_bready  = 1'b1;
+
+    // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
+    function intr_overlap(input [63:0] a, input [12:0] size);
+        reg [64:0] e;
+        begin
+            e = {1'b0, a} + {52'd0, size};
+            intr_overlap = (a < 64'hFEF0_0000) && (e > 65'h0_FEE0_0000);
+        end
+    endfunction
+
+    // ------------------------------------------------------------------
+    // register file and fault recorder
+    wire            gsts_tes;
+    wire [FW-1:0]   root_rta;
+    wire [1:0]      root_ttm;
+    wire            root_ssirwe;
+    wire            cc_inv_req;
+    wire [1:0]      cc_inv_gran;
+    wire [15:0]     cc_inv_did;
+    wire [15:0]     cc_inv_sid;
+    wire [1:0]      cc_inv_fm;
+    wire            cc_inv_go;
+    wire            iotlb_inv_req;
+    wire [1:0]      iotlb_inv_gran;
+    wire [15:0]     iotlb_inv_did;
+    wire [VPNW-1:0] iotlb_inv_vpn;
+    wire [5:0]      iotlb_inv_am;
+    wire            iotlb_inv_go;
+    wire            fr_pfo_clear, fr_frcd_clear, fr_fectl_wr, fr_fectl_im, fr_idx_reset;
+    wire [7:0]      fr_frcd_clear_idx, fr_rd_idx;
+    wire [63:0]     fr_rd_lo, fr_rd_hi;
+    wire            fsts_pfo, fsts_ppf, fectl_im, fectl_ip;
+    wire [7:0]      fsts_fri;
+    wire [15:0]     fe_data;
+    wire [31:0]     fe_addr, fe_uaddr;
+    wire [64*NUM_PERF-1:0] perf_values;
+
+    vtd_reg_file #(
+        .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW), .SLLPS(SLLPS), .ND(ND), .NFR(NFR),
+        .PSI(PSI), .MAMV(MAMV), .PT(PT), .C(C), .NUM_PERF(NUM_PERF)
+    ) u_regs (
+        .clk(clk), .rst_n(rst_n),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
+        .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_wvalid(s_axil_wvalid), .s_axil_wready(s_axil_wready),
+        .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid), .s_axil_bready(s_axil_bready),
+        .s_axil_araddr(s_axil_araddr), .s_axil_arprot(s_axil_arprot),
+        .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
+        .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
+        .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
+        .gsts_tes(gsts_tes), .root_rta(root_rta), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
+        .cc_inv_req(cc_inv_req), .cc_inv_gran(cc_inv_gran), .cc_inv_did(cc_inv_did),
+        .cc_inv_sid(cc_inv_sid), .cc_inv_fm(cc_inv_fm), .cc_inv_done(cc_inv_go),
+        .iotlb_inv_req(iotlb_inv_req), .iotlb_inv_gran(iotlb_inv_gran),
+        .iotlb_inv_did(iotlb_inv_did), .iotlb_inv_vpn(iotlb_inv_vpn),
+        .iotlb_inv_am(iotlb_inv_am), .iotlb_inv_done(iotlb_inv_go),
+        .fr_pfo_clear(fr_pfo_clear), .fr_frcd_clear(fr_frcd_clear),
+        .fr_frcd_clear_idx(fr_frcd_clear_idx), .fr_fectl_wr(fr_fectl_wr),
+        .fr_fectl_im(fr_fectl_im), .fr_idx_reset(fr_idx_reset),
+        .fr_rd_idx(fr_rd_idx), .fr_rd_lo(fr_rd_lo), .fr_rd_hi(fr_rd_hi),
+        .fsts_pfo(fsts_pfo), .fsts_ppf(fsts_ppf), .fsts_fri(fsts_fri),
+        .fectl_im(fectl_im), .fectl_ip(fectl_ip),
+        .fe_data(fe_data), .fe_addr(fe_addr), .fe_uaddr(fe_uaddr),
+        .perf_values(perf_values)
+    );
+
+    wire            rec_valid;
+    wire [15:0]     rec_sid;
+    wire [51:0]     rec_fi;
+    wire [7:0]      rec_fr;
+    wire            rec_write;
+
+    vtd_fault_recorder #(.NFR(NFR)) u_faults (
+        .clk(clk), .rst_n(rst_n),
+        .rec_valid(rec_valid), .rec_sid(rec_sid), .rec_fi(rec_fi),
+        .rec_fr(rec_fr), .rec_write(rec_write),
+        .pfo_clear(fr_pfo_clear), .frcd_clear(fr_frcd_clear),
+        .frcd_clear_idx(fr_frcd_clear_idx), .fectl_wr(fr_fectl_wr),
+        .fectl_wr_im(fr_fectl_im), .idx_reset(fr_idx_reset),
+        .rd_idx(fr_rd_idx), .rd_lo(fr_rd_lo), .rd_hi(fr_rd_hi),
+        .fsts_pfo(fsts_pfo), .fsts_ppf(fsts_ppf), .fsts_fri(fsts_fri),
+        .fectl_im(fectl_im), .fectl_ip(fectl_ip),
+        .fe_data(fe_data), .fe_addr(fe_addr), .fe_uaddr(fe_uaddr),
+        .irq_valid(irq_valid), .irq_ready(irq_ready), .irq_addr(irq_addr), .irq_data(irq_data)
+    );
+
+    // ------------------------------------------------------------------
+    // interrupt path
+    vtd_intr_remap u_intr (
+        .clk(clk), .rst_n(rst_n),
+        .msi_valid(msi_valid), .msi_ready(msi_ready), .msi_sid(msi_sid),
+        .msi_addr(msi_addr), .msi_data(msi_data),
+        .intr_valid(intr_valid), .intr_ready(intr_ready), .intr_fault(intr_fault),
+        .intr_reason(intr_reason), .intr_vector(intr_vector), .intr_dest(intr_dest),
+        .intr_dm(intr_dm), .intr_rh(intr_rh), .intr_tm(intr_tm), .intr_dlm(intr_dlm)
+    );
+
+    // ------------------------------------------------------------------
+    // request stage S1
+    reg           s1_valid;
+    reg [15:0]    s1_sid;
+    reg [63:0]    s1_addr;
+    reg           s1_write;
+    reg [12:0]    s1_size;
+    reg [TW-1:0]  s1_tag;
+
+    // IOTLB and context cache lookups
+    wire          tlb_hit;
+    wire [1:0]    tlb_ps;
+    wire [FW-1:0] tlb_frame;
+    wire          tlb_r, tlb_w;
+    wire          tlb_use;
+    wire          cc_hit;
+    wire [15:0]   cc_did;
+    wire [1:0]    cc_tt;
+    wire [2:0]    cc_aw;
+    wire [FW-1:0] cc_slptptr;
+    wire          cc_fpd;
+
+    // walkers
+    wire [MAX_WALKS-1:0] wk_idle;
+    wire [MAX_WALKS-1:0] wk_start;
+    wire [MAX_WALKS-1:0] wk_done;
+    wire [MAX_WALKS-1:0] wk_ack;
+    wire [TW-1:0]   wk_tag      [0:MAX_WALKS-1];
+    wire [15:0]     wk_sid      [0:MAX_WALKS-1];
+    wire [63:0]     wk_addr     [0:MAX_WALKS-1];
+    wire            wk_write    [0:MAX_WALKS-1];
+    wire            wk_fault    [0:MAX_WALKS-1];
+    wire [7:0]      wk_reason   [0:MAX_WALKS-1];
+    wire            wk_record   [0:MAX_WALKS-1];
+    wire [63:0]     wk_hpa      [0:MAX_WALKS-1];
+    wire            wk_tlb_fill [0:MAX_WALKS-1];
+    wire [1:0]      wk_ps       [0:MAX_WALKS-1];
+    wire [VPNW-1:0] wk_vpn      [0:MAX_WALKS-1];
+    wire [FW-1:0]   wk_frame    [0:MAX_WALKS-1];
+    wire            wk_r        [0:MAX_WALKS-1];
+    wire            wk_w        [0:MAX_WALKS-1];
+    wire [15:0]     wk_did      [0:MAX_WALKS-1];
+    wire            wk_cc_fill  [0:MAX_WALKS-1];
+    wire [1:0]      wk_cc_tt    [0:MAX_WALKS-1];
+    wire [2:0]      wk_cc_aw    [0:MAX_WALKS-1];
+    wire [FW-1:0]   wk_cc_slpt  [0:MAX_WALKS-1];
+    wire            wk_cc_fpd   [0:MAX_WALKS-1];
+    wire [MAX_WALKS-1:0]    wk_ar_req;
+    wire [64*MAX_WALKS-1:0] wk_ar_addr;
+    wire [8*MAX_WALKS-1:0]  wk_ar_len;
+    wire [MAX_WALKS-1:0]    wk_ar_ack;
+    wire [MAX_WALKS-1:0]    wk_r_valid;
+    wire [63:0]             wk_r_data;
+    wire [1:0]              wk_r_resp;
+    wire                    wk_r_last;
+
+    // S1 decision
+    wire s1_intr    = intr_overlap(s1_addr, s1_size);
+    wire s1_ttm_bad = (root_ttm != 2'b00) || root_ssirwe;
+    wire s1_lookup  = !s1_intr && gsts_tes && !s1_ttm_bad;   // reaches the caches
+
+    wire [63:0] tlb_off_mask = (tlb_ps == 2'd2) ? 64'h3FFF_FFFF :
+                               (tlb_ps == 2'd1) ? 64'h001F_FFFF : 64'h0000_0FFF;
+    wire [63:0] tlb_hpa = ({{(64-HAW){1'b0}}, tlb_frame, 12'd0} & ~tlb_off_mask) |
+                          (s1_addr & tlb_off_mask);
+    wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) && !intr_overlap(tlb_hpa, s1_size);
+    wire pt_hit   = cc_hit && (cc_tt == 2'b10);
+    wire pt_above = (s1_addr >> HAW) != 64'd0;
+
+    wire s1_direct = s1_intr || !gsts_tes || s1_ttm_bad || tlb_ok || pt_hit;
+    reg        d_fault;
+    reg [7:0]  d_reason;
+    reg [63:0] d_hpa;
+    reg        d_record;
+    always @* begin
+        d_fault  = 1'b0;
+        d_reason = 8'h00;
+        d_hpa    = 64'd0;
+        d_record = 1'b0;
+        if (s1_intr) begin
+            d_fault = 1'b1; d_reason = 8'h29; d_record = 1'b1;
+        end else if (!gsts_tes) begin
+            d_hpa = s1_addr;
+        end else if (s1_ttm_bad) begin
+            d_fault = 1'b1; d_reason = 8'h30; d_record = 1'b1;
+        end else if (tlb_ok) begin
+            d_hpa = tlb_hpa;
+        end else if (pt_above) begin
+            d_fault = 1'b1; d_reason = 8'h04; d_record = !cc_fpd;
+        end else if (intr_overlap(s1_addr, s1_size)) begin
+            d_fault = 1'b1; d_reason = 8'h0E; d_record = !cc_fpd;
+        end else begin
+            d_hpa = s1_addr;
+        end
+    end
+
+    // response arbitration: finished walkers (round-robin) before S1
+    wire         rq_in_ready;
+    reg  [NW-1:0] wk_rr;
+    reg          w_any;
+    reg  [NW-1:0] w_idx;
+    integer      k, c;     // response round-robin loop
+    integer      kf;       // free-walker loop
+    always @* begin
+        w_any = 1'b0;
+        w_idx = {NW{1'b0}};
+        for (k = 0; k < MAX_WALKS; k = k + 1) begin
+            c = k + {{(32-NW){1'b0}}, wk_rr};
+            if (c >= MAX_WALKS) c = c - MAX_WALKS;
+            if (!w_any && wk_done[c]) begin
+                w_any = 1'b1;
+                w_idx = c[NW-1:0];
+            end
+        end
+    end
+    wire take_w = w_any && rq_in_ready;
+
+    // free walker (lowest idle one)
+    reg          f_any;
+    reg [NW-1:0] f_idx;
+    always @* begin
+        f_any = 1'b0;
+        f_idx = {NW{1'b0}};
+        for (kf = MAX_WALKS - 1; kf >= 0; kf = kf - 1) begin
+            if (wk_idle[kf]) begin
+                f_any = 1'b1;
+                f_idx = kf[NW-1:0];
+            end
+        end
+    end
+
+    wire s1_direct_go = s1_valid && s1_direct && rq_in_ready && !w_any;
+    wire s1_walk_go   = s1_valid && !s1_direct && f_any;
+    wire s1_fire      = s1_direct_go || s1_walk_go;
+
+    wire inv_pending  = cc_inv_req || iotlb_inv_req;
+    assign req_ready  = !inv_pending && (!s1_valid || s1_fire);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            s1_valid <= 1'b0;
+            s1_sid   <= 16'd0;
+            s1_addr  <= 64'd0;
+            s1_write <= 1'b0;
+            s1_size  <= 13'd0;
+            s1_tag   <= {TW{1'b0}};
+            wk_rr    <= {NW{1'b0}};
+        end else begin
+            if (req_valid && req_ready) begin
+                s1_valid <= 1'b1;
+                s1_sid   <= req_sid;
+                s1_addr  <= req_addr;
+                s1_write <= req_write;
+                s1_size  <= req_size;
+                s1_tag   <= req_tag;
+            end else if (s1_fire) begin
+                s1_valid <= 1'b0;
+            end
+            if (take_w)
+                wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;
+        end
+    end
+
+    // invalidations run when nothing is in flight
+    wire quiet = !s1_valid && (&wk_idle);
+    assign cc_inv_go    = cc_inv_req && quiet;
+    assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
+
+    assign tlb_use = s1_direct_go && s1_lookup && tlb_ok;
+
+    // ------------------------------------------------------------------
+    // response queue + fault recording
+    wire [TW-1:0] q_tag    = take_w ? wk_tag[w_idx]    : s1_tag;
+    wire          q_fault  = take_w ? wk_fault[w_idx]  : d_fault;
+    wire [7:0]    q_reason = take_w ? wk_reason[w_idx] : d_reason;
+    wire [63:0]   q_hpa    = take_w ? wk_hpa[w_idx]    : d_hpa;
+    wire          q_record = take_w ? wk_record[w_idx] : d_record;
+    wire          q_push   = take_w || s1_direct_go;
+
+    assign rec_valid = q_push && q_fault && q_record;
+    assign rec_sid   = take_w ? wk_sid[w_idx]   : s1_sid;
+    assign rec_fi    = take_w ? wk_addr[w_idx][63:12] : s1_addr[63:12];
+    assign rec_write = take_w ? wk_write[w_idx] : s1_write;
+    assign rec_fr    = q_reason;
+
+    wire [TW+1+8+64-1:0] rq_out;
+    vtd_fifo #(.WIDTH(TW + 1 + 8 + 64), .DEPTH(RSP_DEPTH)) u_rsp_q (
+        .clk(clk), .rst_n(rst_n),
+        .in_valid(q_push), .in_ready(rq_in_ready),
+        .in_data({q_tag, q_fault, q_fault ? q_reason : 8'h00, q_fault ? 64'd0 : q_hpa}),
+        .out_valid(rsp_valid), .out_ready(rsp_ready), .out_data(rq_out)
+    );
+    assign {rsp_tag, rsp_fault, rsp_reason, rsp_addr} = rq_out;
+
+    // ------------------------------------------------------------------
+    // caches
+    vtd_iotlb #(
+        .SETS(IOTLB_SETS), .WAYS(IOTLB_WAYS), .REPL(IOTLB_REPL),
+        .HAW(HAW), .MGAW(MGAW), .ND(ND)
+    ) u_iotlb (
+        .clk(clk), .rst_n(rst_n),
+        .lk_sid(s1_sid), .lk_addr(s1_addr),
+        .lk_hit(tlb_hit), .lk_ps(tlb_ps), .lk_frame(tlb_frame), .lk_r(tlb_r), .lk_w(tlb_w),
+        .lk_use(tlb_use),
+        .fill_valid(take_w && wk_tlb_fill[w_idx]),
+        .fill_sid(wk_sid[w_idx]), .fill_did(wk_did[w_idx]), .fill_vpn(wk_vpn[w_idx]),
+        .fill_ps(wk_ps[w_idx]), .fill_frame(wk_frame[w_idx]),
+        .fill_r(wk_r[w_idx]), .fill_w(wk_w[w_idx]),
+        .inv_valid(iotlb_inv_go), .inv_gran(iotlb_inv_gran), .inv_did(iotlb_inv_did),
+        .inv_vpn(iotlb_inv_vpn), .inv_am(iotlb_inv_am)
+    );
+
+    vtd_context_cache #(.ENTRIES(CC_ENTRIES), .HAW(HAW), .ND(ND)) u_cc (
+        .clk(clk), .rst_n(rst_n),
+        .lk_sid(s1_sid), .lk_hit(cc_hit), .lk_did(cc_did), .lk_tt(cc_tt), .lk_aw(cc_aw),
+        .lk_slptptr(cc_slptptr), .lk_fpd(cc_fpd),
+        .fill_valid(take_w && wk_cc_fill[w_idx]),
+        .fill_sid(wk_sid[w_idx]), .fill_did(wk_did[w_idx]), .fill_tt(wk_cc_tt[w_idx]),
+        .fill_aw(wk_cc_aw[w_idx]), .fill_slptptr(wk_cc_slpt[w_idx]), .fill_fpd(wk_cc_fpd[w_idx]),
+        .inv_valid(cc_inv_go), .inv_gran(cc_inv_gran), .inv_did(cc_inv_did),
+        .inv_sid(cc_inv_sid), .inv_fm(cc_inv_fm)
+    );
+
+    // ------------------------------------------------------------------
+    // walkers
+    genvar g;
+    generate
+        for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_wk
+            assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
+            assign wk_ack[g]   = take_w && (w_idx == g[NW-1:0]);
+            vtd_page_walker #(
+                .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW), .SLLPS(SLLPS), .ND(ND), .PT(PT),
+                .REQ_TAG_W(REQ_TAG_W)
+            ) u_walker (
+                .clk(clk), .rst_n(rst_n),
+                .idle(wk_idle[g]), .start(wk_start[g]),
+                .st_sid(s1_sid), .st_addr(s1_addr), .st_write(s1_write), .st_size(s1_size),
+                .st_tag(s1_tag), .st_rta(root_rta),
+                .st_cc_hit(cc_hit), .st_cc_did(cc_did), .st_cc_tt(cc_tt), .st_cc_aw(cc_aw),
+                .st_cc_slptptr(cc_slptptr), .st_cc_fpd(cc_fpd),
+                .ar_req(wk_ar_req[g]), .ar_addr(wk_ar_addr[64*g +: 64]),
+                .ar_len(wk_ar_len[8*g +: 8]), .ar_ack(wk_ar_ack[g]),
+                .r_valid(wk_r_valid[g]), .r_data(wk_r_data), .r_resp(wk_r_resp), .r_last(wk_r_last),
+                .done(wk_done[g]), .done_ack(wk_ack[g]),
+                .res_tag(wk_tag[g]), .res_sid(wk_sid[g]), .res_addr(wk_addr[g]),
+                .res_write(wk_write[g]), .res_fault(wk_fault[g]), .res_reason(wk_reason[g]),
+                .res_record(wk_record[g]), .res_hpa(wk_hpa[g]),
+                .res_tlb_fill(wk_tlb_fill[g]), .res_ps(wk_ps[g]), .res_vpn(wk_vpn[g]),
+                .res_frame(wk_frame[g]), .res_r(wk_r[g]), .res_w(wk_w[g]), .res_did(wk_did[g]),
+                .res_cc_fill(wk_cc_fill[g]), .res_cc_tt(wk_cc_tt[g]), .res_cc_aw(wk_cc_aw[g]),
+                .res_cc_slptptr(wk_cc_slpt[g]), .res_cc_fpd(wk_cc_fpd[g])
+            );
+        end
+    endgenerate
+
+    vtd_axi_read_arbiter #(.N(MAX_WALKS), .AXI_ID_W(AXI_ID_W)) u_rd_arb (
+        .clk(clk), .rst_n(rst_n),
+        .w_ar_req(wk_ar_req), .w_ar_addr(wk_ar_addr), .w_ar_len(wk_ar_len), .w_ar_ack(wk_ar_ack),
+        .w_r_valid(wk_r_valid), .w_r_data(wk_r_data), .w_r_resp(wk_r_resp), .w_r_last(wk_r_last),
+        .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
+        .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arlock(m_axi_arlock),
+        .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
+        .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
+        .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
+        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready)
+    );
+
+    // ------------------------------------------------------------------
+    // performance counters (order of vtd_regs.vh)
+    wire [NUM_PERF-1:0] perf_inc;
+    assign perf_inc[0] = req_valid && req_ready;                         // REQUESTS
+    assign perf_inc[1] = s1_fire && s1_lookup && tlb_ok;                 // IOTLB_HITS
+    assign perf_inc[2] = s1_fire && s1_lookup && !tlb_ok;                // IOTLB_MISSES
+    assign perf_inc[3] = s1_fire && s1_lookup && !tlb_ok && cc_hit;      // CC_HITS
+    assign perf_inc[4] = s1_fire && s1_lookup && !tlb_ok && !cc_hit;     // CC_MISSES
+    assign perf_inc[5] = s1_walk_go;                                     // WALKS
+    assign perf_inc[6] = m_axi_arvalid && m_axi_arready;                 // WALK_READS
+    assign perf_inc[7] = q_push && q_fault;                              // FAULTS
+    assign perf_inc[8] = s1_valid || !(&wk_idle) || rsp_valid;           // BUSY_CYCLES
+
+    vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
+        .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)
+    );
+endmodule
