@@ -90,8 +90,8 @@
 module vtd_remap_unit #(
     parameter integer HAW        = 48,        // host address width (32..52)
     parameter integer MGAW       = 48,        // max guest address width (CAP.MGAW+1)
-    parameter [4:0]   SAGAW      = 5'b00110,  // CAP.SAGAW (bit1 39b, bit2 48b, bit3 57b)
-    parameter [1:0]   SLLPS      = 2'b11,     // bit0 2 MB, bit1 1 GB pages
+    parameter integer SAGAW      = 6,         // CAP.SAGAW bit-vector: bit1 39b, bit2 48b, bit3 57b
+    parameter integer SLLPS      = 3,         // bit0 2 MB, bit1 1 GB pages (0, 1 or 3)
     parameter integer ND         = 2,         // CAP.ND: DID width 4+2*ND
     parameter integer NFR        = 7,         // NFR+1 fault records
     parameter integer PSI        = 1,         // page-selective invalidation
@@ -210,11 +210,21 @@ module vtd_remap_unit #(
     localparam integer VPNW      = MGAW - 12;
     localparam integer TW        = REQ_TAG_W;
     localparam integer NW        = (MAX_WALKS > 1) ? $clog2(MAX_WALKS) : 1;
+    localparam [4:0]   SAGAW_BITS = SAGAW[4:0];
+    localparam [1:0]   SLLPS_BITS = SLLPS[1:0];
 
     generate
         if (HAW < 32 || HAW > 52) begin : g_bad_haw
             // Elaboration error: HAW outside the supported 32..52.
             vtd_error_haw_out_of_range u_err ();
+        end
+        if (SAGAW < 2 || SAGAW > 14 || SAGAW % 2 != 0) begin : g_bad_sagaw
+            // Elaboration error: SAGAW names 39/48/57-bit widths (bits 1..3) only.
+            vtd_error_sagaw_out_of_range u_err ();
+        end
+        if (SLLPS != 0 && SLLPS != 1 && SLLPS != 3) begin : g_bad_sllps
+            // Elaboration error: legal SLLPS values are 0b00, 0b01 and 0b11.
+            vtd_error_sllps_illegal u_err ();
         end
         if (MGAW < HAW || MGAW > 64) begin : g_bad_mgaw
             // Elaboration error: need HAW <= MGAW <= 64.
@@ -275,7 +285,7 @@ module vtd_remap_unit #(
     wire [64*NUM_PERF-1:0] perf_values;
 
     vtd_reg_file #(
-        .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW), .SLLPS(SLLPS), .ND(ND), .NFR(NFR),
+        .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW_BITS), .SLLPS(SLLPS_BITS), .ND(ND), .NFR(NFR),
         .PSI(PSI), .MAMV(MAMV), .PT(PT), .C(C), .NUM_PERF(NUM_PERF)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
@@ -566,7 +576,7 @@ module vtd_remap_unit #(
             assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
             assign wk_ack[g]   = take_w && (w_idx == g[NW-1:0]);
             vtd_page_walker #(
-                .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW), .SLLPS(SLLPS), .ND(ND), .PT(PT),
+                .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW_BITS), .SLLPS(SLLPS_BITS), .ND(ND), .PT(PT),
                 .REQ_TAG_W(REQ_TAG_W)
             ) u_walker (
                 .clk(clk), .rst_n(rst_n),
