@@ -74,7 +74,9 @@ module vtd_iotlb_repl #(
             integer il, wl; // next-state loops
             integer wv;     // victim loop
             always @* begin
+                // Every variable is assigned on every path (no latch for the loop index).
                 ref_age = {WW{1'b0}};
+                wl      = 0;
                 for (il = 0; il < SETS * WAYS; il = il + 1) age_n[il] = age[il];
                 if (hit_en) begin
                     ref_age = age_n[hit_set * WAYS + hit_way32];
@@ -115,7 +117,9 @@ module vtd_iotlb_repl #(
             integer nodev, dv;     // victim loop
             integer s2;            // state update (clocked)
             always @* begin
+                // Every variable is assigned on every path (no latch for the loop index).
                 node = 1;
+                d    = 0;
                 for (ip = 0; ip < SETS; ip = ip + 1) tb_n[ip] = tb[ip];
                 if (hit_en) begin
                     node = 1;
