@@ -9,7 +9,9 @@
 //      points every node on the way's path away from it. Requires WAYS to be
 //      a power of two (checked at elaboration).
 //   2  FIFO: a round-robin pointer per set; a fill into the way the pointer
-//      designates advances it, so ways are replaced in the order filled.
+//      designates advances it. Without invalidations ways are replaced in the
+//      order filled; a fill into an invalidated hole leaves the pointer where
+//      it is, so the pointer, not the fill age, decides the next victim.
 //   3  pseudo-random: a 16-bit maximal-length LFSR (x^16+x^14+x^13+x^11+1)
 //      steps every cycle; victim = LFSR mod WAYS.
 // For every policy an invalid way is chosen first (the lowest-numbered one).
