@@ -42,7 +42,7 @@ SWEEP_ARGS ?=
 PY_DIRS := $(wildcard python_model tb tests tools)
 RTL_TOP := vtd_remap_unit
 
-.PHONY: help venv test sim scenario lint bench sweep waves regen clean distclean toolinfo
+.PHONY: help venv test sim scenario lint bench sweep mutants waves regen clean distclean toolinfo
 
 help:
 	@echo "vtd-remap make targets:"
@@ -57,6 +57,7 @@ help:
 	@echo "  make lint        verilator --lint-only -Wall on rtl/ + ruff check"
 	@echo "  make bench       performance benchmark (tb.bench)"
 	@echo "  make sweep       parameter sweep (tb.sweep \$$SWEEP_ARGS)"
+	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh from python_model/regmap.py"
 	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
 	@echo "  make distclean   clean + remove .venv"
@@ -125,6 +126,10 @@ waves: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tb.bench
+
+# Plant known bugs in copies of the RTL and check that the tests catch each one.
+mutants: $(STAMP)
+	$(PY) -m tb.mutants
 
 sweep: $(STAMP)
 	$(PY) -m tb.sweep $(SWEEP_ARGS)

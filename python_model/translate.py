@@ -95,17 +95,14 @@ class DmaTranslator:
         fresh = self._fresh_context(req, root)
         if isinstance(fresh, Candidate):
             found.append(fresh)
-            # Digest §3.8 (lookup order: IOTLB, looked up by SID and page, before the context
-            # cache) and §6.1 (a CC invalidation must be followed by an IOTLB one): an IOTLB
-            # entry not yet invalidated may still answer when the root/context path now faults.
-            hits = (t for t in self.caches.translations
-                    if t.sid == req.sid and t.covers(req.addr) and req.granted(t.read, t.write))
-            for t in sorted(hits, key=repr):
-                found.append(Candidate(req.output(t.frame | (req.addr - t.iova_base), False)))
         else:
             found += self._with_context(req, fresh, [fresh])
         for cached in self.caches.contexts_for(sid):
             found += self._with_context(req, cached, [])
+        # §3.8: the IOTLB is looked up by SID and page before the context cache, and §6.1 lets
+        # its entries live until the IOTLB invalidation that follows a context change; so an
+        # entry of this SID may answer whatever the context path gives now.
+        found += self._iotlb_hits(req, None, False, [])
         return _merge(found)
 
     # --- §3.2 steps 2-7 ---
@@ -148,14 +145,23 @@ class DmaTranslator:
             return [Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills)]
         levels = ctx.aw + 2
         found = [self._walk(req, ctx, levels, ctx.slptptr, True, True, True, list(fills))]
-        for t in self.caches.translations_for(req.sid, ctx.did, req.addr):
-            if req.granted(t.read, t.write):
-                hpa = t.frame | (req.addr - t.iova_base)
-                found.append(Candidate(req.output(hpa, ctx.fpd), list(fills)))
+        found += self._iotlb_hits(req, ctx.did, ctx.fpd, fills)
         for p in self.caches.paging_for(ctx.did, req.addr):
             if 2 <= p.level <= levels and req.granted(p.read, p.write):
                 found.append(self._walk(req, ctx, p.level - 1, p.next_table, p.read, p.write,
                                         False, list(fills)))
+        return found
+
+    def _iotlb_hits(self, req: _Request, did: int | None, fpd: bool,
+                    fills: list[CacheFill]) -> list[Candidate]:
+        """Cached translations usable for this request (by SID, or by DID when given). Under
+        CM=0 a cached entry is used only when it grants the access and yields a usable output;
+        otherwise hardware walks again (§6.6), so it never produces a fault by itself."""
+        found = []
+        for t in self.caches.translations_for(req.sid, -1 if did is None else did, req.addr):
+            hpa = t.frame | (req.addr - t.iova_base)
+            if req.granted(t.read, t.write) and req.output(hpa, fpd).ok:
+                found.append(Candidate(DmaOutcome(True, hpa), list(fills)))
         return found
 
     def _walk(self, req: _Request, ctx: CachedContext, level: int, table: int, r: bool,

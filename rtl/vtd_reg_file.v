@@ -273,8 +273,8 @@ module vtd_reg_file #(
         (64'd3 << `VTD_RTADDR_TTM_LSB) | (64'd1 << `VTD_RTADDR_SSIRWE_LSB);
     localparam [63:0] IQA_WMASK = 64'hFFFF_FFFF_FFFF_F000 |
         (64'd1 << `VTD_IQA_DW_LSB) | (64'd7 << `VTD_IQA_QS_LSB);
-    localparam [63:0] IRTA_WMASK = 64'hFFFF_FFFF_FFFF_F000 |
-        (64'd1 << `VTD_IRTA_EIME_LSB) | (64'd15 << `VTD_IRTA_S_LSB);
+    // IRTA.EIME is writable only with ECAP.EIM=1 (sec. 1.12); this unit has no x2APIC mode yet.
+    localparam [63:0] IRTA_WMASK = 64'hFFFF_FFFF_FFFF_F000 | (64'd15 << `VTD_IRTA_S_LSB);
 
     // current values used as "old" for byte merging
     wire [31:0] gsts_val;

@@ -630,22 +630,33 @@ def test_cli_invalid_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["check", str(p)]) == 2
 
 
-def test_cli_unavailable_rtl_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    if _rtl_runner_exists():
-        pytest.skip("tb.scenario_rtl exists")
+def test_cli_unavailable_rtl_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_model.scenario import rtl
+
+    monkeypatch.setattr(rtl, "RTL_MODULE", "tb.no_such_scenario_runner")
     p = write(tmp_path, doc([OK_STEP]))
     assert main(["run", str(p), "--sim", "verilator", "--out", str(tmp_path / "r.json")]) == 2
-    assert ("SIM=verilator: the RTL runner is not installed yet (tb.scenario_rtl missing)"
-            in capsys.readouterr().err)
+    assert ("SIM=verilator: the RTL runner is not installed yet (tb.no_such_scenario_runner "
+            "missing)" in capsys.readouterr().err)
     assert not (tmp_path / "r.json").exists()
 
 
-def _rtl_runner_exists() -> bool:
-    import importlib.util
-    try:
-        return importlib.util.find_spec("tb.scenario_rtl") is not None
-    except ModuleNotFoundError:
-        return False
+def test_cli_rtl_unsupported_is_exit_2_and_skipped_in_suite(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_model.scenario import cli, rtl
+
+    def refuse(scenario: object, sim: str, waves: bool) -> object:
+        raise rtl.ScenarioUnsupported("needs queued invalidation (ECAP.QI=0)")
+
+    monkeypatch.setattr(cli, "run_rtl", refuse)
+    p = write(tmp_path, doc([OK_STEP]))
+    assert main(["run", str(p), "--sim", "icarus"]) == 2
+    assert "needs queued invalidation (ECAP.QI=0); run it with SIM=model" in capsys.readouterr().err
+    assert main(["suite", str(tmp_path), "--sim", "icarus"]) == 0
+    out = capsys.readouterr().out
+    assert "SKIP    " in out and "1 skipped (features the RTL lacks): PASS" in out
 
 
 @needs_model
@@ -728,13 +739,14 @@ def test_cli_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "PASS    a.json (1 steps, 1 expects)" in out
     assert "FAIL    b.json: step 1 (reg_read) on model: expect 'value'" in out
-    assert "2 files, 3 steps, 2 expects checked, 1 failures in 1 files, 0 invalid: FAIL" in out
+    assert ("2 files, 3 steps, 2 expects checked, 1 failures in 1 files, 0 invalid, 0 skipped "
+            "(features the RTL lacks): FAIL") in out
     assert (tmp_path / "out" / "a.model.json").exists()
     write(d, doc([{"op": "nope"}]), "c.json")
     assert main(args) == 2
     out = capsys.readouterr().out
     assert "INVALID " in out and "c.json: step 0: field 'op': unknown op 'nope'" in out
-    assert "1 invalid: FAIL" in out
+    assert "1 invalid, 0 skipped (features the RTL lacks): FAIL" in out
 
 
 # --------------------------------------------------------------------------- the real model

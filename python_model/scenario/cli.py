@@ -18,7 +18,7 @@ from pathlib import Path
 from .execute import run_model
 from .parse import ScenarioError, load
 from .results import ResultsDoc, ResultsFormatError, check_expects, compare
-from .rtl import SIMULATORS, RtlUnavailable, run_rtl
+from .rtl import SIMULATORS, RtlUnavailable, ScenarioUnsupported, run_rtl
 
 ENGINES = ("model", *SIMULATORS)
 DEFAULT_OUT_DIR = Path("build") / "results"
@@ -34,11 +34,12 @@ class FileOutcome:
     expects: int = 0
     failures: list[str] = field(default_factory=list)
     invalid: str | None = None
+    unsupported: str | None = None  # the RTL lacks a feature the file needs
     written: list[Path] = field(default_factory=list)
 
     @property
     def status(self) -> int:
-        if self.invalid is not None:
+        if self.invalid is not None or self.unsupported is not None:
             return EXIT_INVALID
         return EXIT_FAIL if self.failures else EXIT_OK
 
@@ -59,24 +60,35 @@ def run_file(path: Path, sim: str, out: Path | None = None, waves: bool = False,
         return outcome
     outcome.name, outcome.steps = scenario.name, len(scenario.steps)
     outcome.expects = scenario.expect_count
-    try:
-        rtl_doc = run_rtl(scenario, sim, waves) if sim != "model" else None
-    except (RtlUnavailable, ScenarioError) as e:  # the RTL cannot run this file
-        outcome.invalid = str(e)
-        return outcome
-    model = run_model(scenario)
-    outcome.failures += model.problems + [str(f) for f in model.expect_failures]
-    if rtl_doc is None:
+    if sim == "model":
+        model = run_model(scenario)
+        outcome.failures += model.problems + [str(f) for f in model.expect_failures]
         outcome.written.append(model.doc.write(out or default_out(scenario.name, "model",
                                                                     out_dir)))
         return outcome
+    try:
+        rtl_doc = run_rtl(scenario, sim, waves)
+    except ScenarioUnsupported as e:  # a feature the RTL does not implement yet
+        outcome.unsupported = str(e)
+        return outcome
+    except (RtlUnavailable, ScenarioError) as e:  # the RTL cannot run this file
+        outcome.invalid = str(e)
+        return outcome
+    # The reference is the model configured like the RTL and following the RTL's permitted
+    # choices where cached state may be stale (tb.scenario_rtl); without one, a plain model run.
+    reference = getattr(rtl_doc, "model_doc", None)
+    if reference is None:
+        model = run_model(scenario)
+        outcome.failures += model.problems
+        reference = model.doc
+    outcome.failures += list(getattr(rtl_doc, "problems", []))
     rtl_out = out or default_out(scenario.name, sim, out_dir)
     outcome.written.append(rtl_doc.write(rtl_out))
     model_out = (rtl_out.with_name(rtl_out.name.removesuffix(".json") + ".model.json")
                  if out else default_out(scenario.name, "model", out_dir))
-    outcome.written.append(model.doc.write(model_out))
+    outcome.written.append(reference.write(model_out))
     outcome.failures += [str(f) for f in check_expects(scenario, rtl_doc)]
-    outcome.failures += [f"mismatch: {d}" for d in compare(model.doc, rtl_doc, ("model", sim))]
+    outcome.failures += [f"mismatch: {d}" for d in compare(reference, rtl_doc, ("model", sim))]
     return outcome
 
 
@@ -105,6 +117,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if o.invalid is not None:
         print(o.invalid, file=sys.stderr)
         return EXIT_INVALID
+    if o.unsupported is not None:
+        print(f"{o.unsupported}; run it with SIM=model", file=sys.stderr)
+        return EXIT_INVALID
     for w in o.written:
         print(f"results: {w}")
     _print_failures(o.failures)
@@ -131,18 +146,23 @@ def cmd_suite(args: argparse.Namespace) -> int:
         outcomes.append(o)
         if o.invalid is not None:
             print(f"INVALID {o.invalid}")
+        elif o.unsupported is not None:
+            print(f"SKIP    {path.name}: {o.unsupported}")
         elif o.failures:
             more = f" (+{len(o.failures) - 1} more)" if len(o.failures) > 1 else ""
             print(f"FAIL    {path.name}: {o.failures[0]}{more}")
         else:
             print(f"PASS    {path.name} ({o.steps} steps, {o.expects} expects)")
-    worst = max(o.status for o in outcomes)
-    failed = sum(1 for o in outcomes if o.status == EXIT_FAIL)
-    invalid = sum(1 for o in outcomes if o.status == EXIT_INVALID)
+    ran = [o for o in outcomes if o.unsupported is None]
+    skipped = len(outcomes) - len(ran)
+    worst = max((o.status for o in ran), default=EXIT_OK)
+    failed = sum(1 for o in ran if o.status == EXIT_FAIL)
+    invalid = sum(1 for o in ran if o.status == EXIT_INVALID)
     print(f"suite {directory} on {args.sim}: {len(files)} files, "
           f"{sum(o.steps for o in outcomes)} steps, {sum(o.expects for o in outcomes)} "
           f"expects checked, {sum(len(o.failures) for o in outcomes)} failures in {failed} "
-          f"files, {invalid} invalid: {'PASS' if worst == EXIT_OK else 'FAIL'}")
+          f"files, {invalid} invalid, {skipped} skipped (features the RTL lacks): "
+          f"{'PASS' if worst == EXIT_OK else 'FAIL'}")
     return worst
 
 

@@ -25,6 +25,10 @@ class RtlUnavailable(Exception):
     """The RTL runner cannot be loaded; the message says why."""
 
 
+class ScenarioUnsupported(RtlUnavailable):
+    """The scenario needs a feature the RTL does not implement (the message says which)."""
+
+
 def load_runner(sim: str) -> RtlRunner:
     try:
         module = importlib.import_module(RTL_MODULE)

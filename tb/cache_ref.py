@@ -1,0 +1,811 @@
+"""Micro-architectural reference of the RTL's caches: IOTLB and context-cache hit/miss,
+request by request.
+
+The golden model (``python_model``) is architectural: it cannot tell a cache that never hits
+from one that works. This module predicts what the RTL's caches hold, written from the
+documented intent in the RTL headers (not from their code):
+
+``rtl/vtd_iotlb.v``
+    SETS x WAYS entries tagged by SID, page size PS (0 4 KB, 1 2 MB, 2 1 GB) and VPN (address
+    bits MGAW-1:12, low 9*PS bits zero). An entry of size PS lives in set
+    ``VPN[9*PS + log2(SETS) - 1 : 9*PS]``; a lookup probes the three candidate sets, the
+    smallest page size (then the lowest way) wins. Addresses at or above 2^MGAW never hit.
+    Fill: an entry with the same SID, PS and VPN in the target set is overwritten, else the
+    first invalid way, else the policy's victim. A used hit and a fill update the
+    replacement state. Invalidation: global; domain (DID); page-selective: DID and the page
+    overlaps ``[VPN & ~(2^AM-1), +2^AM)`` pages.
+``rtl/vtd_iotlb_repl.v``
+    0 true LRU (reset: way w has age w, i.e. way 0 most recent), 1 tree pseudo-LRU (WAYS-1
+    bits per set in heap order, bit=0 "victim on the left", a touch points the nodes on the
+    way's path away from it, reset all 0), 2 FIFO (per-set pointer, reset 0; a fill into the
+    way it designates advances it), 3 LFSR-random (the victim depends on the cycle: this
+    reference accepts any way and tracks the set of possible contents).
+``rtl/vtd_context_cache.v``
+    Fully associative, looked up by SID. Fill: same SID overwritten, else the first invalid
+    entry, else the entry at a round-robin pointer (reset 0), which then advances. Hits do not
+    change any state. Invalidation: global; domain (DID); device (DID and SID under the
+    function mask FM: 1 masks SID[2], 2 SID[2:1], 3 SID[2:0]).
+``rtl/vtd_remap_unit.v`` (request pipeline and performance counters)
+    A request whose bytes touch FEE0_0000-FEEF_FFFF, or that arrives with translation off or
+    TTM/SSIRWE bad, does not reach the caches. Otherwise an IOTLB hit with the needed
+    permission (and an output not touching the interrupt range) answers it (IOTLB_HITS, the
+    entry is touched); anything else is an IOTLB miss (IOTLB_MISSES) and consults the context
+    cache (CC_HITS / CC_MISSES). A context-cache hit with TT=10 (pass-through) answers
+    without a walk; everything else walks (WALKS), reading the root and context entries
+    only on a context-cache miss. The walk fills the context cache when it read a good
+    context entry, and the IOTLB when it produced a second-level translation.
+
+:class:`IotlbRef` and :class:`ContextCacheRef` are the two caches; :class:`UnitCacheRef`
+chains them like the request pipeline, given a walk oracle (:class:`LegacyWalker` walks
+tables in a :class:`python_model.memory.Memory` and counts the reads the RTL issues).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from python_model.memory import Memory, MemoryAccessError
+
+POLICIES: dict[str, int] = {"LRU": 0, "PLRU": 1, "FIFO": 2, "RANDOM": 3}
+POLICY_NAMES: dict[int, str] = {v: k for k, v in POLICIES.items()}
+INTR_BASE = 0xFEE0_0000
+INTR_END = 0xFEF0_0000  # exclusive
+PAGE_SHIFT = 12
+LEVEL_BITS = 9
+MAX_STATES = 50_000  # per set, for the random policy; beyond this the test stream is at fault
+
+
+class CacheMismatch(AssertionError):
+    """An observation no state of the reference allows."""
+
+
+class AmbiguousPrediction(RuntimeError):
+    """The reference cannot predict this outcome alone (random replacement): pass the
+    observed outcome so it can check consistency and narrow its state."""
+
+
+def policy_code(policy: int | str) -> int:
+    if isinstance(policy, str):
+        name = policy.strip().upper()
+        if name not in POLICIES:
+            raise ValueError(f"policy {policy!r}: one of {', '.join(POLICIES)}")
+        return POLICIES[name]
+    if policy not in POLICY_NAMES:
+        raise ValueError(f"policy {policy!r}: 0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM")
+    return policy
+
+
+def intr_overlap(addr: int, size: int) -> bool:
+    """[addr, addr+size) touches FEE0_0000-FEEF_FFFF."""
+    return addr < INTR_END and addr + size > INTR_BASE
+
+
+def page_bits(ps: int) -> int:
+    """Bits of the page number below the page's own size (0, 9 or 18)."""
+    return LEVEL_BITS * ps
+
+
+# --------------------------------------------------------------------------- IOTLB
+
+
+@dataclass(frozen=True, order=True)
+class TlbEntry:
+    """One IOTLB entry. ``vpn`` and ``frame`` are 4 KB page numbers with the low 9*ps bits
+    zero."""
+
+    sid: int
+    did: int
+    vpn: int
+    ps: int
+    frame: int = 0
+    r: bool = True
+    w: bool = True
+
+    @property
+    def pages(self) -> int:
+        return 1 << page_bits(self.ps)
+
+    def matches(self, sid: int, vpn: int) -> bool:
+        return self.sid == sid and vpn >> page_bits(self.ps) == self.vpn >> page_bits(self.ps)
+
+    def same_tag(self, other: TlbEntry) -> bool:
+        return (self.sid, self.ps, self.vpn) == (other.sid, other.ps, other.vpn)
+
+    def hpa(self, addr: int) -> int:
+        off = (1 << (PAGE_SHIFT + page_bits(self.ps))) - 1
+        return (self.frame << PAGE_SHIFT) | (addr & off)
+
+    def allows(self, write: bool | None) -> bool:
+        return True if write is None else (self.w if write else self.r)
+
+    def short(self) -> str:
+        size = ("4K", "2M", "1G")[self.ps]
+        perm = ("R" if self.r else "-") + ("W" if self.w else "-")
+        return f"sid={self.sid:04x}/did={self.did} {size}@{self.vpn << PAGE_SHIFT:#x} {perm}"
+
+
+Ways = tuple[TlbEntry | None, ...]
+
+
+@dataclass(frozen=True)
+class SetState:
+    """One set: its ways and its replacement state.
+
+    ``repl`` is, per policy: LRU the recency order (most recent first, a permutation of the
+    ways); PLRU the tree bits, index n-1 for node n; FIFO ``(pointer,)``; RANDOM ``()``.
+    """
+
+    ways: Ways
+    repl: tuple[int, ...]
+
+
+class _Policy:
+    """Replacement policy of one set, as documented in vtd_iotlb_repl.v."""
+
+    def __init__(self, code: int, ways: int) -> None:
+        self.code = code
+        self.ways = ways
+        self.levels = ways.bit_length() - 1
+        if code == POLICIES["PLRU"] and ways & (ways - 1):
+            raise ValueError(f"tree pseudo-LRU needs a power-of-two WAYS (got {ways})")
+
+    def reset(self) -> tuple[int, ...]:
+        if self.code == POLICIES["LRU"]:
+            return tuple(range(self.ways))  # age = way index: way 0 most recent
+        if self.code == POLICIES["PLRU"]:
+            return (0,) * (self.ways - 1)
+        if self.code == POLICIES["FIFO"]:
+            return (0,)
+        return ()
+
+    def touch(self, repl: tuple[int, ...], way: int, fill: bool) -> tuple[int, ...]:
+        if self.code == POLICIES["LRU"]:
+            return (way,) + tuple(w for w in repl if w != way)
+        if self.code == POLICIES["PLRU"]:
+            bits = list(repl)
+            node = 1
+            for level in range(self.levels - 1, -1, -1):
+                right = way >> level & 1
+                bits[node - 1] = 0 if right else 1  # point away from the touched way
+                node = 2 * node + right
+            return tuple(bits)
+        if self.code == POLICIES["FIFO"]:
+            if fill and way == repl[0]:
+                return ((repl[0] + 1) % self.ways,)
+            return repl
+        return repl
+
+    def victims(self, repl: tuple[int, ...]) -> tuple[int, ...]:
+        """The way(s) the policy may pick when every way is valid."""
+        if self.code == POLICIES["LRU"]:
+            return (repl[-1],)
+        if self.code == POLICIES["PLRU"]:
+            node, way = 1, 0
+            for _ in range(self.levels):
+                bit = repl[node - 1]
+                way = 2 * way + bit
+                node = 2 * node + bit
+            return (way,)
+        if self.code == POLICIES["FIFO"]:
+            return (repl[0],)
+        return tuple(range(self.ways))
+
+    @property
+    def random(self) -> bool:
+        return self.code == POLICIES["RANDOM"]
+
+
+class IotlbRef:
+    """Set-associative IOTLB of the RTL (``vtd_iotlb`` + ``vtd_iotlb_repl``).
+
+    Each set holds the set of its possible states: exactly one for LRU, PLRU and FIFO; for
+    the LFSR-random policy every victim choice is kept (states in a canonical form, since
+    way positions carry no meaning there) and observations prune them.
+    """
+
+    def __init__(self, sets: int, ways: int, policy: int | str, mgaw: int = 48,
+                 did_bits: int = 8) -> None:
+        if sets < 1 or sets & (sets - 1):
+            raise ValueError(f"SETS={sets}: must be a power of two")
+        if ways < 1:
+            raise ValueError(f"WAYS={ways}: must be >= 1")
+        self.sets = sets
+        self.ways = ways
+        self.policy = _Policy(policy_code(policy), ways)
+        self.mgaw = mgaw
+        self.did_mask = (1 << min(did_bits, 16)) - 1
+        self.set_bits = sets.bit_length() - 1
+        self.reset()
+
+    @property
+    def policy_name(self) -> str:
+        return POLICY_NAMES[self.policy.code]
+
+    def reset(self) -> None:
+        empty = SetState((None,) * self.ways, self.policy.reset())
+        self._states: list[set[SetState]] = [{empty} for _ in range(self.sets)]
+
+    # ------------------------------------------------------------------ indexing
+
+    def set_of(self, vpn: int, ps: int) -> int:
+        """``VPN[9*PS + log2(SETS) - 1 : 9*PS]``."""
+        return (vpn >> page_bits(ps)) & (self.sets - 1)
+
+    def vpn_of(self, addr: int) -> int:
+        return (addr >> PAGE_SHIFT) & ((1 << (self.mgaw - PAGE_SHIFT)) - 1)
+
+    def in_range(self, addr: int) -> bool:
+        return addr >> self.mgaw == 0
+
+    # ------------------------------------------------------------------ introspection
+
+    @property
+    def deterministic(self) -> bool:
+        return all(len(s) == 1 for s in self._states)
+
+    def state(self, set_index: int) -> SetState:
+        states = self._states[set_index]
+        if len(states) != 1:
+            raise AmbiguousPrediction(f"set {set_index} has {len(states)} possible states")
+        return next(iter(states))
+
+    def possible_states(self, set_index: int) -> frozenset[SetState]:
+        return frozenset(self._states[set_index])
+
+    def contents(self, set_index: int) -> Ways:
+        return self.state(set_index).ways
+
+    def victim(self, set_index: int) -> int:
+        """The way the next fill of a new tag into this set takes."""
+        ways = self.state(set_index)
+        choices = self._slots(ways)
+        if len(choices) != 1:
+            raise AmbiguousPrediction(f"set {set_index}: any of ways {choices}")
+        return choices[0]
+
+    def entries(self) -> list[TlbEntry]:
+        """Every valid entry (deterministic states only), by set and way."""
+        out = []
+        for s in range(self.sets):
+            out += [e for e in self.contents(s) if e is not None]
+        return out
+
+    def describe(self) -> str:
+        lines = []
+        for s, states in enumerate(self._states):
+            if len(states) == 1:
+                st = next(iter(states))
+                ways = ", ".join(e.short() if e else "-" for e in st.ways)
+                lines.append(f"  set {s}: [{ways}] repl={st.repl}")
+            else:
+                lines.append(f"  set {s}: {len(states)} possible states")
+                for st in sorted(states, key=_state_key)[:4]:
+                    lines.append("     [" + ", ".join(e.short() if e else "-" for e in st.ways)
+                                 + "]")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ lookup
+
+    def _candidates(self, vpn: int) -> dict[int, list[int]]:
+        """Candidate set -> the page sizes probed in it (ascending)."""
+        out: dict[int, list[int]] = {}
+        for ps in range(3):
+            out.setdefault(self.set_of(vpn, ps), []).append(ps)
+        return out
+
+    @staticmethod
+    def _first_match(st: SetState, sid: int, vpn: int, ps: int) -> int | None:
+        for w, e in enumerate(st.ways):
+            if e is not None and e.ps == ps and e.matches(sid, vpn):
+                return w
+        return None
+
+    def _signature(self, st: SetState, sid: int, vpn: int,
+                   sizes: Sequence[int]) -> tuple[TlbEntry | None, ...]:
+        """Per probed page size, the entry that matches in this state (or None)."""
+        sig = []
+        for ps in sizes:
+            w = self._first_match(st, sid, vpn, ps)
+            sig.append(None if w is None else st.ways[w])
+        return tuple(sig)
+
+    def _combos(self, sid: int, addr: int) -> list[tuple[dict[int, tuple], TlbEntry | None]]:
+        """Every combination of possible per-set match signatures, with the entry the
+        lookup would use in it."""
+        if not self.in_range(addr):
+            return [({}, None)]
+        vpn = self.vpn_of(addr)
+        cand = self._candidates(vpn)
+        per_set = {s: sorted({self._signature(st, sid, vpn, sizes) for st in self._states[s]},
+                             key=repr) for s, sizes in cand.items()}
+        out = []
+        keys = list(per_set)
+        for choice in itertools.product(*(per_set[k] for k in keys)):
+            sigs = dict(zip(keys, choice, strict=True))
+            used = None
+            for ps in range(3):  # smallest page size first
+                s = self.set_of(vpn, ps)
+                e = sigs[s][cand[s].index(ps)]
+                if e is not None:
+                    used = e
+                    break
+            out.append((sigs, used))
+        return out
+
+    def probe(self, sid: int, addr: int) -> TlbEntry | None:
+        """The entry a lookup would use (no state change); raises when ambiguous."""
+        used = {u for _, u in self._combos(sid, addr)}
+        if len(used) != 1:
+            raise AmbiguousPrediction(f"lookup {sid:#06x}/{addr:#x}: {len(used)} possible "
+                                      "matches")
+        return used.pop()
+
+    @staticmethod
+    def _usable(e: TlbEntry | None, addr: int, write: bool | None, size: int) -> bool:
+        """A hit the unit uses: the permission (``write`` None: any) and an output that does
+        not touch the interrupt range."""
+        return e is not None and e.allows(write) and not intr_overlap(e.hpa(addr), size)
+
+    def possible(self, sid: int, addr: int, write: bool | None = None,
+                 size: int = 1) -> frozenset[bool]:
+        """The possible outcomes of a lookup: True = a usable hit (with the permission,
+        ``write`` None: any), False = a miss."""
+        return frozenset(self._usable(u, addr, write, size) for _, u in self._combos(sid, addr))
+
+    def lookup(self, sid: int, addr: int, write: bool | None = None, size: int = 1) -> bool:
+        """Predicted hit (no state change); raises :class:`AmbiguousPrediction` if the random
+        policy leaves it open."""
+        outcomes = self.possible(sid, addr, write, size)
+        if len(outcomes) != 1:
+            raise AmbiguousPrediction(f"lookup {sid:#06x}/{addr:#x}: hit or miss")
+        return next(iter(outcomes))
+
+    def access(self, sid: int, addr: int, write: bool | None = None, size: int = 1,
+               observed: bool | None = None, observed_hpa: int | None = None) -> bool:
+        """A lookup by a request: on a usable hit the entry is touched. ``observed`` (the
+        RTL's outcome) is checked against the possible outcomes and narrows the state; it is
+        required when the outcome is ambiguous. ``observed_hpa`` (for an observed hit) narrows
+        further. Returns the outcome."""
+        combos = self._combos(sid, addr)
+        outcomes = {self._usable(u, addr, write, size) for _, u in combos}
+        if observed is None:
+            if len(outcomes) != 1:
+                raise AmbiguousPrediction(f"lookup {sid:#06x}/{addr:#x}: hit or miss")
+            observed = next(iter(outcomes))
+        keep = [(sigs, u) for sigs, u in combos if self._usable(u, addr, write, size) == observed
+                and (observed_hpa is None or not observed or u is None
+                     or u.hpa(addr) == observed_hpa)]
+        if not keep:
+            what = "hit" if observed else "miss"
+            raise CacheMismatch(f"IOTLB lookup sid={sid:#06x} addr={addr:#x} "
+                                f"write={write}: RTL {what}, reference allows only "
+                                f"{'hit' if True in outcomes else 'miss'}")
+        if len(keep) != len(combos):
+            vpn = self.vpn_of(addr)
+            cand = self._candidates(vpn)
+            for s, sizes in cand.items():
+                allowed = {sigs[s] for sigs, _ in keep}
+                self._states[s] = {st for st in self._states[s]
+                                   if self._signature(st, sid, vpn, sizes) in allowed}
+        if observed:
+            used = keep[0][1]
+            assert used is not None
+            s = self.set_of(self.vpn_of(addr), used.ps)
+            new = set()
+            for st in self._states[s]:
+                w = self._first_match(st, sid, self.vpn_of(addr), used.ps)
+                new.add(st if w is None else self._touch(st, w, fill=False))
+            self._states[s] = new
+        return observed
+
+    # ------------------------------------------------------------------ fill
+
+    def _slots(self, st: SetState) -> tuple[int, ...]:
+        for w, e in enumerate(st.ways):
+            if e is None:
+                return (w,)  # the lowest invalid way first
+        return self.policy.victims(st.repl)
+
+    def _touch(self, st: SetState, way: int, fill: bool) -> SetState:
+        return self._canon(SetState(st.ways, self.policy.touch(st.repl, way, fill)))
+
+    def _canon(self, st: SetState) -> SetState:
+        if not self.policy.random:
+            return st
+        valid = sorted((e for e in st.ways if e is not None), key=_entry_key)
+        return SetState(tuple(valid) + (None,) * (self.ways - len(valid)), st.repl)
+
+    def fill(self, entry: TlbEntry) -> None:
+        """A walk's fill (entry.vpn/frame already aligned to the page size)."""
+        if entry.vpn & ((1 << page_bits(entry.ps)) - 1):
+            raise ValueError(f"fill VPN {entry.vpn:#x} not aligned to page size {entry.ps}")
+        entry = replace(entry, did=entry.did & self.did_mask,
+                        vpn=entry.vpn & ((1 << (self.mgaw - PAGE_SHIFT)) - 1))
+        s = self.set_of(entry.vpn, entry.ps)
+        new: set[SetState] = set()
+        for st in self._states[s]:
+            same = [w for w, e in enumerate(st.ways) if e is not None and e.same_tag(entry)]
+            for w in same[:1] or self._slots(st):
+                ways = list(st.ways)
+                ways[w] = entry
+                new.add(self._touch(SetState(tuple(ways), st.repl), w, fill=True))
+        if len(new) > MAX_STATES:
+            raise RuntimeError(f"set {s}: {len(new)} possible states; make the stream revisit "
+                               "entries so that observations narrow them")
+        self._states[s] = new
+
+    # ------------------------------------------------------------------ invalidation
+
+    def _drop(self, pred: Callable[[TlbEntry], bool]) -> None:
+        for s in range(self.sets):
+            self._states[s] = {
+                self._canon(SetState(tuple(None if e is not None and pred(e) else e
+                                           for e in st.ways), st.repl))
+                for st in self._states[s]}
+
+    def invalidate_global(self) -> None:
+        self._drop(lambda e: True)
+
+    def invalidate_domain(self, did: int) -> None:
+        did &= self.did_mask
+        self._drop(lambda e: e.did == did)
+
+    def invalidate_page(self, did: int, addr: int, am: int) -> None:
+        """Entries of ``did`` whose page overlaps the 2^am pages at ``addr`` (aligned down)."""
+        did &= self.did_mask
+        start = self.vpn_of(addr) & ~((1 << am) - 1)
+        end = start + (1 << am)
+        self._drop(lambda e: e.did == did and e.vpn < end and start < e.vpn + e.pages)
+
+    def invalidate(self, gran: int, did: int = 0, addr: int = 0, am: int = 0) -> None:
+        """IOTLB_REG.IIRG semantics: 01 global, 10 domain, 11 page; 00 nothing."""
+        if gran == 1:
+            self.invalidate_global()
+        elif gran == 2:
+            self.invalidate_domain(did)
+        elif gran == 3:
+            self.invalidate_page(did, addr, am)
+
+
+def _entry_key(e: TlbEntry) -> tuple[int, ...]:
+    return (e.sid, e.ps, e.vpn, e.did, e.frame, int(e.r), int(e.w))
+
+
+def _state_key(st: SetState) -> tuple:
+    return tuple(_entry_key(e) if e else (-1,) for e in st.ways)
+
+
+# --------------------------------------------------------------------------- context cache
+
+
+@dataclass(frozen=True)
+class CcEntry:
+    """A context-cache entry: what a walk needs from a good legacy context entry."""
+
+    sid: int
+    did: int
+    tt: int = 0
+    aw: int = 2
+    slptptr: int = 0  # table address (bytes)
+    fpd: bool = False
+
+    def short(self) -> str:
+        return f"sid={self.sid:04x}/did={self.did}{'/PT' if self.tt == 2 else ''}"
+
+
+FM_MASKS = {0: 0xFFFF, 1: 0xFFFB, 2: 0xFFF9, 3: 0xFFF8}
+
+
+class ContextCacheRef:
+    """Fully associative context cache with round-robin replacement (vtd_context_cache)."""
+
+    def __init__(self, entries: int, did_bits: int = 8) -> None:
+        if entries < 1:
+            raise ValueError(f"CC_ENTRIES={entries}: must be >= 1")
+        self.size = entries
+        self.did_mask = (1 << min(did_bits, 16)) - 1
+        self.reset()
+
+    def reset(self) -> None:
+        self.slots: list[CcEntry | None] = [None] * self.size
+        self.rr = 0
+
+    def entry(self, sid: int) -> CcEntry | None:
+        for e in self.slots:
+            if e is not None and e.sid == sid:
+                return e
+        return None
+
+    def lookup(self, sid: int) -> bool:
+        return self.entry(sid) is not None
+
+    def victim(self) -> int:
+        """The slot a fill of a new SID takes."""
+        for i, e in enumerate(self.slots):
+            if e is None:
+                return i
+        return self.rr
+
+    def fill(self, entry: CcEntry) -> int:
+        """Returns the slot used."""
+        entry = replace(entry, did=entry.did & self.did_mask)
+        for i, e in enumerate(self.slots):
+            if e is not None and e.sid == entry.sid:
+                self.slots[i] = entry
+                return i
+        i = self.victim()
+        if self.slots[i] is not None:
+            self.rr = (self.rr + 1) % self.size
+        self.slots[i] = entry
+        return i
+
+    def _drop(self, pred: Callable[[CcEntry], bool]) -> None:
+        self.slots = [None if e is not None and pred(e) else e for e in self.slots]
+
+    def invalidate_global(self) -> None:
+        self._drop(lambda e: True)
+
+    def invalidate_domain(self, did: int) -> None:
+        did &= self.did_mask
+        self._drop(lambda e: e.did == did)
+
+    def invalidate_device(self, did: int, sid: int, fm: int = 0) -> None:
+        did &= self.did_mask
+        m = FM_MASKS[fm]
+        self._drop(lambda e: e.did == did and e.sid & m == sid & m)
+
+    def invalidate(self, gran: int, did: int = 0, sid: int = 0, fm: int = 0) -> None:
+        """CCMD.CIRG semantics: 01 global, 10 domain, 11 device; 00 nothing."""
+        if gran == 1:
+            self.invalidate_global()
+        elif gran == 2:
+            self.invalidate_domain(did)
+        elif gran == 3:
+            self.invalidate_device(did, sid, fm)
+
+    def describe(self) -> str:
+        return ("  cc: [" + ", ".join(e.short() if e else "-" for e in self.slots)
+                + f"] rr={self.rr}")
+
+
+# --------------------------------------------------------------------------- walks
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    """What the RTL's walker does for one request."""
+
+    reads: int  # AXI read transactions (root, context: one burst each; one per SL level)
+    ctx: CcEntry | None = None  # good context entry read from memory (context-cache fill)
+    fill: TlbEntry | None = None  # second-level translation (IOTLB fill)
+    fault: int | None = None  # fault reason, None on success
+    hpa: int | None = None
+
+
+Walker = Callable[[int, int, bool, int, CcEntry | None], WalkResult]
+
+
+class LegacyWalker:
+    """Legacy-mode walk of well-formed tables in ``memory`` (as the table builder writes
+    them): the outcome, the fills and the number of reads the RTL's walker issues.
+
+    Reserved-bit checks are not modelled: entries are assumed well formed, apart from
+    not-present root/context/paging entries and missing permissions, which are.
+    """
+
+    def __init__(self, memory: Memory, rta: int, haw: int = 48, mgaw: int = 48,
+                 did_bits: int = 8) -> None:
+        self.memory = memory
+        self.rta = rta
+        self.haw = haw
+        self.mgaw = mgaw
+        self.did_mask = (1 << min(did_bits, 16)) - 1
+
+    def _addr(self, value: int) -> int:
+        return value & ((1 << self.haw) - 1) & ~0xFFF
+
+    def __call__(self, sid: int, addr: int, write: bool, size: int,
+                 cc: CcEntry | None) -> WalkResult:
+        reads = 0
+        ctx = cc
+        fill_ctx: CcEntry | None = None
+        if ctx is None:
+            reads += 1
+            try:
+                lo, _ = self.memory.read_u128(self.rta + 16 * (sid >> 8))
+            except MemoryAccessError:
+                return WalkResult(reads, fault=0x08)
+            if not lo & 1:
+                return WalkResult(reads, fault=0x01)
+            reads += 1
+            try:
+                clo, chi = self.memory.read_u128(self._addr(lo) + 16 * (sid & 0xFF))
+            except MemoryAccessError:
+                return WalkResult(reads, fault=0x09)
+            if not clo & 1:
+                return WalkResult(reads, fault=0x02)
+            ctx = CcEntry(sid=sid, did=(chi >> 8) & 0xFFFF & self.did_mask,
+                          tt=(clo >> 2) & 3, aw=chi & 7, slptptr=self._addr(clo),
+                          fpd=bool(clo >> 1 & 1))
+            if ctx.tt not in (0, 2):
+                return WalkResult(reads, fault=0x03)
+            fill_ctx = ctx
+        if ctx.tt == 2:
+            if addr >> self.haw:
+                return WalkResult(reads, ctx=fill_ctx, fault=0x04)
+            if intr_overlap(addr, size):
+                return WalkResult(reads, ctx=fill_ctx, fault=0x0E)
+            return WalkResult(reads, ctx=fill_ctx, hpa=addr)
+        levels = ctx.aw + 2
+        if addr >> min(self.mgaw, 30 + 9 * ctx.aw):
+            return WalkResult(reads, ctx=fill_ctx, fault=0x04)
+        table = ctx.slptptr
+        r_all = w_all = True
+        deny = 0x05 if write else 0x06
+        for level in range(levels, 0, -1):
+            shift = PAGE_SHIFT + LEVEL_BITS * (level - 1)
+            reads += 1
+            try:
+                e = self.memory.read_u64(table + 8 * ((addr >> shift) & 0x1FF))
+            except MemoryAccessError:
+                return WalkResult(reads, ctx=fill_ctx, fault=0x03 if level == levels else 0x07)
+            r, w = bool(e & 1), bool(e & 2)
+            if not (r or w) or not (w if write else r):
+                return WalkResult(reads, ctx=fill_ctx, fault=deny)
+            r_all, w_all = r_all and r, w_all and w
+            if level == 1 or (level in (2, 3) and e >> 7 & 1):
+                ps = level - 1
+                off = (1 << shift) - 1
+                hpa = (self._addr(e) & ~off) | (addr & off)
+                if intr_overlap(hpa, size):
+                    return WalkResult(reads, ctx=fill_ctx, fault=0x0E)
+                vpn = (addr >> PAGE_SHIFT) & ((1 << (self.mgaw - PAGE_SHIFT)) - 1)
+                vpn &= ~((1 << page_bits(ps)) - 1)
+                frame = (self._addr(e) & ~off) >> PAGE_SHIFT
+                entry = TlbEntry(sid, ctx.did, vpn, ps, frame, r_all, w_all)
+                return WalkResult(reads, ctx=fill_ctx, fill=entry, hpa=hpa)
+            table = self._addr(e)
+        raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- the unit
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One request as the performance counters and the response show it."""
+
+    lookup: bool  # reached the caches
+    iotlb_hit: bool = False
+    cc_hit: bool | None = None  # None: the context cache was not consulted
+    walked: bool = False
+    reads: int = 0
+    fault: int | None = None
+    hpa: int | None = None  # None: unknown (stale cached state); ignored when fault
+
+    def deltas(self) -> dict[str, int]:
+        """Expected increments of the performance counters (regmap names)."""
+        return {
+            "PERF_IOTLB_HITS": int(self.lookup and self.iotlb_hit),
+            "PERF_IOTLB_MISSES": int(self.lookup and not self.iotlb_hit),
+            "PERF_CC_HITS": int(self.cc_hit is True),
+            "PERF_CC_MISSES": int(self.cc_hit is False),
+            "PERF_WALKS": int(self.walked),
+            "PERF_WALK_READS": self.reads,
+        }
+
+    def short(self) -> str:
+        if not self.lookup:
+            return "no lookup"
+        parts = ["TLB hit" if self.iotlb_hit else "TLB miss"]
+        if self.cc_hit is not None:
+            parts.append("CC hit" if self.cc_hit else "CC miss")
+        if self.walked:
+            parts.append(f"walk({self.reads} reads)")
+        return ", ".join(parts)
+
+
+@dataclass
+class UnitCacheRef:
+    """The RTL's caches behind its request pipeline (vtd_remap_unit.v): which cache answers
+    a request, what it increments, what the walk fills, and register-based invalidation."""
+
+    iotlb: IotlbRef
+    cc: ContextCacheRef
+    psi: bool = True
+    mamv: int = 18
+    haw: int = 48
+    translation_enabled: bool = True
+    history: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params: dict[str, int]) -> UnitCacheRef:
+        """From the RTL's parameter names (tb.config.rtl_parameters)."""
+        did_bits = 4 + 2 * params.get("ND", 2)
+        return cls(IotlbRef(params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
+                            mgaw=params.get("MGAW", 48), did_bits=did_bits),
+                   ContextCacheRef(params["CC_ENTRIES"], did_bits=did_bits),
+                   psi=bool(params.get("PSI", 1)), mamv=params.get("MAMV", 18),
+                   haw=params.get("HAW", 48))
+
+    def predict_iotlb(self, sid: int, addr: int, write: bool, size: int = 1) -> frozenset[bool]:
+        return self.iotlb.possible(sid, addr, write, size)
+
+    def request(self, sid: int, addr: int, write: bool, size: int, walker: Walker,
+                iotlb_hit: bool | None = None, hpa: int | None = None) -> Outcome:
+        """Apply one request (sent alone: nothing else in flight). ``iotlb_hit``/``hpa``: the
+        RTL's observed outcome, needed only where the random policy leaves it open (it is
+        checked: :class:`CacheMismatch` when impossible)."""
+        if intr_overlap(addr, size):
+            return self._log(sid, addr, write, Outcome(lookup=False, fault=0x29))
+        if not self.translation_enabled:
+            return self._log(sid, addr, write, Outcome(lookup=False, hpa=addr))
+        hit = self.iotlb.access(sid, addr, write, size, observed=iotlb_hit,
+                                observed_hpa=hpa if iotlb_hit else None)
+        if hit:
+            entry = None
+            try:
+                entry = self.iotlb.probe(sid, addr)
+            except AmbiguousPrediction:
+                pass
+            out = Outcome(lookup=True, iotlb_hit=True,
+                          hpa=entry.hpa(addr) if entry is not None else hpa)
+            return self._log(sid, addr, write, out)
+        ctx = self.cc.entry(sid)
+        if ctx is not None and ctx.tt == 2:
+            fault = 0x04 if addr >> self.haw else None  # pass-through: output = input
+            out = Outcome(lookup=True, cc_hit=True, fault=fault, hpa=addr)
+            return self._log(sid, addr, write, out)
+        res = walker(sid, addr, write, size, ctx)
+        if res.ctx is not None:
+            self.cc.fill(res.ctx)
+        if res.fill is not None:
+            self.iotlb.fill(res.fill)
+        out = Outcome(lookup=True, cc_hit=ctx is not None, walked=True, reads=res.reads,
+                      fault=res.fault, hpa=res.hpa)
+        return self._log(sid, addr, write, out)
+
+    # register-based invalidation -------------------------------------------------------
+
+    def iotlb_register_invalidation(self, iirg: int, did: int = 0, addr: int = 0,
+                                    am: int = 0) -> int:
+        """IOTLB_REG/IVA; returns the IAIG hardware reports (P12: 00 and nothing done for a
+        page-selective request with PSI=0 or AM > MAMV)."""
+        if iirg == 3 and (not self.psi or am > self.mamv):
+            iirg = 0
+        self.iotlb.invalidate(iirg, did, addr, am)
+        self.history.append(f"IOTLB inv IIRG={iirg:02b} did={did} addr={addr:#x} am={am}")
+        return iirg
+
+    def cc_register_invalidation(self, cirg: int, did: int = 0, sid: int = 0,
+                                 fm: int = 0) -> int:
+        self.cc.invalidate(cirg, did, sid, fm)
+        self.history.append(f"CC inv CIRG={cirg:02b} did={did} sid={sid:#06x} fm={fm}")
+        return cirg
+
+    def _log(self, sid: int, addr: int, write: bool, out: Outcome) -> Outcome:
+        self.history.append(f"{'W' if write else 'R'} sid={sid:04x} addr={addr:#x}: "
+                            f"{out.short()}")
+        return out
+
+    def describe(self) -> str:
+        return self.iotlb.describe() + "\n" + self.cc.describe()
+
+
+def run_pattern(iotlb: IotlbRef, names: Iterable[str], sid: int = 0x100, did: int = 1,
+                stride_pages: int = 0) -> list[bool]:
+    """Hand-worked access patterns: each name is a 4 KB page (A, B, ...) of one set (page
+    number = letter index * ``stride_pages``, default SETS, so all land in set 0); a miss
+    fills. Returns the hit/miss sequence."""
+    stride = stride_pages or iotlb.sets
+    out = []
+    for name in names:
+        vpn = (ord(name) - ord("A")) * stride
+        addr = vpn << PAGE_SHIFT
+        hit = iotlb.access(sid, addr)
+        if not hit:
+            iotlb.fill(TlbEntry(sid, did, vpn, 0, vpn))
+        out.append(hit)
+    return out

@@ -1,0 +1,172 @@
+"""RTL parameters <-> the golden model's ``UnitConfig``, and the parameter sets the tests build.
+
+The RTL top (``rtl/vtd_remap_unit.v``) shares its parameter names with
+``python_model.config.UnitConfig``. It has no queued invalidation, interrupt remapping or x2APIC
+support yet: ECAP.QI/IR/EIM read 0, so a model compared with it must be configured with
+QI=IR=EIM=MHMV=0. ``IOTLB_REPL`` is an integer in the RTL (0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM) and
+a name in the model; both spellings are accepted here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import fields
+
+from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
+
+# Parameters of rtl/vtd_remap_unit.v, in its order.
+RTL_PARAMETERS: tuple[str, ...] = (
+    "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
+    "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W",
+)
+# Model parameters the RTL does not have, with the only value it implements.
+RTL_FIXED: dict[str, int] = {"QI": 0, "IR": 0, "EIM": 0, "MHMV": 0}
+# RTL parameters the model does not have, with the value the tests use by default.
+RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4}
+REPL_NAMES: dict[int, str] = {code: name for name, code in REPLACEMENT_POLICIES.items()}
+
+RtlParams = dict[str, int]
+
+
+class RtlConfigError(ConfigError):
+    """A parameter set the RTL cannot be built with; the message names the parameters."""
+
+
+def repl_code(value: object) -> int:
+    """IOTLB_REPL as the RTL's integer code, from a code or a policy name."""
+    if isinstance(value, str):
+        name = value.strip().upper()
+        if name in REPLACEMENT_POLICIES:
+            return REPLACEMENT_POLICIES[name]
+        try:
+            value = int(name, 0)
+        except ValueError:
+            raise RtlConfigError(f"IOTLB_REPL={value!r}: must be one of "
+                                 f"{', '.join(REPLACEMENT_POLICIES)} or 0..3") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value not in REPL_NAMES:
+        raise RtlConfigError(f"IOTLB_REPL={value!r}: must be one of "
+                             f"{', '.join(REPLACEMENT_POLICIES)} or 0..3")
+    return value
+
+
+def _model_fields() -> set[str]:
+    return {f.name for f in fields(UnitConfig)}
+
+
+def rtl_model_config(params: Mapping[str, object]) -> UnitConfig:
+    """The golden-model configuration equivalent to an RTL parameter set.
+
+    ``params`` uses the RTL's names (missing ones take the model's defaults). Model-only
+    parameters are accepted only with the value the RTL implements (QI=IR=EIM=MHMV=0);
+    anything else, and any unknown name, raises :class:`RtlConfigError` naming them.
+    """
+    known = set(RTL_PARAMETERS) | set(RTL_FIXED)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise RtlConfigError(f"unknown RTL parameter(s) {', '.join(unknown)} "
+                             f"(the RTL has {', '.join(RTL_PARAMETERS)})")
+    lacking = sorted(f"{k}={params[k]!r}" for k in RTL_FIXED
+                     if k in params and _as_int(params[k], k) != RTL_FIXED[k])
+    if lacking:
+        raise RtlConfigError(
+            f"the RTL lacks parameter(s) {', '.join(lacking)}: it implements no queued "
+            "invalidation, interrupt remapping or x2APIC mode (ECAP.QI/IR/EIM read 0), so "
+            f"only {', '.join(f'{k}={v}' for k, v in RTL_FIXED.items())} can be compared")
+    values: dict[str, object] = dict(RTL_FIXED)
+    for name, raw in params.items():
+        if name in RTL_ONLY_DEFAULTS:
+            _as_int(raw, name)  # validated, not a model parameter
+        elif name == "IOTLB_REPL":
+            values[name] = REPL_NAMES[repl_code(raw)]
+        elif name in _model_fields():
+            values[name] = _as_int(raw, name)
+    try:
+        return UnitConfig(**values)  # type: ignore[arg-type]
+    except ConfigError as e:
+        raise RtlConfigError(str(e)) from e
+
+
+def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
+    """The complete, validated RTL parameter set (every RTL parameter, as integers)."""
+    params = dict(params or {})
+    cfg = rtl_model_config(params)
+    out: RtlParams = {}
+    for name in RTL_PARAMETERS:
+        if name == "IOTLB_REPL":
+            out[name] = repl_code(cfg.IOTLB_REPL)
+        elif name in RTL_ONLY_DEFAULTS:
+            out[name] = _as_int(params.get(name, RTL_ONLY_DEFAULTS[name]), name)
+        else:
+            out[name] = int(getattr(cfg, name))
+    if not 1 <= out["AXI_ID_W"] <= 16 or 1 << out["AXI_ID_W"] < out["MAX_WALKS"]:
+        raise RtlConfigError(f"AXI_ID_W={out['AXI_ID_W']}: must be 1..16 and give an ID per "
+                             f"walker (MAX_WALKS={out['MAX_WALKS']})")
+    return out
+
+
+def config_to_params(cfg: UnitConfig, **rtl_only: int) -> RtlParams:
+    """RTL parameters for a model configuration (which must have QI=IR=EIM=MHMV=0)."""
+    params: dict[str, object] = {k: getattr(cfg, k) for k in RTL_PARAMETERS
+                                 if k not in RTL_ONLY_DEFAULTS}
+    params.update({k: getattr(cfg, k) for k in RTL_FIXED})
+    params.update(rtl_only)
+    return rtl_parameters(params)
+
+
+def params_key(params: Mapping[str, int]) -> str:
+    """A short stable hash of a complete parameter set (names the build directory)."""
+    text = json.dumps({k: params[k] for k in sorted(params)}, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def describe(params: Mapping[str, int]) -> str:
+    """The parameters that differ from the default set, e.g. ``IOTLB_SETS=1 IOTLB_WAYS=2``."""
+    base = rtl_parameters()
+    diff = [f"{k}={REPL_NAMES[v] if k == 'IOTLB_REPL' else v}" for k, v in params.items()
+            if base.get(k) != v]
+    return " ".join(diff) or "default"
+
+
+def _as_int(raw: object, name: str) -> int:
+    if isinstance(raw, bool):
+        raise RtlConfigError(f"{name}={raw!r}: expected a number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw, 0)
+        except ValueError:
+            pass
+    raise RtlConfigError(f"{name}={raw!r}: expected a number")
+
+
+# --------------------------------------------------------------------------- parameter sets
+# Few on purpose: every distinct set is one Verilator build per simulator run.
+PRESETS: dict[str, dict[str, object]] = {
+    # The golden model's defaults (QI/IR off): directed tests, traffic tests, most scenarios.
+    "default": {},
+    # 3-, 4- and 5-level tables (SAGAW 39/48/57, MGAW 57); the same set as the
+    # dma_walk_levels scenario, so the two share one build.
+    "wide": {"SAGAW": 0b1110, "MGAW": 57},
+    # One IOTLB entry, one context-cache entry, one walker, 2 fault records, 4-bit tags.
+    "tiny1": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
+              "MAX_WALKS": 1, "NFR": 1, "REQ_TAG_W": 4, "AXI_ID_W": 1},
+    # One set of two ways, true LRU, one context-cache entry.
+    "tiny2": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
+              "MAX_WALKS": 2},
+    # FIFO in 2 sets of 3 ways, 4 context-cache entries, 2 walkers (the same set as the
+    # cache-policy tests' fifo2x3 shape: one build for both).
+    "fifo": {"IOTLB_SETS": 2, "IOTLB_WAYS": 3, "IOTLB_REPL": "FIFO", "CC_ENTRIES": 4,
+             "MAX_WALKS": 2},
+    # LFSR-random replacement in 2 sets of 4 ways, two context-cache entries (= the
+    # cache-policy tests' random2x4 shape).
+    "random": {"IOTLB_SETS": 2, "IOTLB_WAYS": 4, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2},
+}
+
+
+def preset(name: str) -> RtlParams:
+    if name not in PRESETS:
+        raise RtlConfigError(f"unknown parameter set {name!r} (known: {', '.join(PRESETS)})")
+    return rtl_parameters(PRESETS[name])

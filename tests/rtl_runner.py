@@ -1,0 +1,56 @@
+"""pytest side of the RTL tests: build once per (simulator, parameter set), run one cocotb test
+per pytest test in its own simulator process, fail with the log tail and the seed.
+
+Environment: ``SEED`` replays a random test; ``SIMS`` (e.g. ``SIMS=verilator``) limits the
+simulators; ``TB_SCALE`` multiplies the amount of random traffic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from tb import build
+from tb.config import preset
+from tb.runtime import seed_from_env
+
+SIMULATORS = [s for s in os.environ.get("SIMS", "verilator,icarus").split(",") if s]
+# Traffic per simulator: Icarus is an event-driven interpreter, an order of magnitude slower.
+SPEED = {"verilator": 1.0, "icarus": 0.25}
+
+
+def sim_params() -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("sim", SIMULATORS)
+
+
+def scaled(sim: str, n: int) -> int:
+    scale = float(os.environ.get("TB_SCALE", "1"))
+    return max(1, int(n * SPEED.get(sim, 1.0) * scale))
+
+
+def require(sim: str) -> None:
+    if not (build.RTL_DIR / f"{build.TOP}.v").exists():
+        pytest.skip("no RTL top yet")
+    if sim == "icarus" and shutil.which("iverilog") is None:
+        pytest.skip("iverilog is not installed (tools/bootstrap.sh installs it)")
+
+
+def run_cocotb(sim: str, module: str, testcase: str, params: str | dict = "default",
+               knobs: dict | None = None, args: dict | None = None,
+               seed: int | None = None, random: bool = False) -> build.TestRun:
+    """Run cocotb test ``testcase`` of ``module`` on ``sim``; pytest.fail on failure."""
+    require(sim)
+    rtl_params = preset(params) if isinstance(params, str) else params
+    seed = seed_from_env() if random else (seed if seed is not None else 1)
+    env = {"TB_KNOBS": json.dumps(knobs or {}), "TB_ARGS": json.dumps(args or {})}
+    label = f"{testcase}-{params if isinstance(params, str) else 'custom'}"
+    print(f"{module}::{testcase} on {sim} ({params if isinstance(params, str) else 'custom'}): "
+          f"SEED={seed}" + (f"  (replay: SEED={seed})" if random else ""))
+    run = build.run(sim, rtl_params, module, testcase, env=env, seed=seed, label=label)
+    if not run.ok:
+        pytest.fail(f"{run.summary()}\nSEED={seed}\n--- log tail ---\n{build.log_tail(run.log)}",
+                    pytrace=False)
+    return run

@@ -1,0 +1,263 @@
+"""Unit tests of the testbench's pure-Python parts (no simulator): RTL parameter mapping,
+register layer, model mirror, checker, cache predictor, software layer, scenario gating."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from python_model.config import UnitConfig
+from python_model.memory import Memory
+from python_model.scenario import load
+from python_model.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
+from python_model.unit import RemappingUnit
+from tb.checker import ModelChecker
+from tb.config import (
+    PRESETS,
+    RTL_PARAMETERS,
+    RtlConfigError,
+    config_to_params,
+    params_key,
+    preset,
+    rtl_model_config,
+    rtl_parameters,
+)
+from tb.predictor import FIFO, LRU, PLRU, CcPredictor, IotlbPredictor
+from tb.reg_mirror import ModelMirror
+from tb.regs import ModelRegBus, ObservedRegBus, PollTimeout, RegisterLayer
+from tb.scenario_engine import ReplayEngine
+from tb.scenario_rtl import RtlResults, scenario_params, skip_reason
+from tb.software import Software
+from tb.transactions import DmaRequest, DmaResponse, EventMsg
+
+RTL_CFG = UnitConfig(QI=0, IR=0, EIM=0, MHMV=0)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# ----------------------------------------------------------------------------- config
+def test_rtl_model_config_maps_names_and_policies():
+    cfg = rtl_model_config({"IOTLB_REPL": 2, "NFR": 3, "AXI_ID_W": 2})
+    assert cfg.IOTLB_REPL == "FIFO" and cfg.NFR == 3
+    assert (cfg.QI, cfg.IR, cfg.EIM, cfg.MHMV) == (0, 0, 0, 0)
+    assert rtl_model_config({"IOTLB_REPL": "random"}).IOTLB_REPL == "RANDOM"
+    assert rtl_parameters({"IOTLB_REPL": "LRU"})["IOTLB_REPL"] == 0
+
+
+def test_rtl_model_config_rejects_what_the_rtl_lacks():
+    with pytest.raises(RtlConfigError, match=r"QI=1.*IR=1|IR=1.*QI=1"):
+        rtl_model_config({"QI": 1, "IR": 1})
+    with pytest.raises(RtlConfigError, match="BOGUS"):
+        rtl_model_config({"BOGUS": 1})
+    with pytest.raises(RtlConfigError, match="IOTLB_REPL"):
+        rtl_model_config({"IOTLB_REPL": "MRU"})
+    assert rtl_model_config({"QI": 0, "MHMV": 0}).QI == 0
+
+
+def test_rtl_parameters_complete_and_stable():
+    p = rtl_parameters()
+    assert tuple(p) == RTL_PARAMETERS and all(isinstance(v, int) for v in p.values())
+    assert config_to_params(RTL_CFG) == p
+    assert params_key(p) == params_key(dict(reversed(p.items())))
+    for name in PRESETS:
+        assert preset(name)
+    assert len({params_key(preset(n)) for n in PRESETS}) == len(PRESETS)
+
+
+# ----------------------------------------------------------------------------- registers
+def test_register_layer_over_the_model():
+    unit = RemappingUnit(RTL_CFG)
+    regs = RegisterLayer(ModelRegBus(unit), RTL_CFG.num_fault_records)
+    assert run(regs.read("VER")) == 0x10
+    assert run(regs.read("CAP")) == RTL_CFG.cap()
+    run(regs.write_fields("FEDATA", IMD=0x1234))
+    assert run(regs.read_field("FEDATA", "IMD")) == 0x1234
+    assert regs.put("RTADDR", 0, RTA=0x123, TTM=1) == 0x123000 | 1 << 10
+    assert regs.reg("FRCD3_HI").offset == regs.reg("FRCD3_LO").offset + 8
+    with pytest.raises(PollTimeout):
+        run(regs.poll("GSTS", 1 << 31, 1 << 31, timeout_cycles=3))
+    with pytest.raises(ValueError):
+        regs.put("FEDATA", 0, IMD=1 << 16)
+
+
+# ----------------------------------------------------------------------------- fixtures
+def setup_unit():
+    mem = Memory()
+    unit = RemappingUnit(RTL_CFG, mem)
+    b = TableBuilder(mem, RTL_CFG)
+    dom = b.create_domain()
+    dom.map(0x10000, 0x50000, 0x2000)
+    b.assign_device("01:00.0", dom)
+    mirror = ModelMirror(unit)
+    regs = RegisterLayer(ObservedRegBus(ModelRegBus(RemappingUnit(RTL_CFG, mem)),
+                                        mirror.on_read, mirror.on_write),
+                         RTL_CFG.num_fault_records)
+    return mem, unit, b, dom, mirror, regs
+
+
+def test_software_layer_and_mirror_drive_a_model_like_a_dut():
+    mem, unit, b, dom, mirror, regs = setup_unit()
+    sw = Software(regs, b, lambda n: asyncio.sleep(0))
+    run(sw.setup_fault_event(0xFEE00000, 0x42))
+    run(sw.enable_translation())
+    assert unit.tes and unit.read_reg("FECTL") == 0
+    assert unit.dma(0x100, 0x10010, False).hpa == 0x50010
+    assert not unit.dma(0x100, 0x20000, True).ok  # fault 05h recorded in the mirror's model
+    run(sw.invalidate_range(dom.did, 0x10000, 0x1000))
+    assert sw.invalidations == {"iotlb-page": 1}
+    run(sw.invalidate_global())
+    assert sw.invalidations["context-global"] == 1
+
+
+def test_mirror_holds_commands_until_the_bit_reads_clear():
+    unit = RemappingUnit(RTL_CFG)
+    mirror = ModelMirror(unit)
+    ccmd = unit.regmap.by_name("CCMD")
+    icc = ccmd.field("ICC").mask
+    mirror.on_write(ccmd.offset, 8, icc | 1 << 61)  # global context invalidation
+    assert "CCMD" in mirror.pending and unit.caag == 0
+    mirror.on_read(ccmd.offset, 8, icc)  # still running
+    assert "CCMD" in mirror.pending
+    mirror.on_read(ccmd.offset + 4, 4, 0)  # top dword with ICC clear
+    assert not mirror.pending and unit.caag == 1
+
+
+def test_service_faults_reads_and_clears_records():
+    mem, unit, b, dom, mirror, regs = setup_unit()
+    dut = regs.bus.bus.unit  # the "DUT" (a second model) behind the observed bus
+    sw = Software(regs, b, lambda n: asyncio.sleep(0))
+    run(sw.enable_translation())
+    for i in range(3):
+        dut.dma(0x100, 0x30000 + 0x1000 * i, False)
+        unit.dma(0x100, 0x30000 + 0x1000 * i, False)
+    got = run(sw.service_faults())
+    assert [r.reason for r in got] == [6, 6, 6] and [r.index for r in got] == [0, 1, 2]
+    assert got[1].fi == 0x31000 and not got[0].write
+    assert dut.fsts() == 0 and unit.fsts() == 0
+
+
+# ----------------------------------------------------------------------------- checker
+def test_checker_accepts_fresh_and_stale_and_rejects_the_rest():
+    mem, unit, b, dom, mirror, regs = setup_unit()
+    for s in b.program_root_table() + b.enable_translation():
+        if s["op"] == "reg_write":
+            unit.write_reg(s["reg"], s["value"])
+    chk = ModelChecker(unit)
+    req = DmaRequest(0x100, 0x10008, False, 8)
+    chk.dma_issued(req)
+    assert chk.dma_response(req, DmaResponse(1, False, 0, 0x50008))
+    dom.unmap(0x10000, 0x1000)  # no invalidation yet: old and new both permitted
+    for rsp in (DmaResponse(2, False, 0, 0x50010), DmaResponse(3, True, 6, 0)):
+        r = DmaRequest(0x100, 0x10010, False, 4)
+        chk.dma_issued(r)
+        assert chk.dma_response(r, rsp)
+    assert chk.stats.dma_stale == 1
+    unit.invalidate_iotlb(G_PAGE, dom.did, 0x10000, 0, False)
+    unit.invalidate_context(G_GLOBAL, 0, 0, 0)
+    r = DmaRequest(0x100, 0x10010, False, 4)
+    chk.dma_issued(r)
+    assert not chk.dma_response(r, DmaResponse(4, False, 0, 0x50010))
+    assert "permitted now {fault 0x06}" in chk.errors[-1]
+
+
+def test_checker_issue_view_after_invalidation_drops_the_fills():
+    mem, unit, b, dom, mirror, regs = setup_unit()
+    for s in b.program_root_table() + b.enable_translation():
+        if s["op"] == "reg_write":
+            unit.write_reg(s["reg"], s["value"])
+    chk = ModelChecker(unit)
+    r = DmaRequest(0x100, 0x10008, False, 8, issue_cycle=10)
+    chk.dma_issued(r)  # walked before the unmap
+    dom.unmap(0x10000, 0x1000)
+    chk.command_started(12)  # an invalidation written after the request was accepted
+    unit.invalidate_iotlb(G_DOMAIN, dom.did, 0, 0, False)
+    chk.bump_epoch()
+    assert chk.dma_response(r, DmaResponse(1, False, 0, 0x50008))
+    assert chk.stats.dma_issue_view == 1 and not unit.caches.translations
+
+
+def test_checker_matches_events_in_order():
+    unit = RemappingUnit(RTL_CFG)
+    chk = ModelChecker(unit)
+    unit.write_reg("FEDATA", 0x77)
+    unit.write_reg("FEADDR", 0xFEE00000)
+    unit.write_reg("FECTL", 0)
+    assert unit.dma(0x100, 0xFEE00000, False, 8).reason == 0x29  # recorded: an event
+    unit.events.append(unit.events[0])  # pretend a second event
+    chk.event(EventMsg(0xFEE00000, 0x77))
+    chk.final_events_check()
+    assert chk.stats.events_checked == 1 and "never came from the RTL" in chk.errors[-1]
+
+
+# ----------------------------------------------------------------------------- predictor
+def fill(t, k, sets=1):
+    t.fill(0x100, 1, 0, 0x100000 + k * sets * 0x1000, 0x9000000, True, True)
+
+
+def hit(t, k, sets=1):
+    ok, where = t.lookup(0x100, 0x100000 + k * sets * 0x1000, False, 4)
+    if ok:
+        t.touch(*where)
+    return ok
+
+
+def test_predictor_lru_plru_fifo_victims():
+    lru = IotlbPredictor(1, 2, LRU, 48, 2)
+    fill(lru, 0), fill(lru, 1)
+    assert hit(lru, 0)
+    fill(lru, 2)  # evicts 1, the least recently used
+    assert hit(lru, 0) and not hit(lru, 1) and hit(lru, 2)
+    fifo = IotlbPredictor(1, 2, FIFO, 48, 2)
+    fill(fifo, 0), fill(fifo, 1)
+    assert hit(fifo, 0)
+    fill(fifo, 2)  # evicts 0, the first filled, whatever the hits
+    assert not hit(fifo, 0) and hit(fifo, 1)
+    plru = IotlbPredictor(1, 4, PLRU, 48, 2)
+    for k in range(4):
+        fill(plru, k)
+    assert hit(plru, 0)
+    fill(plru, 4)  # tree points away from way 0 and from way 3 (last fill): way 2
+    assert [hit(plru, k) for k in range(5)] == [True, True, False, True, True]
+
+
+def test_predictor_sets_by_page_size_and_psi_overlap():
+    t = IotlbPredictor(4, 1, LRU, 48, 2)
+    t.fill(0x100, 1, 1, 0x40200000, 0x80000000, True, True)  # 2M page: set (vpn>>9)&3 = 1
+    assert t.entries[1][0] is not None
+    assert t.lookup(0x100, 0x40345678, False, 4)[0] is True
+    t.invalidate(3, did=1, addr=0x40345000, am=0)  # a 4K range inside the 2M page
+    assert t.lookup(0x100, 0x40345678, False, 4)[0] is False
+
+
+def test_context_cache_predictor_round_robin():
+    cc = CcPredictor(2, 2)
+    for sid in (1, 2, 3):
+        cc.fill(sid, 1, 0)
+    assert cc.lookup(1) is None and cc.lookup(2) and cc.lookup(3)
+    cc.invalidate(3, did=1, sid=2, fm=0)
+    assert cc.lookup(2) is None and cc.lookup(3)
+
+
+# ----------------------------------------------------------------------------- scenarios
+SUITE = Path(__file__).parent / "scenarios"
+
+
+def test_scenario_gating_by_config_and_register_use():
+    qi = skip_reason(load(SUITE / "qi_basic.json"))
+    assert qi and "IQA" in qi
+    assert "MHMV" in skip_reason(load(SUITE / "registers_caps.json"))
+    basic = load(SUITE / "runner_basics.json")
+    assert skip_reason(basic) is None
+    assert scenario_params(basic)["NFR"] == 7
+
+
+def test_replay_engine_and_results_unpacking():
+    eng = ReplayEngine([("reg_read", 5), ("dma", {"status": "ok", "hpa": 1})])
+    assert eng.reg_read(0, 4) == 5
+    with pytest.raises(RuntimeError, match="out of step"):
+        eng.fsts()
+    doc = RtlResults("s", "verilator", model_doc=RtlResults("s", "model"))
+    rtl, model = doc
+    assert rtl.engine == "verilator" and model.engine == "model"
