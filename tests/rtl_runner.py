@@ -33,9 +33,9 @@ def scaled(sim: str, n: int) -> int:
 
 def require(sim: str) -> None:
     if not (build.RTL_DIR / f"{build.TOP}.v").exists():
-        pytest.skip("no RTL top yet")
+        pytest.fail(f"no RTL top {build.TOP}.v in {build.RTL_DIR}")
     if sim == "icarus" and shutil.which("iverilog") is None:
-        pytest.skip("iverilog is not installed (tools/bootstrap.sh installs it)")
+        pytest.fail("iverilog is not installed: run `make venv` (tools/bootstrap.sh installs it)")
 
 
 def run_cocotb(sim: str, module: str, testcase: str, params: str | dict = "default",

@@ -57,7 +57,7 @@ def rtl_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize("sim", build.SIMULATORS)
 def test_rtl_cache_policy(sim: str, shape: str, rtl_dir: Path) -> None:
     if not _sim_available(sim):
-        pytest.skip(f"{sim} not installed")
+        pytest.fail(f"{sim} is not installed: run `make venv` (tools/bootstrap.sh installs it)")
     params = rtl_parameters(SHAPES[shape])
     seed = int(os.environ["SEED"], 0) if os.environ.get("SEED") else \
         random.SystemRandom().randrange(1, 1 << 31)
