@@ -65,14 +65,16 @@ def estimate(params: dict[str, int]) -> AreaEstimate:
     cached = CACHE / f"{key}.json"
     if cached.exists():
         return AreaEstimate(**json.loads(cached.read_text()))
-    sources = " ".join(str(p) for p in sorted(RTL.glob("*.v")))
+    # Paths relative to the repository: YoWASP's WASI sandbox reliably sees the working
+    # directory, not every absolute path.
+    sources = " ".join(f"rtl/{p.name}" for p in sorted(RTL.glob("*.v")))
     chparams = "".join(f"chparam -set {k} {v} {TOP}; " for k, v in sorted(params.items()))
     report = CACHE / f"{key}.stat.txt"
-    script = (f"read_verilog -I{RTL} {sources}; {chparams}"
-              f"synth -top {TOP} -flatten -noabc; tee -q -o {report} stat")
+    script = (f"read_verilog -Irtl {sources}; {chparams}"
+              f"synth -top {TOP} -flatten -noabc; tee -q -o {report.relative_to(ROOT)} stat")
     start = time.monotonic()
     proc = subprocess.run([_yosys(), "-q", "-p", script], capture_output=True, text=True,
-                          cwd=CACHE, check=False)
+                          cwd=ROOT, check=False)
     seconds = time.monotonic() - start
     if proc.returncode != 0 or not report.exists():
         log = CACHE / f"{key}.log"
