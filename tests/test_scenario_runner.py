@@ -137,15 +137,6 @@ def run_fake(d: dict[str, object], engine: FakeEngine | None = None) -> Run:
     return execute(parse_document(d, "t.json"), engine or FakeEngine())
 
 
-def have_model() -> bool:
-    try:
-        import python_model.unit  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_model = pytest.mark.skipif(not have_model(), reason="python_model.unit not available")
 
 
 # --------------------------------------------------------------------------- numbers
@@ -659,7 +650,6 @@ def test_cli_rtl_unsupported_is_exit_2_and_skipped_in_suite(
     assert "SKIP    " in out and "1 skipped (features the RTL lacks): PASS" in out
 
 
-@needs_model
 def test_cli_rtl_run_is_compared_with_the_model(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
@@ -696,7 +686,6 @@ def test_cli_rtl_run_is_compared_with_the_model(tmp_path: Path,
     assert "mismatch: step 1 (reg_read): model {value: 0x10}, verilator {value: 0x11}" in text
 
 
-@needs_model
 def test_cli_run_exit_codes_and_default_output(tmp_path: Path) -> None:
     passing = write(tmp_path, doc([{"op": "reg_read", "reg": "VER", "expect": {"value": "0x10"}}],
                                   name="ver_ok"), "pass.json")
@@ -726,7 +715,6 @@ def test_cli_run_exit_codes_and_default_output(tmp_path: Path) -> None:
     assert "step 0 (reg_read): field 'reg': unknown register 'NOPE'" in r.stderr
 
 
-@needs_model
 def test_cli_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     d = tmp_path / "suite"
     d.mkdir()
@@ -752,7 +740,6 @@ def test_cli_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 # --------------------------------------------------------------------------- the real model
 
 
-@needs_model
 def test_runner_basics_on_the_model(tmp_path: Path) -> None:
     out = tmp_path / "rb.json"
     assert main(["run", str(SCENARIOS / "runner_basics.json"), "--out", str(out)]) == 0
@@ -772,7 +759,6 @@ def test_runner_basics_on_the_model(tmp_path: Path) -> None:
                     assert HEX.fullmatch(x), (r, k)
 
 
-@needs_model
 def test_model_dma_to_interrupt_range_is_29h_and_msi_passes_through() -> None:
     from python_model.scenario import run_model
 
@@ -788,7 +774,6 @@ def test_model_dma_to_interrupt_range_is_29h_and_msi_passes_through() -> None:
     assert [r.index for r in run.doc.fault_records] == [0, 1]
 
 
-@needs_model
 def test_model_memory_error_extension_provokes_fetch_faults() -> None:
     from python_model.scenario import run_model
 
@@ -806,7 +791,6 @@ def test_model_memory_error_extension_provokes_fetch_faults() -> None:
     assert write_only.doc.results[3].fields == {"status": "fault", "reason": 1}
 
 
-@needs_model
 def test_model_fault_records_match_register_view() -> None:
     """The decoded records equal what the FRCD registers say through MMIO."""
     from python_model.scenario import ModelEngine
@@ -829,7 +813,6 @@ def test_every_scenario_in_the_repo_is_valid(path: Path) -> None:
     parse_text(path.read_text(encoding="utf-8"), str(path))
 
 
-@needs_model
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("runner_*.json")), ids=lambda p: p.name)
 def test_runner_scenarios_pass_on_the_model(path: Path) -> None:
     from python_model.scenario import run_model
