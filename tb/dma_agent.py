@@ -18,10 +18,10 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from cocotb.triggers import ClockCycles, Event, RisingEdge
+from cocotb.triggers import ClockCycles, Event
 from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
 
-from tb.signals import CycleCounter, ReadyDriver, TagPool
+from tb.signals import CycleCounter, ReadyDriver, TagPool, handshakes, until_accepted
 from tb.transactions import DmaResponse
 
 
@@ -75,6 +75,38 @@ class DmaPort:
     def outstanding(self) -> int:
         return self.tags.in_use
 
+    def present(self, item: Any) -> None:
+        """Drive ``item``'s fields (it already holds its tag) with ``req_valid`` high."""
+        dut = self.dut
+        dut.req_sid.value = item.sid
+        dut.req_addr.value = item.addr
+        dut.req_write.value = int(bool(item.write))
+        dut.req_size.value = item.size
+        dut.req_tag.value = item.tag
+        dut.req_valid.value = 1
+
+    async def issue(self, item: Any) -> None:
+        """Present ``item`` and wait for its handshake (``req_valid`` stays high)."""
+        self.present(item)
+        await until_accepted(self.clk, self.dut.req_ready)
+        item.issue_cycle = self.cycles.now
+        self.issued += 1
+
+    def sample_response(self) -> DmaResponse:
+        dut = self.dut
+        return DmaResponse(tag=int(dut.rsp_tag.value), fault=bool(dut.rsp_fault.value),
+                           reason=int(dut.rsp_reason.value), addr=int(dut.rsp_addr.value),
+                           cycle=self.cycles.now)
+
+    @staticmethod
+    def response_error(rsp: DmaResponse) -> str | None:
+        """The port's rule: rsp_addr is 0 on a fault, rsp_reason is 0 on success."""
+        if (rsp.addr if rsp.fault else rsp.reason) == 0:
+            return None
+        return (f"response tag {rsp.tag:#x} (cycle {rsp.cycle}): "
+                f"{'rsp_addr' if rsp.fault else 'rsp_reason'} must be 0 "
+                f"(fault={int(rsp.fault)} reason={rsp.reason:#x} addr={rsp.addr:#x})")
+
     async def drain(self, timeout_cycles: int = 100000) -> None:
         """Wait until every issued request has its response."""
         waited = 0
@@ -106,7 +138,6 @@ class DmaDriver(uvm_driver):
         port = self.port
         assert port is not None
         dut = port.dut
-        edge = RisingEdge(port.clk)
         rng = self.rng
         knobs = self.knobs
         valid = False
@@ -129,19 +160,8 @@ class DmaDriver(uvm_driver):
                     dut.req_valid.value = 0
                     valid = False
             item.tag = await port.tags.acquire(item)
-            dut.req_sid.value = item.sid
-            dut.req_addr.value = item.addr
-            dut.req_write.value = int(bool(item.write))
-            dut.req_size.value = item.size
-            dut.req_tag.value = item.tag
-            dut.req_valid.value = 1
+            await port.issue(item)
             valid = True
-            while True:
-                await edge
-                if dut.req_ready.value:
-                    break
-            item.issue_cycle = port.cycles.now
-            port.issued += 1
             self.issue_ap.write(item)
             self.seq_item_port.item_done()
 
@@ -161,26 +181,14 @@ class DmaMonitor(uvm_component):
         port = self.port
         assert port is not None
         dut = port.dut
-        edge = RisingEdge(port.clk)
-        valid_rise = RisingEdge(dut.rsp_valid)
-        while True:
-            await edge
-            if not dut.rsp_valid.value:
-                await valid_rise  # idle: sleep until a response appears
-                continue
-            if not dut.rsp_ready.value:
-                continue
-            rsp = DmaResponse(tag=int(dut.rsp_tag.value), fault=bool(dut.rsp_fault.value),
-                              reason=int(dut.rsp_reason.value), addr=int(dut.rsp_addr.value),
-                              cycle=port.cycles.now)
+        async for _ in handshakes(port.clk, dut.rsp_valid, dut.rsp_ready):
+            rsp = port.sample_response()
             item = port.tags.release(rsp.tag)
             port.responded += 1
-            if (rsp.addr if rsp.fault else rsp.reason) != 0:
-                self.errors.append(f"response tag {rsp.tag:#x} (cycle {rsp.cycle}): "
-                                   f"{'rsp_addr' if rsp.fault else 'rsp_reason'} must be 0 "
-                                   f"(fault={int(rsp.fault)} reason={rsp.reason:#x} "
-                                   f"addr={rsp.addr:#x})")
-                self.logger.error(self.errors[-1])
+            problem = port.response_error(rsp)
+            if problem is not None:
+                self.errors.append(problem)
+                self.logger.error(problem)
             if item is None:
                 self.errors.append(f"response with tag {rsp.tag:#x} that is not in flight "
                                    f"(cycle {rsp.cycle}): {rsp.describe()}")

@@ -11,10 +11,9 @@ import random
 from collections import deque
 from typing import Any
 
-from cocotb.triggers import RisingEdge
 from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
 
-from tb.signals import CycleCounter, ReadyDriver
+from tb.signals import CycleCounter, ReadyDriver, handshakes, until_accepted
 from tb.transactions import EventMsg, IntrResponse
 
 
@@ -43,6 +42,31 @@ class MsiPort:
         dut.msi_addr.value = 0
         dut.msi_data.value = 0
 
+    async def issue(self, item: Any) -> None:
+        """Present one MSI, wait for its handshake, drop valid; it is then in flight."""
+        dut = self.dut
+        dut.msi_sid.value = item.sid
+        dut.msi_addr.value = item.addr
+        dut.msi_data.value = item.data
+        dut.msi_valid.value = 1
+        await until_accepted(self.clk, dut.msi_ready)
+        dut.msi_valid.value = 0
+        item.issue_cycle = self.cycles.now
+        self.in_flight.append(item)
+
+    def sample_interrupt(self) -> IntrResponse:
+        dut = self.dut
+        return IntrResponse(
+            fault=bool(dut.intr_fault.value), reason=int(dut.intr_reason.value),
+            vector=int(dut.intr_vector.value), dest=int(dut.intr_dest.value),
+            dm=int(dut.intr_dm.value), rh=int(dut.intr_rh.value), tm=int(dut.intr_tm.value),
+            dlm=int(dut.intr_dlm.value), cycle=self.cycles.now)
+
+
+def sample_event(dut: Any, cycle: int) -> EventMsg:
+    """The message on the fault event port in a handshake cycle."""
+    return EventMsg(int(dut.irq_addr.value), int(dut.irq_data.value), cycle)
+
 
 class MsiSequencer(uvm_sequencer):
     pass
@@ -66,21 +90,9 @@ class MsiDriver(uvm_driver):
     async def run_phase(self) -> None:
         port = self.port
         assert port is not None
-        dut = port.dut
-        edge = RisingEdge(port.clk)
         while True:
             item = await self.seq_item_port.get_next_item()
-            dut.msi_sid.value = item.sid
-            dut.msi_addr.value = item.addr
-            dut.msi_data.value = item.data
-            dut.msi_valid.value = 1
-            while True:
-                await edge
-                if dut.msi_ready.value:
-                    break
-            dut.msi_valid.value = 0
-            item.issue_cycle = port.cycles.now
-            port.in_flight.append(item)
+            await port.issue(item)
             self.issue_ap.write(item)
             self.seq_item_port.item_done()
 
@@ -100,20 +112,8 @@ class IntrMonitor(uvm_component):
         port = self.port
         assert port is not None
         dut = port.dut
-        edge = RisingEdge(port.clk)
-        rise = RisingEdge(dut.intr_valid)
-        while True:
-            await edge
-            if not dut.intr_valid.value:
-                await rise
-                continue
-            if not dut.intr_ready.value:
-                continue
-            rsp = IntrResponse(
-                fault=bool(dut.intr_fault.value), reason=int(dut.intr_reason.value),
-                vector=int(dut.intr_vector.value), dest=int(dut.intr_dest.value),
-                dm=int(dut.intr_dm.value), rh=int(dut.intr_rh.value),
-                tm=int(dut.intr_tm.value), dlm=int(dut.intr_dlm.value), cycle=port.cycles.now)
+        async for _ in handshakes(port.clk, dut.intr_valid, dut.intr_ready):
+            rsp = port.sample_interrupt()
             if not port.in_flight:
                 self.errors.append(f"interrupt output with no MSI in flight (cycle "
                                    f"{rsp.cycle}): {rsp.describe()}")
@@ -143,16 +143,7 @@ class IrqMonitor(uvm_component):
 
     async def run_phase(self) -> None:
         dut = self.dut
-        edge = RisingEdge(dut.clk)
-        rise = RisingEdge(dut.irq_valid)
-        while True:
-            await edge
-            if not dut.irq_valid.value:
-                await rise
-                continue
-            if not dut.irq_ready.value:
-                continue
-            msg = EventMsg(int(dut.irq_addr.value), int(dut.irq_data.value),
-                           self.cycles.now if self.cycles else 0)
+        async for _ in handshakes(dut.clk, dut.irq_valid, dut.irq_ready):
+            msg = sample_event(dut, self.cycles.now if self.cycles else 0)
             self.seen.append(msg)
             self.ap.write(msg)

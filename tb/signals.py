@@ -4,7 +4,7 @@ back-pressure, tag allocation, reset."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import cocotb
@@ -111,6 +111,29 @@ class TagPool:
         while self._in_use:
             self._freed.clear()
             await self._freed.wait()
+
+
+async def handshakes(clk: Any, valid: Any, ready: Any) -> AsyncIterator[None]:
+    """Yields once per cycle in which ``valid`` and ``ready`` are both high at the rising edge
+    of ``clk`` (a transfer), sleeping while ``valid`` is low."""
+    edge = RisingEdge(clk)
+    rise = RisingEdge(valid)
+    while True:
+        await edge
+        if not valid.value:
+            await rise
+            continue
+        if ready.value:
+            yield
+
+
+async def until_accepted(clk: Any, ready: Any) -> None:
+    """With valid already driven high: wait for the rising edge at which ``ready`` is high."""
+    edge = RisingEdge(clk)
+    while True:
+        await edge
+        if ready.value:
+            return
 
 
 async def reset(clk: Any, rst_n: Any, cycles: int = 10) -> None:
