@@ -100,10 +100,11 @@ class CacheState:
     def contexts_for(self, sid: int) -> list[CachedContext]:
         return sorted((c for c in self.contexts if c.sid == sid), key=repr)
 
-    def translations_for(self, sid: int, did: int, addr: int) -> list[CachedTranslation]:
-        """IOTLB entries a request may hit: looked up by SID and page (§3.8), and by DID for a
-        DID-tagged IOTLB; both are legal implementations."""
-        hits = (t for t in self.translations if (t.did == did or t.sid == sid) and t.covers(addr))
+    def translations_for(self, sid: int, did: int | None, addr: int) -> list[CachedTranslation]:
+        """IOTLB entries a request may hit: looked up by SID and page (§3.8), and, when the
+        request's DID is known, by DID for a DID-tagged IOTLB; both are legal implementations."""
+        hits = (t for t in self.translations
+                if (t.sid == sid or (did is not None and t.did == did)) and t.covers(addr))
         return sorted(hits, key=repr)
 
     def paging_for(self, did: int, addr: int) -> list[CachedPagingEntry]:

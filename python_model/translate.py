@@ -158,7 +158,7 @@ class DmaTranslator:
         CM=0 a cached entry is used only when it grants the access and yields a usable output;
         otherwise hardware walks again (§6.6), so it never produces a fault by itself."""
         found = []
-        for t in self.caches.translations_for(req.sid, -1 if did is None else did, req.addr):
+        for t in self.caches.translations_for(req.sid, did, req.addr):
             hpa = t.frame | (req.addr - t.iova_base)
             if req.granted(t.read, t.write) and req.output(hpa, fpd).ok:
                 found.append(Candidate(DmaOutcome(True, hpa), list(fills)))
