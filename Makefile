@@ -101,12 +101,12 @@ lint: $(STAMP)
 # ---------------------------------------------------------------- simulation
 sim: $(STAMP)
 	@if [ -f tb/regress.py ]; then \
-		echo "$(PY) -m tb.regress --sim $(SIM)"; \
-		$(PY) -m tb.regress --sim $(SIM); \
+		echo "$(PY) -m tb.flows.regress --sim $(SIM)"; \
+		$(PY) -m tb.flows.regress --sim $(SIM); \
 	else \
 		echo "sim: tb/regress.py not there yet: running the model's scenario suite"; \
-		echo "$(PY) -m python_model.scenario suite tests/scenarios --sim model"; \
-		$(PY) -m python_model.scenario suite tests/scenarios --sim model; \
+		echo "$(PY) -m tb.flows.scenario suite tests/scenarios --sim model"; \
+		$(PY) -m tb.flows.scenario suite tests/scenarios --sim model; \
 	fi
 
 define need_scenario
@@ -118,21 +118,21 @@ endef
 
 scenario: $(STAMP)
 	$(need_scenario)
-	$(PY) -m python_model.scenario run $(SCENARIO) --sim $(SCENARIO_SIM) $(if $(OUT),--out $(OUT))
+	$(PY) -m tb.flows.scenario run $(SCENARIO) --sim $(SCENARIO_SIM) $(if $(OUT),--out $(OUT))
 
 waves: $(STAMP)
 	$(need_scenario)
-	WAVES=1 $(PY) -m python_model.scenario run $(SCENARIO) --sim $(SIM) --waves
+	WAVES=1 $(PY) -m tb.flows.scenario run $(SCENARIO) --sim $(SIM) --waves
 
 bench: $(STAMP)
-	$(PY) -m tb.bench
+	$(PY) -m tb.flows.bench
 
 # Plant known bugs in copies of the RTL and check that the tests catch each one.
 mutants: $(STAMP)
-	$(PY) -m tb.mutants
+	$(PY) -m tb.flows.mutants
 
 sweep: $(STAMP)
-	$(PY) -m tb.sweep $(SWEEP_ARGS)
+	$(PY) -m tb.flows.sweep $(SWEEP_ARGS)
 
 regen: $(STAMP)
 	$(PY) -m python_model.gen_vheader

@@ -1,30 +1,18 @@
 """cocotb + pyuvm testbench of the VT-d remapping unit RTL (``rtl/vtd_remap_unit.v``).
 
-Modules (each small, one role):
+One subpackage per role (dependencies point down this list, and every one of them may use the
+golden model ``python_model``; the model never imports the testbench):
 
-* ``config``      RTL parameters <-> golden-model ``UnitConfig`` (:func:`rtl_model_config`),
-                  the named parameter sets the tests build (``PRESETS``).
-* ``build``       build once per (simulator, parameter set) under a file lock; run cocotb
-                  tests against a build, settings by ``TB_*`` variables (``runtime``).
-* ``regs``        register layer derived from ``python_model.regmap`` (names, fields, FRCD
-                  decode, polling) over any register bus.
-* ``reg_agent``   pyuvm register agent: ``RegSeqItem``, sequencer, AXI4-Lite driver.
-* ``dma_agent``   DMA agent: ``DmaItem``, pipelined driver with tags and gaps, monitor.
-* ``msi_agent``   MSI agent, interrupt-output monitor, fault-event (irq) monitor.
-* ``axi_memory``  AXI4 slave serving the model's ``Memory`` (latency, back-pressure,
-                  reordering, bus errors).
-* ``harness``     clock, reset and the bus models of one cocotb test.
-* ``software``    an OS driver through the table builder: root table, TE, invalidation,
-                  fault servicing.
-* ``reg_mirror``  software's register writes into the model, timed like the RTL.
-* ``checker``     permitted-outcome checking (the scoreboard's core); ``transactions``.
-* ``predictor``   exact IOTLB / context-cache contents for one-at-a-time tests.
-* ``coverage``    functional coverage bins.
-* ``env``         the pyuvm environment, scoreboard and base test; ``run_uvm``.
-* ``traffic``     random topologies and DMA traffic.
-* ``bare``        plain cocotb drivers/monitors (scenario engine, benchmark).
-* ``scenario_rtl`` / ``scenario_engine``  ``vtd-scenario/1`` on the RTL, model alongside.
-* ``regress`` / ``bench`` / ``mutants``  ``make sim``, ``make bench``, planted-bug check.
+* ``flows``    command-line flows (``make sim``, ``scenario``, ``bench``, ``sweep``,
+               ``mutants``) and the build machinery: one build per simulator and parameter set
+* ``env``      the environment: :class:`tb.env.env.Tb`, the pyuvm env, scoreboard and base
+               test, the permitted-outcome checker, the register layer and mirror, coverage
+* ``agents``   one module per DUT interface: pin-level ports and their pyuvm agents
+* ``stimulus`` sequences, random topologies and traffic, cache-policy streams
+* ``software`` the driver side: table builder and in-memory formats, driver programming
+* ``ref``      micro-architectural references (the cache reference and the hit/miss predictor)
+
+The cocotb test modules live beside the pytest tests that run them, in ``tests/test_rtl_*.py``.
+Following one DMA request: ``stimulus.sequences`` -> ``agents.dma`` (driver, monitor) ->
+``env.env.Scoreboard`` -> ``env.checker.ModelChecker`` -> ``python_model.unit``.
 """
-
-from tb.config import rtl_model_config

@@ -1,7 +1,7 @@
 """Raw table writers for the golden-model unit tests.
 
 Every structure is encoded here from the digest (vtd-spec-digest.md §2) and poked straight into
-``unit.memory``; nothing comes from the model's own encoders or from ``python_model.tables``.
+``unit.memory``; nothing comes from the model's own encoders or from ``tb.software.tables``.
 """
 
 from __future__ import annotations

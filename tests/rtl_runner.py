@@ -13,9 +13,9 @@ import shutil
 
 import pytest
 
-from tb import build
-from tb.config import preset
-from tb.runtime import seed_from_env
+from tb.env.runtime import seed_from_env
+from tb.flows import build
+from tb.flows.params import preset
 
 SIMULATORS = [s for s in os.environ.get("SIMS", "verilator,icarus").split(",") if s]
 # Traffic per simulator: Icarus is an event-driven interpreter, an order of magnitude slower.

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from tb.cache_ref import (
+from tb.flows.params import rtl_parameters
+from tb.ref.caches import (
     AmbiguousPrediction,
     CacheMismatch,
     CcEntry,
@@ -23,7 +24,7 @@ from tb.cache_ref import (
     _Policy,
     run_pattern,
 )
-from tb.cache_streams import (
+from tb.stimulus.cache_streams import (
     BAD_CTX_SID,
     BASE_2M,
     HOLE_PD,
@@ -38,7 +39,6 @@ from tb.cache_streams import (
     random_ops,
     replay,
 )
-from tb.config import rtl_parameters
 
 SID = 0x100
 

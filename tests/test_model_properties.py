@@ -1,4 +1,4 @@
-"""Property-based tests: random tables built with ``python_model.tables`` against the golden model.
+"""Property-based tests: random tables built with ``tb.software.tables`` against the golden model.
 
 Expected outcomes come from the table builder's own bookkeeping (``Domain.lookup``) and the
 digest's rules, written out in :func:`expected` (§3.1 interrupt range, §3.2 steps 3-14, P13,
@@ -30,7 +30,8 @@ from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 
 from python_model.config import UnitConfig
-from python_model.tables import (
+from python_model.unit import RemappingUnit
+from tb.software.tables import (
     SIZE_1G,
     SIZE_2M,
     SIZE_4K,
@@ -38,7 +39,6 @@ from python_model.tables import (
     TableBuilder,
     psi_range,
 )
-from python_model.unit import RemappingUnit
 
 SEED = int(os.environ["SEED"]) if os.environ.get("SEED") else random.SystemRandom().randrange(
     1 << 32)

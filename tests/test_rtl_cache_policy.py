@@ -1,8 +1,8 @@
-"""RTL cache micro-architecture against the reference (tb/cache_ref.py), through the
+"""RTL cache micro-architecture against the reference (tb/ref/caches.py), through the
 performance counters, one request at a time.
 
-One simulator run per (simulator, cache shape in tb.cache_streams.SHAPES) runs both cocotb
-tests of ``tb/test_cache_policy.py`` (a directed stream and a seeded random stream) on one
+One simulator run per (simulator, cache shape in tb.stimulus.cache_streams.SHAPES) runs both cocotb
+tests below (a directed stream and a seeded random stream) on one
 build.
 
 Environment:
@@ -18,15 +18,360 @@ import json
 import os
 import random
 import shutil
+from collections import deque
 from pathlib import Path
 
+import cocotb
 import pytest
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from tb import build
-from tb.cache_streams import SHAPES
-from tb.config import rtl_parameters
+from python_model import regmap
+from python_model.memory import Memory, MemoryAccessError
+from tb.flows import build
+from tb.flows.params import rtl_parameters
+from tb.ref.caches import CacheMismatch, Outcome, UnitCacheRef
+from tb.stimulus.cache_streams import (
+    SHAPES,
+    CcInv,
+    IotlbInv,
+    Layout,
+    Op,
+    Req,
+    TableOp,
+    directed_ops,
+    random_ops,
+)
 
-MODULE = "tb.test_cache_policy"
+CHECKED = ("PERF_REQUESTS", "PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS",
+           "PERF_CC_MISSES", "PERF_WALKS", "PERF_WALK_READS", "PERF_FAULTS")
+PERF_OFFSET = {name: regmap.PERF_BASE + 8 * i for i, (name, _) in enumerate(regmap.PERF_COUNTERS)}
+REGS = regmap.RegisterMap(0)
+TIMEOUT = 5000  # cycles for one request or one invalidation
+
+
+def _int(handle: object) -> int:
+    return int(handle.value)  # type: ignore[attr-defined]
+
+
+class AxiMemory:
+    """AXI4 read slave serving a :class:`Memory` (INCR bursts of 8-byte beats, in order,
+    a fixed latency). Write channels stay idle (the unit does not write yet)."""
+
+    def __init__(self, dut: object, memory: Memory, latency: int = 2) -> None:
+        self.dut = dut
+        self.memory = memory
+        self.latency = latency
+        self.reads = 0
+
+    async def run(self) -> None:
+        d = self.dut
+        d.m_axi_arready.value = 1
+        d.m_axi_rvalid.value = 0
+        d.m_axi_rlast.value = 0
+        d.m_axi_rresp.value = 0
+        d.m_axi_rdata.value = 0
+        d.m_axi_rid.value = 0
+        d.m_axi_awready.value = 0
+        d.m_axi_wready.value = 0
+        d.m_axi_bvalid.value = 0
+        d.m_axi_bid.value = 0
+        d.m_axi_bresp.value = 0
+        bursts: deque[tuple[int, int, int, int]] = deque()  # id, addr, beats, ready cycle
+        beat = None  # (id, addr, index, beats) being presented
+        cycle = 0
+        while True:
+            await FallingEdge(d.clk)  # settled values that the next rising edge takes
+            ar_fire = _int(d.m_axi_arvalid) == 1
+            if ar_fire:
+                ar = (_int(d.m_axi_arid), _int(d.m_axi_araddr), _int(d.m_axi_arlen) + 1)
+            r_fire = beat is not None and _int(d.m_axi_rready) == 1
+            await RisingEdge(d.clk)
+            cycle += 1
+            if ar_fire:
+                self.reads += 1
+                bursts.append((*ar, cycle + self.latency))
+            if r_fire:
+                assert beat is not None
+                bid, addr, idx, n = beat
+                beat = (bid, addr, idx + 1, n) if idx + 1 < n else None
+            if beat is None and bursts and bursts[0][3] <= cycle:
+                bid, addr, n, _ = bursts.popleft()
+                beat = (bid, addr, 0, n)
+            if beat is None:
+                d.m_axi_rvalid.value = 0
+                d.m_axi_rlast.value = 0
+            else:
+                bid, addr, idx, n = beat
+                try:
+                    data, resp = self.memory.read_u64(addr + 8 * idx), 0
+                except MemoryAccessError:
+                    data, resp = 0, 2
+                d.m_axi_rid.value = bid
+                d.m_axi_rdata.value = data
+                d.m_axi_rresp.value = resp
+                d.m_axi_rlast.value = int(idx == n - 1)
+                d.m_axi_rvalid.value = 1
+
+
+class Harness:
+    """Clock, reset, registers (AXI4-Lite), memory and one-at-a-time DMA requests."""
+
+    def __init__(self, dut: object, layout: Layout) -> None:
+        self.dut = dut
+        self.layout = layout
+        self.tag = 0
+
+    async def start(self) -> None:
+        d = self.dut
+        cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
+        d.rst_n.value = 0
+        for name, value in (("req_valid", 0), ("req_sid", 0), ("req_addr", 0),
+                            ("req_write", 0), ("req_size", 0), ("req_tag", 0),
+                            ("rsp_ready", 1), ("msi_valid", 0), ("msi_sid", 0),
+                            ("msi_addr", 0), ("msi_data", 0), ("intr_ready", 1),
+                            ("irq_ready", 1)):
+            getattr(d, name).value = value
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(d, "s_axil"), d.clk, d.rst_n,
+                                  reset_active_level=False)
+        self.mem = AxiMemory(d, self.layout.memory)
+        cocotb.start_soon(self.mem.run())
+        for _ in range(8):
+            await RisingEdge(d.clk)
+        d.rst_n.value = 1
+        for _ in range(4):
+            await RisingEdge(d.clk)
+
+    # registers -----------------------------------------------------------------------
+
+    async def reg_read(self, name: str) -> int:
+        reg = REGS.by_name(name)
+        data = await self.axil.read(reg.offset, reg.size)
+        return int.from_bytes(data.data, "little")
+
+    async def reg_write(self, name: str, value: int) -> None:
+        reg = REGS.by_name(name)
+        await self.axil.write(reg.offset, value.to_bytes(reg.size, "little"))
+
+    async def poll(self, name: str, mask: int, value: int) -> int:
+        for _ in range(TIMEOUT // 4):
+            got = await self.reg_read(name)
+            if got & mask == value:
+                return got
+        raise AssertionError(f"{name} & {mask:#x} never became {value:#x}")
+
+    async def run_steps(self, steps: list[dict[str, object]]) -> None:
+        for st in steps:
+            if st["op"] == "reg_write":
+                await self.reg_write(str(st["reg"]), int(st["value"]))  # type: ignore[call-overload]
+            elif st["op"] == "poll" and "reg" in st:
+                await self.poll(str(st["reg"]), int(st["mask"]),  # type: ignore[call-overload]
+                                int(st["value"]))  # type: ignore[call-overload]
+            else:
+                raise ValueError(f"step {st} not supported here")
+
+    async def counters(self) -> dict[str, int]:
+        out = {}
+        for name in CHECKED:
+            data = await self.axil.read(PERF_OFFSET[name], 8)
+            out[name] = int.from_bytes(data.data, "little")
+        return out
+
+    # DMA -------------------------------------------------------------------------------
+
+    async def request(self, sid: int, addr: int, write: bool, size: int
+                      ) -> tuple[bool, int, int]:
+        """Send one request and wait for its response: (fault, reason, addr)."""
+        d = self.dut
+        self.tag = (self.tag + 1) & 0xF
+        d.req_sid.value = sid
+        d.req_addr.value = addr
+        d.req_write.value = int(write)
+        d.req_size.value = size
+        d.req_tag.value = self.tag
+        d.req_valid.value = 1
+        for _ in range(TIMEOUT):
+            await FallingEdge(d.clk)
+            ready = _int(d.req_ready) == 1
+            await RisingEdge(d.clk)
+            if ready:
+                break
+        else:
+            raise AssertionError(f"request sid={sid:#06x} addr={addr:#x} never accepted")
+        d.req_valid.value = 0
+        for _ in range(TIMEOUT):
+            await FallingEdge(d.clk)
+            if _int(d.rsp_valid) == 1:
+                rsp = (_int(d.rsp_tag), _int(d.rsp_fault) == 1, _int(d.rsp_reason),
+                       _int(d.rsp_addr))
+                await RisingEdge(d.clk)
+                break
+            await RisingEdge(d.clk)
+        else:
+            raise AssertionError(f"no response to sid={sid:#06x} addr={addr:#x}")
+        tag, fault, reason, out = rsp
+        assert tag == self.tag, f"response tag {tag} for request tag {self.tag}"
+        return fault, reason, out
+
+
+class Checker:
+    """Runs a stream on the RTL and the reference side by side."""
+
+    def __init__(self, h: Harness, name: str, seed: int | None = None) -> None:
+        self.h = h
+        self.name = name
+        self.seed = seed
+        self.layout = h.layout
+        self.ref: UnitCacheRef = self.layout.reference()
+        self.walker = self.layout.walker()
+        self.random_policy = self.ref.iotlb.policy.random
+        self.log: deque[str] = deque(maxlen=25)
+        self.stats = {"requests": 0, "iotlb_hits": 0, "cc_hits": 0, "walks": 0,
+                      "invalidations": 0}
+
+    def fail(self, index: int, op: Op, what: str, before: str) -> None:
+        replay = f"; replay with SEED={self.seed}" if self.seed is not None else ""
+        raise AssertionError(
+            f"[{self.name}] op #{index} {op}: {what}{replay}\n"
+            f"reference state before it:\n{before}\n"
+            f"last operations:\n  " + "\n  ".join(self.log))
+
+    async def run(self, ops: list[Op]) -> None:
+        self.counts = await self.h.counters()
+        for i, op in enumerate(ops):
+            before = self.ref.describe()
+            if isinstance(op, Req):
+                await self.request(i, op, before)
+            elif isinstance(op, IotlbInv):
+                await self.iotlb_inv(i, op, before)
+            elif isinstance(op, CcInv):
+                await self.cc_inv(i, op, before)
+            elif isinstance(op, TableOp):
+                self.layout.apply(op)
+                self.log.append(str(op))
+
+    async def request(self, i: int, op: Req, before: str) -> None:
+        fault, reason, addr = await self.h.request(op.sid, op.addr, op.write, op.size)
+        now = await self.h.counters()
+        got = {k: now[k] - self.counts[k] for k in CHECKED}
+        self.counts = now
+        observed = None
+        if self.random_policy:
+            observed = got["PERF_IOTLB_HITS"] == 1
+        try:
+            exp: Outcome = self.ref.request(op.sid, op.addr, op.write, op.size, self.walker,
+                                            iotlb_hit=observed,
+                                            hpa=None if fault else addr)
+        except CacheMismatch as e:
+            self.log.append(f"{op}: RTL {got}")
+            self.fail(i, op, str(e), before)
+        want = exp.deltas()
+        want["PERF_REQUESTS"] = 1
+        want["PERF_FAULTS"] = int(exp.fault is not None)
+        line = f"{op}: expected {exp.short()}"
+        self.log.append(line)
+        diffs = [f"{k}: RTL +{got[k]}, reference +{want[k]}" for k in CHECKED
+                 if got[k] != want[k]]
+        if fault != (exp.fault is not None) or (fault and reason != exp.fault):
+            ref_rsp = "no fault" if exp.fault is None else f"fault {exp.fault:#04x}"
+            diffs.append(f"response fault={fault} reason={reason:#04x}, reference {ref_rsp}")
+        elif not fault and exp.hpa is not None and addr != exp.hpa:
+            diffs.append(f"response addr {addr:#x}, reference {exp.hpa:#x}")
+        if diffs:
+            self.fail(i, op, "; ".join(diffs), before)
+        self.stats["requests"] += 1
+        self.stats["iotlb_hits"] += got["PERF_IOTLB_HITS"]
+        self.stats["cc_hits"] += got["PERF_CC_HITS"]
+        self.stats["walks"] += got["PERF_WALKS"]
+
+    async def iotlb_inv(self, i: int, op: IotlbInv, before: str) -> None:
+        iva = regmap.fld("IVA", "ADDR").put(0, op.addr >> 12)
+        iva = regmap.fld("IVA", "AM").put(iva, op.am)
+        cmd = regmap.fld("IOTLB", "IVT").put(0, 1)
+        cmd = regmap.fld("IOTLB", "IIRG").put(cmd, op.gran)
+        cmd = regmap.fld("IOTLB", "DID").put(cmd, op.did)
+        if op.gran == 3:
+            await self.h.reg_write("IVA", iva)
+        await self.h.reg_write("IOTLB", cmd)
+        value = await self.h.poll("IOTLB", regmap.fld("IOTLB", "IVT").mask, 0)
+        iaig = regmap.fld("IOTLB", "IAIG").get(value)
+        want = self.ref.iotlb_register_invalidation(op.gran, op.did, op.addr, op.am)
+        self.log.append(str(op))
+        self.stats["invalidations"] += 1
+        if iaig != want:
+            self.fail(i, op, f"IAIG={iaig:02b}, reference {want:02b}", before)
+
+    async def cc_inv(self, i: int, op: CcInv, before: str) -> None:
+        cmd = regmap.fld("CCMD", "ICC").put(0, 1)
+        for name, v in (("CIRG", op.gran), ("DID", op.did), ("SID", op.sid), ("FM", op.fm)):
+            cmd = regmap.fld("CCMD", name).put(cmd, v)
+        await self.h.reg_write("CCMD", cmd)
+        value = await self.h.poll("CCMD", regmap.fld("CCMD", "ICC").mask, 0)
+        caig = regmap.fld("CCMD", "CAIG").get(value)
+        want = self.ref.cc_register_invalidation(op.gran, op.did, op.sid, op.fm)
+        self.log.append(str(op))
+        self.stats["invalidations"] += 1
+        if caig != want:
+            self.fail(i, op, f"CAIG={caig:02b}, reference {want:02b}", before)
+
+
+def _params() -> dict[str, int]:
+    raw = os.environ.get("TB_PARAMS")
+    return rtl_parameters(json.loads(raw) if raw else None)
+
+
+async def _setup(dut: object) -> Harness:
+    h = Harness(dut, Layout(_params()))
+    await h.start()
+    await h.run_steps(h.layout.setup_steps)
+    return h
+
+
+def _write_stats(name: str, stats: dict[str, int]) -> None:
+    path = os.environ.get("TB_STATS")
+    if not path:
+        return
+    p = Path(path)
+    data = json.loads(p.read_text()) if p.exists() else {}
+    data[name] = stats
+    p.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+@cocotb.test()
+async def cache_directed(dut) -> None:
+    """Directed stream: replacement order, set index per page size, mixed sizes in a set,
+    invalidation granularities, permission misses, same-tag refill, stale multi-size
+    matches, context-cache round robin and its invalidations."""
+    h = await _setup(dut)
+    c = Checker(h, "directed")
+    await c.run(directed_ops(h.layout.params))
+    dut._log.info("directed: %s", c.stats)
+    _write_stats("directed", c.stats)
+
+
+@cocotb.test()
+async def cache_random(dut) -> None:
+    """Random stream (seed from CACHE_SEED) over a working set of about twice the IOTLB."""
+    seed = int(os.environ.get("CACHE_SEED") or os.environ.get("SEED") or "1", 0)
+    count = int(os.environ.get("CACHE_RANDOM_REQS", "400"))
+    dut._log.info("random stream: seed %d, %d requests (replay with SEED=%d)", seed, count,
+                  seed)
+    h = await _setup(dut)
+    c = Checker(h, "random", seed)
+    await c.run(random_ops(h.layout.params, seed, count))
+    dut._log.info("random: %s", c.stats)
+    _write_stats("random", {**c.stats, "seed": seed})
+
+
+# --------------------------------------------------------------------------- pytest
+
+
+
+
+
+
+MODULE = "test_rtl_cache_policy"
 
 
 def _sim_available(sim: str) -> bool:

@@ -1,7 +1,7 @@
 """IOTLB and context-cache behaviour, exactly: eviction and replacement in tiny and in
 conflict-heavy configurations, every replacement policy (LRU, tree-PLRU, FIFO, LFSR-random).
 
-Requests go one at a time. Besides the scoreboard, ``tb.predictor`` follows the RTL's
+Requests go one at a time. Besides the scoreboard, ``tb.ref.predictor`` follows the RTL's
 documented cache organisation (set index per page size, SID-tagged lookup, fill-in-place,
 first invalid way, then the policy's victim; context cache by SID with round-robin) and the
 performance counters (IOTLB hits/misses, context-cache hits/misses, walks) must match its
@@ -14,10 +14,10 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, scaled, sim_params
 
-from python_model.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE
-from tb.dma_agent import DmaItem
-from tb.env import BaseTest, run_uvm
-from tb.predictor import UnitPredictor
+from tb.agents.dma import DmaItem
+from tb.env.env import BaseTest, run_uvm
+from tb.ref.predictor import UnitPredictor
+from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE
 
 
 class CacheTest(BaseTest):

@@ -12,9 +12,9 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, sim_params
 
-from python_model.tables_formats import context_entry, sl_entry
-from python_model.tables_formats import parse_sid as sid
-from tb.env import BaseTest, run_uvm
+from tb.env.env import BaseTest, run_uvm
+from tb.software.table_formats import context_entry, sl_entry
+from tb.software.table_formats import parse_sid as sid
 
 RW, RO, WO = (True, True), (True, False), (False, True)
 G4K, G2M, G1G = 1 << 12, 1 << 21, 1 << 30

@@ -13,9 +13,9 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, scaled, sim_params
 
-from python_model.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, MappingConflict
-from tb.env import BaseTest, run_uvm
-from tb.traffic import Region, TrafficGen, TrafficKnobs, build_topology
+from tb.env.env import BaseTest, run_uvm
+from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, MappingConflict
+from tb.stimulus.traffic import Region, TrafficGen, TrafficKnobs, build_topology
 
 
 class InvalidationTest(BaseTest):

@@ -6,9 +6,9 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, scaled, sim_params
 
-from tb.dma_agent import DmaItem
-from tb.env import BaseTest, run_uvm
-from tb.traffic import TrafficGen, TrafficKnobs, build_topology
+from tb.agents.dma import DmaItem
+from tb.env.env import BaseTest, run_uvm
+from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 
 class MemoryErrorTest(BaseTest):

@@ -8,8 +8,8 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, scaled, sim_params
 
-from tb.env import BaseTest, run_uvm
-from tb.traffic import TrafficGen, TrafficKnobs, build_topology
+from tb.env.env import BaseTest, run_uvm
+from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 
 class RandomTrafficTest(BaseTest):

@@ -7,8 +7,8 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, sim_params
 
-from tb.env import BaseTest, run_uvm
-from tb.msi_agent import MsiItem
+from tb.agents.msi import MsiItem
+from tb.env.env import BaseTest, run_uvm
 
 # Writes that start operations (GCMD, CCMD.ICC, IOTLB.IVT) or clear status (FSTS, FRCD)
 # are covered by the fault and invalidation tests.

@@ -10,7 +10,7 @@ import pytest
 from rtl_runner import require, sim_params
 
 from python_model.scenario import check_expects, compare, load
-from tb.scenario_rtl import run_many
+from tb.flows.scenario.rtl import run_many
 
 SUITE = Path(__file__).parent / "scenarios"
 

@@ -5,8 +5,8 @@ import cocotb
 import pytest
 from rtl_runner import run_cocotb, sim_params
 
-from tb.dma_agent import DmaItem
-from tb.env import BaseTest, run_uvm
+from tb.agents.dma import DmaItem
+from tb.env.env import BaseTest, run_uvm
 
 
 class SmokeTest(BaseTest):

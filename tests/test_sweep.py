@@ -1,4 +1,4 @@
-"""tb.sweep: grid expansion and validation, table formatting (pure Python), and a small
+"""tb.flows.sweep: grid expansion and validation, table formatting (pure Python), and a small
 two-configuration sweep on Icarus."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tb import sweep
-from tb.config import rtl_parameters
+from tb.flows import sweep
+from tb.flows.params import rtl_parameters
 
 
 def test_expand_grid_combinations_and_overrides():

@@ -15,7 +15,7 @@ import pytest
 from python_model import regmap
 from python_model.config import UnitConfig
 from python_model.memory import Memory
-from python_model.tables import (
+from tb.software.tables import (
     G_DEVICE,
     G_DOMAIN,
     G_GLOBAL,

@@ -9,10 +9,12 @@ import pytest
 from python_model.config import UnitConfig
 from python_model.memory import Memory
 from python_model.scenario import load
-from python_model.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
 from python_model.unit import RemappingUnit
-from tb.checker import ModelChecker
-from tb.config import (
+from tb.agents.transactions import DmaRequest, DmaResponse, EventMsg
+from tb.env.checker import ModelChecker
+from tb.env.reg_mirror import ModelMirror
+from tb.env.register_layer import ModelRegBus, ObservedRegBus, PollTimeout, RegisterLayer
+from tb.flows.params import (
     PRESETS,
     RTL_PARAMETERS,
     RtlConfigError,
@@ -22,13 +24,11 @@ from tb.config import (
     rtl_model_config,
     rtl_parameters,
 )
-from tb.predictor import FIFO, LRU, PLRU, CcPredictor, IotlbPredictor
-from tb.reg_mirror import ModelMirror
-from tb.regs import ModelRegBus, ObservedRegBus, PollTimeout, RegisterLayer
-from tb.scenario_engine import ReplayEngine
-from tb.scenario_rtl import RtlResults, scenario_params, skip_reason
-from tb.software import Software
-from tb.transactions import DmaRequest, DmaResponse, EventMsg
+from tb.flows.scenario.engine import ReplayEngine
+from tb.flows.scenario.rtl import RtlResults, scenario_params, skip_reason
+from tb.ref.predictor import FIFO, LRU, PLRU, CcPredictor, IotlbPredictor
+from tb.software.driver import Software
+from tb.software.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
 
 RTL_CFG = UnitConfig(QI=0, IR=0, EIM=0, MHMV=0)
 

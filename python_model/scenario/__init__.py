@@ -3,7 +3,8 @@
 Modules: ``numbers`` (number and source-id syntax), ``steps`` (the typed scenario), ``parse``
 (load and validate), ``registers`` (register names, CAP.FRO/ECAP.IRO placement), ``execute``
 (the Engine protocol, the model engine), ``results`` (results documents, expectations,
-comparison), ``rtl`` (hook to ``tb.scenario_rtl``), ``cli``.
+comparison). The command line, which also runs scenarios on the RTL, is the testbench's
+``python -m tb.flows.scenario`` (the model never imports the testbench).
 """
 
 from .execute import Engine, EngineError, ModelEngine, Run, execute, run_model

@@ -1,0 +1,202 @@
+"""DMA agent: request channel driver (pipelined, tags, random gaps) and response monitor.
+
+Ports: ``req_valid/req_ready/req_sid/req_addr/req_write/req_size/req_tag`` and
+``rsp_valid/rsp_ready/rsp_tag/rsp_fault/rsp_reason/rsp_addr``. Responses come back in any
+order, matched by tag.
+
+* :class:`DmaDriver` takes :class:`DmaItem` from its sequencer, waits a random gap (knobs
+  ``gap_probability``/``gap_max``), takes a free tag (at most ``max_outstanding`` in flight),
+  presents the request and, on the handshake, publishes the item on ``issue_ap`` and calls
+  ``item_done`` at once, so many requests are in flight. It also drives ``rsp_ready`` with
+  random back-pressure (``rsp_stall``).
+* :class:`DmaMonitor` publishes ``(item, DmaResponse)`` on ``ap`` for every response beat.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from cocotb.triggers import ClockCycles, Event
+from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
+
+from tb.agents.signals import CycleCounter, ReadyDriver, TagPool, handshakes, until_accepted
+from tb.agents.transactions import DmaResponse
+
+
+class DmaItem(uvm_sequence_item):
+    """One untranslated DMA request (``size`` bytes, inside one 4 KiB page)."""
+
+    def __init__(self, name: str = "dma", sid: int = 0, addr: int = 0, write: bool = False,
+                 size: int = 4) -> None:
+        super().__init__(name)
+        self.sid = sid
+        self.addr = addr
+        self.write = write
+        self.size = size
+        self.tag = -1
+        self.issue_cycle = 0
+        self.rsp: DmaResponse | None = None
+
+    def __str__(self) -> str:
+        return (f"DMA sid={self.sid:#06x} addr={self.addr:#x} "
+                f"{'W' if self.write else 'R'} size={self.size} tag={self.tag}")
+
+
+@dataclass
+class DmaKnobs:
+    gap_probability: float = 0.0  # chance of idle cycles before a request
+    gap_max: int = 4
+    max_outstanding: int = 0  # 0: every tag
+    rsp_stall: float = 0.0  # chance rsp_ready is low in a cycle
+
+
+class DmaPort:
+    """The DMA request/response signals of the DUT, and the shared tag pool."""
+
+    def __init__(self, dut: Any, cycles: CycleCounter, tag_width: int,
+                 max_outstanding: int = 0) -> None:
+        self.dut = dut
+        self.clk = dut.clk
+        self.cycles = cycles
+        self.tags = TagPool(tag_width, max_outstanding or None)
+        self.all_done = Event()
+        self.issued = 0
+        self.responded = 0
+        dut.req_valid.value = 0
+        dut.req_sid.value = 0
+        dut.req_addr.value = 0
+        dut.req_write.value = 0
+        dut.req_size.value = 0
+        dut.req_tag.value = 0
+
+    @property
+    def outstanding(self) -> int:
+        return self.tags.in_use
+
+    def present(self, item: Any) -> None:
+        """Drive ``item``'s fields (it already holds its tag) with ``req_valid`` high."""
+        dut = self.dut
+        dut.req_sid.value = item.sid
+        dut.req_addr.value = item.addr
+        dut.req_write.value = int(bool(item.write))
+        dut.req_size.value = item.size
+        dut.req_tag.value = item.tag
+        dut.req_valid.value = 1
+
+    async def issue(self, item: Any) -> None:
+        """Present ``item`` and wait for its handshake (``req_valid`` stays high)."""
+        self.present(item)
+        await until_accepted(self.clk, self.dut.req_ready)
+        item.issue_cycle = self.cycles.now
+        self.issued += 1
+
+    def sample_response(self) -> DmaResponse:
+        dut = self.dut
+        return DmaResponse(tag=int(dut.rsp_tag.value), fault=bool(dut.rsp_fault.value),
+                           reason=int(dut.rsp_reason.value), addr=int(dut.rsp_addr.value),
+                           cycle=self.cycles.now)
+
+    @staticmethod
+    def response_error(rsp: DmaResponse) -> str | None:
+        """The port's rule: rsp_addr is 0 on a fault, rsp_reason is 0 on success."""
+        if (rsp.addr if rsp.fault else rsp.reason) == 0:
+            return None
+        return (f"response tag {rsp.tag:#x} (cycle {rsp.cycle}): "
+                f"{'rsp_addr' if rsp.fault else 'rsp_reason'} must be 0 "
+                f"(fault={int(rsp.fault)} reason={rsp.reason:#x} addr={rsp.addr:#x})")
+
+    async def drain(self, timeout_cycles: int = 100000) -> None:
+        """Wait until every issued request has its response."""
+        waited = 0
+        while self.tags.in_use:
+            await ClockCycles(self.clk, 16)
+            waited += 16
+            if waited > timeout_cycles:
+                raise TimeoutError(f"{self.tags.in_use} DMA request(s) still without a response "
+                                   f"after {timeout_cycles} cycles: tags "
+                                   f"{sorted(self.tags.items())[:16]}")
+
+
+class DmaDriver(uvm_driver):
+    def __init__(self, name: str, parent: Any) -> None:
+        super().__init__(name, parent)
+        self.port: DmaPort | None = None
+        self.knobs = DmaKnobs()
+        self.rng = random.Random(0)
+
+    def build_phase(self) -> None:
+        self.issue_ap = uvm_analysis_port("issue_ap", self)
+
+    def start_of_simulation_phase(self) -> None:
+        assert self.port is not None, "DmaDriver.port not set"
+        self.ready = ReadyDriver(self.port.dut.rsp_ready, self.port.clk, self.rng,
+                                 self.knobs.rsp_stall)
+
+    async def run_phase(self) -> None:
+        port = self.port
+        assert port is not None
+        dut = port.dut
+        rng = self.rng
+        knobs = self.knobs
+        valid = False
+        while True:
+            if valid:
+                ok, item = self.seq_item_port.try_next_item()
+                if not ok:
+                    dut.req_valid.value = 0
+                    valid = False
+                    item = await self.seq_item_port.get_next_item()
+            else:
+                item = await self.seq_item_port.get_next_item()
+            if knobs.gap_probability and rng.random() < knobs.gap_probability:
+                if valid:
+                    dut.req_valid.value = 0
+                    valid = False
+                await ClockCycles(port.clk, rng.randint(1, knobs.gap_max))
+            if port.tags.full:
+                if valid:
+                    dut.req_valid.value = 0
+                    valid = False
+            item.tag = await port.tags.acquire(item)
+            await port.issue(item)
+            valid = True
+            self.issue_ap.write(item)
+            self.seq_item_port.item_done()
+
+
+class DmaMonitor(uvm_component):
+    """Publishes ``(DmaItem, DmaResponse)`` for every response handshake."""
+
+    def __init__(self, name: str, parent: Any) -> None:
+        super().__init__(name, parent)
+        self.port: DmaPort | None = None
+        self.errors: list[str] = []
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+
+    async def run_phase(self) -> None:
+        port = self.port
+        assert port is not None
+        dut = port.dut
+        async for _ in handshakes(port.clk, dut.rsp_valid, dut.rsp_ready):
+            rsp = port.sample_response()
+            item = port.tags.release(rsp.tag)
+            port.responded += 1
+            problem = port.response_error(rsp)
+            if problem is not None:
+                self.errors.append(problem)
+                self.logger.error(problem)
+            if item is None:
+                self.errors.append(f"response with tag {rsp.tag:#x} that is not in flight "
+                                   f"(cycle {rsp.cycle}): {rsp.describe()}")
+                self.logger.error(self.errors[-1])
+                continue
+            item.rsp = rsp
+            self.ap.write((item, rsp))
+
+
+class DmaSequencer(uvm_sequencer):
+    pass

@@ -1,0 +1,149 @@
+"""MSI agent and fault-event monitor.
+
+MSI input ``msi_valid/msi_ready/msi_sid/msi_addr/msi_data``; interrupt output
+``intr_valid/intr_ready/intr_fault/intr_reason/intr_vector/intr_dest/intr_dm/intr_rh/intr_tm/
+intr_dlm`` (in request order). Fault event port ``irq_valid/irq_ready/irq_addr/irq_data``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from typing import Any
+
+from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
+
+from tb.agents.signals import CycleCounter, ReadyDriver, handshakes, until_accepted
+from tb.agents.transactions import EventMsg, IntrResponse
+
+
+class MsiItem(uvm_sequence_item):
+    def __init__(self, name: str = "msi", sid: int = 0, addr: int = 0xFEE0_0000,
+                 data: int = 0) -> None:
+        super().__init__(name)
+        self.sid = sid
+        self.addr = addr
+        self.data = data
+        self.issue_cycle = 0
+        self.rsp: IntrResponse | None = None
+
+    def __str__(self) -> str:
+        return f"MSI sid={self.sid:#06x} addr={self.addr:#x} data={self.data:#x}"
+
+
+class MsiPort:
+    def __init__(self, dut: Any, cycles: CycleCounter) -> None:
+        self.dut = dut
+        self.clk = dut.clk
+        self.cycles = cycles
+        self.in_flight: deque[MsiItem] = deque()
+        dut.msi_valid.value = 0
+        dut.msi_sid.value = 0
+        dut.msi_addr.value = 0
+        dut.msi_data.value = 0
+
+    async def issue(self, item: Any) -> None:
+        """Present one MSI, wait for its handshake, drop valid; it is then in flight."""
+        dut = self.dut
+        dut.msi_sid.value = item.sid
+        dut.msi_addr.value = item.addr
+        dut.msi_data.value = item.data
+        dut.msi_valid.value = 1
+        await until_accepted(self.clk, dut.msi_ready)
+        dut.msi_valid.value = 0
+        item.issue_cycle = self.cycles.now
+        self.in_flight.append(item)
+
+    def sample_interrupt(self) -> IntrResponse:
+        dut = self.dut
+        return IntrResponse(
+            fault=bool(dut.intr_fault.value), reason=int(dut.intr_reason.value),
+            vector=int(dut.intr_vector.value), dest=int(dut.intr_dest.value),
+            dm=int(dut.intr_dm.value), rh=int(dut.intr_rh.value), tm=int(dut.intr_tm.value),
+            dlm=int(dut.intr_dlm.value), cycle=self.cycles.now)
+
+
+def sample_event(dut: Any, cycle: int) -> EventMsg:
+    """The message on the fault event port in a handshake cycle."""
+    return EventMsg(int(dut.irq_addr.value), int(dut.irq_data.value), cycle)
+
+
+class MsiSequencer(uvm_sequencer):
+    pass
+
+
+class MsiDriver(uvm_driver):
+    def __init__(self, name: str, parent: Any) -> None:
+        super().__init__(name, parent)
+        self.port: MsiPort | None = None
+        self.rng = random.Random(0)
+        self.intr_stall = 0.0
+
+    def build_phase(self) -> None:
+        self.issue_ap = uvm_analysis_port("issue_ap", self)
+
+    def start_of_simulation_phase(self) -> None:
+        assert self.port is not None
+        self.ready = ReadyDriver(self.port.dut.intr_ready, self.port.clk, self.rng,
+                                 self.intr_stall)
+
+    async def run_phase(self) -> None:
+        port = self.port
+        assert port is not None
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            await port.issue(item)
+            self.issue_ap.write(item)
+            self.seq_item_port.item_done()
+
+
+class IntrMonitor(uvm_component):
+    """Publishes ``(MsiItem, IntrResponse)``: interrupts come out in request order."""
+
+    def __init__(self, name: str, parent: Any) -> None:
+        super().__init__(name, parent)
+        self.port: MsiPort | None = None
+        self.errors: list[str] = []
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+
+    async def run_phase(self) -> None:
+        port = self.port
+        assert port is not None
+        dut = port.dut
+        async for _ in handshakes(port.clk, dut.intr_valid, dut.intr_ready):
+            rsp = port.sample_interrupt()
+            if not port.in_flight:
+                self.errors.append(f"interrupt output with no MSI in flight (cycle "
+                                   f"{rsp.cycle}): {rsp.describe()}")
+                self.logger.error(self.errors[-1])
+                continue
+            item = port.in_flight.popleft()
+            item.rsp = rsp
+            self.ap.write((item, rsp))
+
+
+class IrqMonitor(uvm_component):
+    """The unit's fault-event message port; drives ``irq_ready`` (random stalls)."""
+
+    def __init__(self, name: str, parent: Any) -> None:
+        super().__init__(name, parent)
+        self.dut: Any = None
+        self.cycles: CycleCounter | None = None
+        self.rng = random.Random(0)
+        self.stall = 0.0
+        self.seen: list[EventMsg] = []
+
+    def build_phase(self) -> None:
+        self.ap = uvm_analysis_port("ap", self)
+
+    def start_of_simulation_phase(self) -> None:
+        self.ready = ReadyDriver(self.dut.irq_ready, self.dut.clk, self.rng, self.stall)
+
+    async def run_phase(self) -> None:
+        dut = self.dut
+        async for _ in handshakes(dut.clk, dut.irq_valid, dut.irq_ready):
+            msg = sample_event(dut, self.cycles.now if self.cycles else 0)
+            self.seen.append(msg)
+            self.ap.write(msg)

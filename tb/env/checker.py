@@ -1,0 +1,255 @@
+"""The checking core of the scoreboard: RTL answers against the golden model's permitted set.
+
+For each DMA request the model's permitted outcomes (``RemappingUnit.dma_candidates``) are
+computed when the request is *issued* (handshake on the request channel) and again when its
+response *arrives*: memory and the caches the model tracks may change in between under
+traffic, and both are legal views. The response is accepted if it equals one of them; the
+matching candidate is committed (what it lets hardware cache, its fault record), in response
+order, which is the order in which the RTL records faults. A candidate seen only at issue time
+is committed without its cache fills when an invalidation completed in between: the RTL may
+answer an in-flight request from before the invalidation, but must not keep what it read.
+
+Fault-event messages are matched in order against the model's ``events``; fault records and
+FSTS are compared at quiescent checkpoints (:meth:`ModelChecker.compare_register`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_model.interrupts import MsiCandidate
+from python_model.translate import Candidate
+from python_model.unit import RemappingUnit
+from tb.agents.transactions import DmaResponse, EventMsg, IntrResponse
+
+log = logging.getLogger("cocotb.tb.checker")
+
+
+@dataclass
+class CheckStats:
+    dma_checked: int = 0
+    dma_ok: int = 0
+    dma_faults: int = 0
+    dma_stale: int = 0  # accepted through a cached (not the fresh) outcome
+    dma_issue_view: int = 0  # accepted through the issue-time view only
+    dma_ambiguous: int = 0  # several permitted outcomes look alike but record differently
+    msi_checked: int = 0
+    msi_faults: int = 0
+    events_checked: int = 0
+    registers_checked: int = 0
+    mismatches: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Issued:
+    candidates: list[Any]
+    epoch: int
+
+
+@dataclass
+class ModelChecker:
+    unit: RemappingUnit
+    max_reports: int = 20
+    on_dma_accept: Callable[[Any, DmaResponse, Any, Any], None] | None = None
+    stats: CheckStats = field(default_factory=CheckStats)
+    errors: list[str] = field(default_factory=list)
+    epoch: int = 0
+    _issued: dict[int, _Issued] = field(default_factory=dict)
+    _command_starts: list[int] = field(default_factory=list)
+    last_completed_start: int = -1  # issue cycle of the newest completed command
+    _rtl_events: list[EventMsg] = field(default_factory=list)
+    _matched_events: int = 0
+
+    # ----------------------------------------------------------------- bookkeeping
+    def error(self, text: str) -> None:
+        self.stats.mismatches += 1
+        self.errors.append(text)
+        if len(self.errors) <= self.max_reports:
+            log.error("MISMATCH %s", text)
+
+    def command_started(self, cycle: int) -> None:
+        """Software is about to write a command (invalidation, GCMD) at ``cycle``."""
+        self._command_starts.append(cycle)
+
+    def bump_epoch(self, why: str = "") -> None:
+        """An invalidation (or root/translation enable change) completed in the model."""
+        del why
+        self.epoch += 1
+        if self._command_starts:
+            self.last_completed_start = max(self.last_completed_start,
+                                            self._command_starts.pop(0))
+        self.match_events()
+
+    @property
+    def outstanding(self) -> int:
+        return len(self._issued)
+
+    # ----------------------------------------------------------------- DMA
+    def dma_issued(self, item: Any) -> None:
+        cands = self.unit.dma_candidates(item.sid, item.addr, bool(item.write), item.size)
+        self._issued[id(item)] = _Issued(cands, self.epoch)
+
+    def dma_response(self, item: Any, rsp: DmaResponse) -> bool:
+        issued = self._issued.pop(id(item), None)
+        if issued is None:
+            self.error(f"response for a request never seen issued: tag {rsp.tag:#x}, "
+                       f"{rsp.describe()}")
+            return False
+        observed = rsp.visible()
+        now = self.unit.dma_candidates(item.sid, item.addr, bool(item.write), item.size)
+        self.stats.dma_checked += 1
+        chosen = _find(now, observed)
+        via_issue = False
+        if chosen is None:
+            chosen = _find(issued.candidates, observed)
+            via_issue = chosen is not None
+        if chosen is None:
+            allowed = _describe_set(now)
+            before = _describe_set(issued.candidates)
+            self.error(
+                f"DMA sid={item.sid:#06x} addr={item.addr:#x} "
+                f"{'write' if item.write else 'read'} size={item.size} tag={rsp.tag:#x} "
+                f"(issued cycle {getattr(item, 'issue_cycle', '?')}, response cycle "
+                f"{rsp.cycle}): RTL answered {rsp.describe()}, permitted now {allowed}"
+                + (f", permitted at issue {before}" if before != allowed else ""))
+            self.unit.commit(now[0])  # keep following the fresh view
+            self.match_events()
+            return False
+        same = [c for c in [*now, *issued.candidates] if c.outcome.visible() == observed]
+        if len({c.outcome.fault.suppressed for c in same if c.outcome.fault}) > 1:
+            self.stats.dma_ambiguous += 1
+            log.warning("ambiguous: %s at %#x is permitted both recorded and suppressed (FPD "
+                        "changed while cached); following the first", rsp.describe(), item.addr)
+        if via_issue:
+            self.stats.dma_issue_view += 1
+            # A command written after this request was accepted has completed: the RTL
+            # drains requests before invalidating, so what this one cached is gone. (A
+            # command already under way at the issue may have completed before it: keep.)
+            if self.last_completed_start > getattr(item, "issue_cycle", 1 << 62):
+                chosen = Candidate(chosen.outcome, [])
+        elif chosen is not now[0]:
+            self.stats.dma_stale += 1
+        self.unit.commit(chosen)
+        if rsp.fault:
+            self.stats.dma_faults += 1
+        else:
+            self.stats.dma_ok += 1
+        if self.on_dma_accept is not None:
+            self.on_dma_accept(item, rsp, chosen, now[0])
+        self.match_events()
+        return True
+
+    # ----------------------------------------------------------------- MSI
+    def msi_issued(self, item: Any) -> None:
+        self._issued[id(item)] = _Issued(self.unit.msi_candidates(item.sid, item.addr,
+                                                                  item.data), self.epoch)
+
+    def msi_response(self, item: Any, rsp: IntrResponse) -> bool:
+        issued = self._issued.pop(id(item), None)
+        now = self.unit.msi_candidates(item.sid, item.addr, item.data)
+        self.stats.msi_checked += 1
+        observed = rsp.visible()
+        chosen = _find(now, observed)
+        if chosen is None and issued is not None:
+            chosen = _find(issued.candidates, observed)
+            if chosen is not None and self.last_completed_start > getattr(item, "issue_cycle",
+                                                                          1 << 62):
+                chosen = MsiCandidate(chosen.outcome, [])
+        if chosen is None:
+            self.error(f"MSI sid={item.sid:#06x} addr={item.addr:#x} data={item.data:#x}: RTL "
+                       f"delivered {rsp.describe()}, permitted {_describe_set(now)}")
+            self.unit.commit(now[0])
+            self.match_events()
+            return False
+        if rsp.fault:
+            self.stats.msi_faults += 1
+        self.unit.commit(chosen)
+        self.match_events()
+        return True
+
+    # ----------------------------------------------------------------- events
+    def event(self, msg: EventMsg) -> None:
+        self._rtl_events.append(msg)
+        self.match_events()
+
+    def match_events(self) -> None:
+        model = self.unit.events
+        while self._matched_events < min(len(model), len(self._rtl_events)):
+            i = self._matched_events
+            want, got = model[i], self._rtl_events[i]
+            self._matched_events += 1
+            self.stats.events_checked += 1
+            if (want.addr, want.data) != (got.addr, got.data):
+                self.error(f"fault event #{i} (cycle {got.cycle}): RTL sent {got.describe()}, "
+                           f"model expects addr {want.addr:#x} data {want.data:#x}")
+
+    @property
+    def events_pending(self) -> tuple[int, int]:
+        """(model events not yet seen from the RTL, RTL events the model has not made)."""
+        return (max(0, len(self.unit.events) - self._matched_events),
+                max(0, len(self._rtl_events) - self._matched_events))
+
+    def final_events_check(self) -> None:
+        self.match_events()
+        missing, extra = self.events_pending
+        if missing:
+            self.error(f"{missing} fault event(s) the model generated never came from the RTL: "
+                       + ", ".join(f"addr {e.addr:#x} data {e.data:#x}"
+                                   for e in self.unit.events[self._matched_events:][:5]))
+        if extra:
+            self.error(f"{extra} fault event(s) from the RTL the model did not generate: "
+                       + ", ".join(e.describe()
+                                   for e in self._rtl_events[self._matched_events:][:5]))
+
+    # ----------------------------------------------------------------- registers
+    def compare_register(self, name: str, rtl_value: int, mask: int | None = None) -> bool:
+        """A register read from the RTL at a quiescent point against the model's value."""
+        want = self.unit.read_reg(name)
+        self.stats.registers_checked += 1
+        m = mask if mask is not None else (1 << 64) - 1
+        if rtl_value & m != want & m:
+            self.error(f"register {name}: RTL reads {rtl_value:#x}, model {want:#x}"
+                       + (f" (compared under mask {m:#x})" if mask is not None else ""))
+            return False
+        return True
+
+    def compare_offset(self, offset: int, size: int, rtl_value: int, what: str = "") -> bool:
+        """A register access by offset (4 or 8 bytes) against the model's value."""
+        want = self.unit.reg_read(offset, size)
+        self.stats.registers_checked += 1
+        if rtl_value != want:
+            self.error(f"register read {offset:#05x}/{size}{' (' + what + ')' if what else ''}: "
+                       f"RTL {rtl_value:#x}, model {want:#x}")
+            return False
+        return True
+
+    def final_check(self) -> None:
+        self.final_events_check()
+        if self._issued:
+            self.error(f"{len(self._issued)} request(s) issued never got a response")
+
+
+def _find(cands: Sequence[Any], observed: tuple[object, ...]) -> Any:
+    for c in cands:
+        if c.outcome.visible() == observed:
+            return c
+    return None
+
+
+def _describe_set(cands: Sequence[Any]) -> str:
+    parts = []
+    for c in cands:
+        kind, value = c.outcome.visible()
+        if kind == "fault":
+            parts.append(f"fault {value:#04x}")
+        elif isinstance(value, int):
+            parts.append(f"ok {value:#x}")
+        else:
+            parts.append(f"ok {value}")
+    return "{" + ", ".join(parts) + "}"

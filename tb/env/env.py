@@ -1,0 +1,386 @@
+"""The testbench: DUT plumbing (:class:`Tb`), the pyuvm environment (:class:`RemapEnv`,
+:class:`Scoreboard`) and the base test (:class:`BaseTest`).
+
+A cocotb test builds a :class:`Tb` (clock, reset, AXI4-Lite master, AXI memory, golden model,
+checker) and runs a pyuvm test class on it with :func:`run_uvm`::
+
+    @cocotb.test()
+    async def random_traffic(dut):
+        await run_uvm(dut, RandomTrafficTest)
+
+Knobs (``TB_KNOBS``, see :class:`tb.env.runtime.Runtime`): ``mem_latency_min``,
+``mem_latency_max``, ``mem_beat_gap``, ``backpressure``, ``reorder``, ``gap_probability``,
+``gap_max``, ``max_outstanding``, ``rsp_stall``, ``intr_stall``, ``irq_stall``,
+``axil_stall``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import cocotb
+from cocotb.triggers import ClockCycles
+from pyuvm import uvm_component, uvm_env, uvm_root, uvm_sequence, uvm_subscriber, uvm_test
+
+from python_model.memory import Memory
+from python_model.unit import RemappingUnit
+from tb.agents.dma import DmaDriver, DmaItem, DmaKnobs, DmaMonitor, DmaSequencer
+from tb.agents.msi import IntrMonitor, IrqMonitor, MsiDriver, MsiItem, MsiSequencer
+from tb.agents.reg import RegDriver, RegSequencer, SequencerRegBus
+from tb.env.checker import ModelChecker
+from tb.env.coverage import Coverage
+from tb.env.harness import Harness
+from tb.env.reg_mirror import ModelMirror
+from tb.env.register_layer import ObservedRegBus, RegisterLayer
+from tb.env.runtime import Runtime
+from tb.flows.params import describe
+from tb.ref.predictor import UnitPredictor
+from tb.software.driver import Software
+from tb.software.tables import TableBuilder
+
+_current: Tb | None = None
+
+
+class TbFailure(AssertionError):
+    """The scoreboard found mismatches (the message lists the first ones)."""
+
+
+class Tb:
+    """Everything below the pyuvm environment (also used by the bare bench): the harness,
+    the golden model on the shared memory, the table builder, the checker and coverage."""
+
+    def __init__(self, dut: Any, runtime: Runtime | None = None,
+                 memory: Memory | None = None, builder: TableBuilder | None = None) -> None:
+        self.dut = dut
+        self.rt = runtime or Runtime.from_env()
+        self.params = self.rt.params
+        self.config = self.rt.config
+        self.rng = self.rt.rng("tb")
+        if builder is not None:
+            memory = builder.memory
+        self.memory = memory if memory is not None else Memory()
+        self.unit = RemappingUnit(self.config, self.memory)
+        self.builder = builder if builder is not None else TableBuilder(self.memory, self.config)
+        self.coverage = Coverage()
+        self.checker = ModelChecker(self.unit, on_dma_accept=self._on_accept)
+        self.mirror = ModelMirror(self.unit, on_applied=self._on_reg_applied)
+        self.predictor: UnitPredictor | None = None
+        self.fault_responses = 0
+        self.debug_sid = int(str(self.rt.knobs.get("debug_sid", -1)), 0)
+        self.t0 = time.monotonic()
+        self.log = logging.getLogger("cocotb.tb")
+        self.dma_knobs = DmaKnobs(
+            gap_probability=self.rt.knob("gap_probability", 0.0),
+            gap_max=self.rt.iknob("gap_max", 4),
+            max_outstanding=self.rt.iknob("max_outstanding", 0),
+            rsp_stall=self.rt.knob("rsp_stall", 0.0))
+
+    # ----------------------------------------------------------------- bring-up
+    async def start(self, harness: Harness | None = None) -> None:
+        self.harness = harness or Harness(self.dut, self.rt, self.memory)
+        self.harness.bind(self.memory)
+        self.cycles = self.harness.cycles
+        self.axil_bus = self.harness.axil_bus
+        self.mem = self.harness.mem
+        self.dma_port = self.harness.dma_port
+        self.msi_port = self.harness.msi_port
+        await self.harness.reset()
+        self.log.info("SEED=%d sim=%s params: %s", self.rt.seed, self.rt.sim,
+                      describe(self.params))
+
+    def regs_over(self, bus: Any) -> RegisterLayer:
+        return RegisterLayer(bus, self.config.num_fault_records, self.wait)
+
+    def mirrored_bus(self) -> ObservedRegBus:
+        """The AXI-Lite bus with every access mirrored into the model (bare use)."""
+        return ObservedRegBus(self.axil_bus, self.mirror.on_read, self.mirror.on_write,
+                              self.write_starting)
+
+    def write_starting(self, offset: int, size: int, value: int) -> None:
+        """A register write is about to go out: note commands for the checker."""
+        if self.mirror.is_command(offset, size, value):
+            self.checker.command_started(self.cycles.now)
+
+    def software(self, regs: RegisterLayer) -> Software:
+        return Software(regs, self.builder, self.wait, on_invalidate=self._on_invalidate)
+
+    async def wait(self, cycles: int) -> None:
+        if cycles > 0:
+            await ClockCycles(self.dut.clk, cycles)
+
+    # ----------------------------------------------------------------- hooks
+    def _on_reg_applied(self, name: str, access: tuple[int, int, int]) -> None:
+        if self.mirror.is_command(*access):
+            self.checker.bump_epoch(name)
+        else:
+            self.checker.match_events()
+
+    def _on_invalidate(self, event: tuple[Any, ...]) -> None:
+        self.log.debug("cycle %d: invalidation done %s", self.cycles.now, event)
+        self.coverage.hit("invalidation", f"{event[0]}-" + {
+            "context": {1: "global", 2: "domain", 3: "device"},
+            "iotlb": {1: "global", 2: "domain", 3: "page"}}[event[0]].get(event[1], "reserved"))
+        if self.predictor is not None:
+            if event[0] == "context":
+                self.predictor.invalidate_context(event[1], event[2], event[3], event[4])
+            else:
+                self.predictor.invalidate_iotlb(event[1], event[2], event[3], event[4])
+
+    def _on_accept(self, item: Any, rsp: Any, chosen: Any, fresh: Any) -> None:
+        if self.debug_sid == item.sid:
+            self.log.debug("%s issued %d answered %d: %s", item, item.issue_cycle, rsp.cycle,
+                           rsp.describe())
+        self.coverage.sample_dma(item, rsp, chosen, fresh)
+        item.fills = chosen.fills  # what the RTL's answer let it cache (for the predictor)
+
+    def predict(self, item: Any) -> Any:
+        """Sequential tests: the predictor's view of a request about to be sent."""
+        assert self.predictor is not None
+        te = self.unit.tes
+        ttm_ok = self.unit.root.ttm == 0 and not self.unit.root.ssirwe
+        return self.predictor.before(item.sid, item.addr, item.write, item.size, te, ttm_ok)
+
+    # ----------------------------------------------------------------- checks
+    async def checkpoint(self, regs: RegisterLayer, perf: dict[str, int] | None = None) \
+            -> dict[str, int]:
+        """At a quiescent point: compare fault records, FSTS, FECTL, GSTS, CCMD/IOTLB
+        status and the request/fault counters with the model. Returns the counters."""
+        await self.dma_port.drain()
+        await self.wait(8)
+        self.mirror.flush()
+        chk = self.checker
+        for name in ("FSTS", "FECTL", "GSTS"):
+            chk.compare_register(name, await regs.read(name))
+        caig = regs.mask("CCMD", "CAIG", "ICC")
+        iaig = regs.mask("IOTLB", "IAIG", "IVT")
+        chk.compare_register("CCMD", await regs.read("CCMD"), caig)
+        chk.compare_register("IOTLB", await regs.read("IOTLB"), iaig)
+        for n in range(self.config.num_fault_records):
+            lo, hi = regs.frcd_names(n)
+            chk.compare_register(hi, await regs.read(hi))
+            chk.compare_register(lo, await regs.read(lo))
+        sw = self.software(regs)
+        counters = await sw.read_perf()
+        if counters["PERF_REQUESTS"] != self.dma_port.issued:
+            chk.error(f"PERF_REQUESTS={counters['PERF_REQUESTS']} but "
+                      f"{self.dma_port.issued} requests were accepted")
+        if counters["PERF_FAULTS"] != self.fault_responses:
+            chk.error(f"PERF_FAULTS={counters['PERF_FAULTS']} but {self.fault_responses} "
+                      "fault responses were seen")
+        if perf is not None:
+            self.coverage.sample_perf({k: counters[k] - perf.get(k, 0) for k in counters})
+        chk.match_events()
+        return counters
+
+    def count_response(self, rsp: Any) -> None:
+        if rsp.fault:
+            self.fault_responses += 1
+
+    def stats(self) -> dict[str, object]:
+        s: dict[str, object] = {"tests": 1, **self.checker.stats.as_dict(),
+                                **self.mem.stats.as_dict(), "cycles": self.cycles.now,
+                                "wall_seconds": round(time.monotonic() - self.t0, 2),
+                                "coverage": self.coverage.as_dict(),
+                                "seeds": [self.rt.seed]}
+        return s
+
+    def finish(self, extra_errors: Iterable[str] = ()) -> None:
+        """Final checks; write the statistics; raise :class:`TbFailure` on any mismatch."""
+        self.checker.final_check()
+        for e in [*extra_errors, *self.mem.stats.protocol_errors]:
+            self.checker.error(e)
+        if self.mem.stats.writes:
+            self.checker.error(f"{len(self.mem.stats.writes)} unexpected AXI write(s) to "
+                               f"memory, first {self.mem.stats.writes[0][0]:#x}")
+        self.rt.write_stats(self.stats())
+        s = self.checker.stats
+        self.log.info("checked %d DMA responses (%d faults, %d stale), %d MSIs, %d events, "
+                      "%d registers; %d mismatches; SEED=%d", s.dma_checked, s.dma_faults,
+                      s.dma_stale, s.msi_checked, s.events_checked, s.registers_checked,
+                      s.mismatches, self.rt.seed)
+        if self.checker.errors:
+            shown = "\n  ".join(self.checker.errors[:10])
+            more = len(self.checker.errors) - 10
+            raise TbFailure(f"{len(self.checker.errors)} mismatch(es) (SEED={self.rt.seed}):\n  "
+                            f"{shown}" + (f"\n  ... and {more} more" if more > 0 else ""))
+
+
+# --------------------------------------------------------------------------- pyuvm
+
+
+class Scoreboard(uvm_component):
+    """Subscribes to every monitor and the register driver; checks through ``tb.env.checker``."""
+
+    def build_phase(self) -> None:
+        assert _current is not None
+        self.tb = _current
+        imp = uvm_subscriber.uvm_AnalysisImp
+        self.dma_issue = imp("dma_issue", self, self.tb.checker.dma_issued)
+        self.dma_rsp = imp("dma_rsp", self, self._dma_rsp)
+        self.msi_issue = imp("msi_issue", self, self.tb.checker.msi_issued)
+        self.msi_rsp = imp("msi_rsp", self, lambda t: self.tb.checker.msi_response(*t))
+        self.irq = imp("irq", self, self.tb.checker.event)
+        self.reg = imp("reg", self, self._reg)
+
+    def _dma_rsp(self, t: tuple[Any, Any]) -> None:
+        self.tb.count_response(t[1])
+        self.tb.checker.dma_response(*t)
+
+    def _reg(self, item: Any) -> None:
+        if item.write:
+            self.tb.mirror.on_write(item.offset, item.size, item.value)
+        else:
+            self.tb.mirror.on_read(item.offset, item.size, item.result)
+
+
+class RemapEnv(uvm_env):
+    def build_phase(self) -> None:
+        assert _current is not None
+        tb = self.tb = _current
+        self.reg_seqr = RegSequencer("reg_seqr", self)
+        self.reg_drv = RegDriver("reg_drv", self)
+        self.dma_seqr = DmaSequencer("dma_seqr", self)
+        self.dma_drv = DmaDriver("dma_drv", self)
+        self.dma_mon = DmaMonitor("dma_mon", self)
+        self.msi_seqr = MsiSequencer("msi_seqr", self)
+        self.msi_drv = MsiDriver("msi_drv", self)
+        self.intr_mon = IntrMonitor("intr_mon", self)
+        self.irq_mon = IrqMonitor("irq_mon", self)
+        self.scoreboard = Scoreboard("scoreboard", self)
+        self.reg_drv.bus = tb.axil_bus
+        self.reg_drv.on_start = lambda i: tb.write_starting(i.offset, i.size, i.value) \
+            if i.write else None
+        self.dma_drv.port = self.dma_mon.port = tb.dma_port
+        self.dma_drv.knobs = tb.dma_knobs
+        self.dma_drv.rng = tb.rt.rng("dma")
+        self.msi_drv.port = self.intr_mon.port = tb.msi_port
+        self.msi_drv.rng = tb.rt.rng("msi")
+        self.msi_drv.intr_stall = tb.rt.knob("intr_stall", 0.0)
+        self.irq_mon.dut = tb.dut
+        self.irq_mon.cycles = tb.cycles
+        self.irq_mon.rng = tb.rt.rng("irq")
+        self.irq_mon.stall = tb.rt.knob("irq_stall", 0.0)
+        self.regs = tb.regs_over(SequencerRegBus(self.reg_seqr))
+        self.sw = tb.software(self.regs)
+
+    def connect_phase(self) -> None:
+        sb = self.scoreboard
+        self.reg_drv.seq_item_port.connect(self.reg_seqr.seq_item_export)
+        self.dma_drv.seq_item_port.connect(self.dma_seqr.seq_item_export)
+        self.msi_drv.seq_item_port.connect(self.msi_seqr.seq_item_export)
+        self.reg_drv.ap.connect(sb.reg)
+        self.dma_drv.issue_ap.connect(sb.dma_issue)
+        self.dma_mon.ap.connect(sb.dma_rsp)
+        self.msi_drv.issue_ap.connect(sb.msi_issue)
+        self.intr_mon.ap.connect(sb.msi_rsp)
+        self.irq_mon.ap.connect(sb.irq)
+
+    # ----------------------------------------------------------------- helpers for tests
+    async def dma(self, items: Iterable[DmaItem]) -> None:
+        """Send DMA items (pipelined; returns when all are issued, not answered)."""
+        await ItemSeq(items).start(self.dma_seqr)
+
+    async def dma_wait(self, items: Iterable[DmaItem]) -> list[DmaItem]:
+        """Send and wait for every response."""
+        items = list(items)
+        await self.dma(items)
+        await self.tb.dma_port.drain()
+        return items
+
+    async def msi(self, items: Iterable[MsiItem]) -> None:
+        items = list(items)
+        await ItemSeq(items).start(self.msi_seqr)
+        for _ in range(10000):
+            if all(i.rsp is not None for i in items):
+                return
+            await self.tb.wait(4)
+        raise TimeoutError("MSI requests without an interrupt output after 40000 cycles")
+
+    def errors(self) -> list[str]:
+        return self.dma_mon.errors + self.intr_mon.errors
+
+
+class ItemSeq(uvm_sequence):
+    """Sends a ready-made list (or generator) of items."""
+
+    def __init__(self, items: Iterable[Any], name: str = "items") -> None:
+        super().__init__(name)
+        self.items = items
+
+    async def body(self) -> None:
+        for item in self.items:
+            await self.start_item(item)
+            await self.finish_item(item)
+
+
+class BaseTest(uvm_test):
+    """Builds the env; ``run_phase`` calls :meth:`body` under an objection, then drains and
+    runs a final checkpoint. Subclasses write ``body``."""
+
+    def build_phase(self) -> None:
+        assert _current is not None
+        self.tb = _current
+        self.env = RemapEnv("env", self)
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        try:
+            await self.body()
+            await self.tb.dma_port.drain()
+            await self.tb.checkpoint(self.env.regs)
+        finally:
+            self.drop_objection()
+
+    async def body(self) -> None:
+        raise NotImplementedError
+
+    # conveniences
+    async def one(self, sid: int, addr: int, write: bool = False, size: int = 4,
+                  reason: int | None = None, hpa: int | None = None, what: str = "") -> DmaItem:
+        """One request, waited for; besides the scoreboard's check, a directed test states
+        what it aims at: ``reason`` (a fault) or ``hpa`` (a translation)."""
+        item = DmaItem(sid=sid, addr=addr, write=write, size=size)
+        await self.env.dma_wait([item])
+        rsp = item.rsp
+        assert rsp is not None
+        label = f"{what + ': ' if what else ''}{item}"
+        if reason is not None and (not rsp.fault or rsp.reason != reason):
+            self.tb.checker.error(f"directed {label}: expected fault {reason:#04x}, RTL "
+                                  f"answered {rsp.describe()}")
+        if hpa is not None and (rsp.fault or rsp.addr != hpa):
+            self.tb.checker.error(f"directed {label}: expected hpa {hpa:#x}, RTL answered "
+                                  f"{rsp.describe()}")
+        return item
+
+    @property
+    def sw(self) -> Software:
+        return self.env.sw
+
+    @property
+    def regs(self) -> RegisterLayer:
+        return self.env.regs
+
+
+async def run_uvm(dut: Any, test_cls: type[BaseTest], tb: Tb | None = None,
+                  harness: Harness | None = None) -> Tb:
+    """Build a :class:`Tb` on ``dut`` (or use ``tb``), run the pyuvm test class, then the
+    final checks."""
+    global _current
+    tb = tb or Tb(dut)
+    await tb.start(harness)
+    _current = tb
+    try:
+        await uvm_root().run_test(test_cls)
+    finally:
+        _current = None
+    env = uvm_root().uvm_test_top.env  # type: ignore[attr-defined]
+    tb.finish(env.errors())
+    return tb
+
+
+def start_soon(coro: Any) -> Any:
+    """cocotb.start_soon, re-exported for test modules."""
+    return cocotb.start_soon(coro)

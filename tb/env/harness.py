@@ -1,0 +1,69 @@
+"""DUT plumbing for one cocotb test: clock, reset, the AXI4-Lite master, the AXI memory slave
+and the DMA/MSI port state. Several runs (e.g. a scenario suite) may share one harness,
+re-binding the memory and resetting the DUT between them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+
+from python_model.memory import Memory
+from tb.agents.axi_memory import MemoryKnobs, TbAxiMemory
+from tb.agents.dma import DmaPort
+from tb.agents.msi import MsiPort
+from tb.agents.signals import CycleCounter, pause_generator, reset
+from tb.env.register_layer import AxiLiteRegBus
+from tb.env.runtime import Runtime
+
+CLOCK_NS = 10
+
+
+class Harness:
+    def __init__(self, dut: Any, rt: Runtime, memory: Memory | None = None) -> None:
+        self.dut = dut
+        self.rt = rt
+        self.params = rt.params
+        for name in ("s_axil", "m_axi"):
+            logging.getLogger(f"cocotb.{dut._name}.{name}").setLevel(logging.WARNING)
+        Clock(dut.clk, CLOCK_NS, unit="ns").start()
+        self.cycles = CycleCounter(dut.clk)
+        dut.rst_n.value = 0
+        for sig in ("rsp_ready", "intr_ready", "irq_ready"):
+            getattr(dut, sig).value = 1
+        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst_n,
+                                  reset_active_level=False)
+        self.axil.write_if.log.setLevel(logging.WARNING)
+        self.axil.read_if.log.setLevel(logging.WARNING)
+        stall = rt.knob("axil_stall", 0.0)
+        if stall:
+            for ch in (self.axil.write_if.b_channel, self.axil.read_if.r_channel):
+                ch.set_pause_generator(pause_generator(rt.rng("axil"), stall))
+        k = rt.knobs
+        self.mem_knobs = MemoryKnobs(
+            latency_min=rt.iknob("mem_latency_min", 0), latency_max=rt.iknob("mem_latency_max", 0),
+            beat_gap_probability=rt.knob("mem_beat_gap", 0.0),
+            backpressure=rt.knob("backpressure", 0.0), reorder=bool(k.get("reorder", False)))
+        self.mem = TbAxiMemory(dut, memory if memory is not None else Memory(), rt.rng("mem"),
+                               self.mem_knobs)
+        self.dma_port = DmaPort(dut, self.cycles, self.params["REQ_TAG_W"],
+                                rt.iknob("max_outstanding", 0))
+        self.msi_port = MsiPort(dut, self.cycles)
+        self.axil_bus = AxiLiteRegBus(self.axil)
+
+    def bind(self, memory: Memory) -> None:
+        """Serve ``memory`` from now on (a new run with its own tables)."""
+        self.mem.memory = memory
+        self.mem.target.memory = memory
+
+    async def reset(self, cycles: int = 10) -> None:
+        """Reset the DUT; the port counters restart with it (they mirror PERF_REQUESTS)."""
+        self.dma_port.issued = self.dma_port.responded = 0
+        await reset(self.dut.clk, self.dut.rst_n, cycles)
+
+    async def wait(self, cycles: int) -> None:
+        if cycles > 0:
+            await ClockCycles(self.dut.clk, cycles)

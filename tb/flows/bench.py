@@ -1,0 +1,141 @@
+"""``make bench``: checked translations per second through the pyuvm environment and through
+a bare cocotb loop, on one DUT build in one simulator run, and their ratio.
+
+    python -m tb.flows.bench [--sim verilator|icarus] [--n 4000] [--seed N]
+
+Both phases drive the same DUT (reset in between), the same memory and tables, and the same
+request stream, and both check every response against the golden model (dma_candidates at
+issue and at response, commit in response order). The bare loop is plain cocotb coroutines
+(``tb.agents.bare``) on the signals; the environment is the pyuvm agents, sequencer, analysis ports
+and scoreboard. Goal: environment rate >= 1/4 of the bare rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+BENCH_MODULE = "tb.flows.bench"
+
+
+def _phase_items(builder: Any, rt: Any, n: int) -> list[tuple[int, int, bool, int]]:
+    from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
+
+    topo = build_topology(builder, rt.rng("topology"), domains=6, devices_per_domain=2,
+                          regions_per_domain=8)
+    gen = TrafficGen(topo, builder.config, rt.rng("traffic"), TrafficKnobs(hit_locality=0.5))
+    return [(i.sid, i.addr, i.write, i.size) for i in gen.items(n)]
+
+
+def _bench_test() -> Any:
+    import cocotb
+
+    from tb.agents.bare import BareDma, BareIrq
+    from tb.agents.dma import DmaItem
+    from tb.agents.transactions import DmaRequest
+    from tb.env.env import BaseTest, Tb, run_uvm
+    from tb.env.harness import Harness
+    from tb.env.runtime import Runtime
+
+    shared: dict[str, Any] = {}
+
+    class BenchTest(BaseTest):
+        async def body(self) -> None:
+            await self.sw.enable_translation()
+            reqs = shared["reqs"]
+            t0 = time.perf_counter()
+            await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z) for s, a, w, z in reqs)
+            await self.tb.dma_port.drain()
+            shared["env_seconds"] = time.perf_counter() - t0
+
+    @cocotb.test()
+    async def bench(dut: Any) -> None:
+        rt = Runtime.from_env()
+        n = rt.iknob("n", 4000)
+        harness = Harness(dut, rt)
+        # --- bare cocotb loop
+        tb = Tb(dut, rt)
+        reqs = _phase_items(tb.builder, rt, n)
+        shared["reqs"] = reqs
+        await tb.start(harness)
+        sw = tb.software(tb.regs_over(tb.mirrored_bus()))
+        await sw.enable_translation()
+        chk = tb.checker
+        bare = BareDma(tb.dma_port, on_response=chk.dma_response)
+        irq = BareIrq(dut, tb.cycles, on_event=chk.event)
+        t0 = time.perf_counter()
+        c0 = tb.cycles.now
+        await bare.send_many((DmaRequest(s, a, w, z) for s, a, w, z in reqs), chk.dma_issued)
+        await tb.dma_port.drain()
+        bare_s = time.perf_counter() - t0
+        bare_cycles = tb.cycles.now - c0
+        bare.stop()
+        irq.stop()
+        chk.final_check()
+        bare_checked, bare_errors = chk.stats.dma_checked, list(chk.errors)
+        # --- pyuvm environment, same memory and tables, DUT reset
+        tb.builder.gsts = 0
+        tb2 = Tb(dut, rt, builder=tb.builder)
+        c0 = harness.cycles.now
+        await run_uvm(dut, BenchTest, tb=tb2, harness=harness)
+        env_s = shared["env_seconds"]
+        result = {
+            "sim": rt.sim, "requests": n,
+            "bare_checked": bare_checked, "bare_seconds": round(bare_s, 3),
+            "bare_rate": round(bare_checked / bare_s, 1), "bare_cycles": bare_cycles,
+            "env_checked": tb2.checker.stats.dma_checked, "env_seconds": round(env_s, 3),
+            "env_rate": round(tb2.checker.stats.dma_checked / env_s, 1),
+            "bare_errors": bare_errors[:5],
+        }
+        result["ratio"] = round(result["env_rate"] / result["bare_rate"], 3)
+        rt.write_stats({"bench": result})
+        dut._log.info("bench: %s", json.dumps(result))
+        assert not bare_errors, f"bare loop mismatches: {bare_errors[:3]}"
+
+    return bench
+
+
+if "cocotb" in sys.modules and getattr(sys.modules["cocotb"], "is_simulation", False):
+    bench = _bench_test()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tb.env.runtime import seed_from_env
+    from tb.flows import build
+    from tb.flows.params import preset
+
+    p = argparse.ArgumentParser(prog="python -m tb.flows.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--sim", default="verilator", choices=build.SIMULATORS)
+    p.add_argument("--n", type=int, default=4000, help="requests per phase")
+    p.add_argument("--seed", type=int, default=None)
+    args = p.parse_args(argv)
+    seed = args.seed if args.seed is not None else seed_from_env(1)
+    params = preset("default")
+    t0 = time.monotonic()
+    info = build.build(args.sim, params)
+    built = time.monotonic() - t0
+    run = build.run(args.sim, params, BENCH_MODULE, "bench", seed=seed,
+                    env={"TB_KNOBS": json.dumps({"n": args.n})}, label="bench")
+    b = run.stats.get("bench")
+    if not run.ok or not isinstance(b, dict):
+        print(run.summary())
+        print(build.log_tail(run.log))
+        return 1
+    print(f"bench on {args.sim} (build {info.directory.name}: "
+          f"{'reused, built in' if info.reused else 'built in'} {info.seconds or built:.1f} s), "
+          f"SEED={seed}, {b['requests']} requests per phase:")
+    print(f"  bare cocotb loop : {b['bare_checked']:6d} checked in {b['bare_seconds']:7.2f} s = "
+          f"{b['bare_rate']:8.1f} translations/s ({b['bare_cycles']} cycles, "
+          f"{b['bare_cycles'] / b['bare_seconds']:.0f} cycles/s)")
+    print(f"  pyuvm environment: {b['env_checked']:6d} checked in {b['env_seconds']:7.2f} s = "
+          f"{b['env_rate']:8.1f} translations/s")
+    verdict = "meets" if b["ratio"] >= 0.25 else "MISSES"
+    print(f"  ratio env/bare   : {b['ratio']:.2f} ({verdict} the >= 0.25 goal)")
+    return 0 if b["ratio"] >= 0.25 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Plant known bugs in copies of the RTL and check that the test suite kills each one.
+
+    python -m tb.flows.mutants [--sim icarus] [--only NAME ...] [--tests 'tests/test_rtl_*.py']
+
+Each mutant is one textual substitution in one RTL file (it must apply exactly once). The
+copy goes to ``build/mutants/<name>/rtl``; the RTL tests run on it through ``TB_RTL_DIR``
+(Icarus by default: its builds take a second). A mutant is *killed* when pytest fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    old: str
+    new: str
+    what: str
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant("reason-top-fetch", "vtd_page_walker.v", "(lvl == top_lvl) ? 8'h03 : 8'h07", "8'h07",
+           "wrong fault reason: top-level fetch error reported as 07h"),
+    Mutant("reason-ctx-rsvd", "vtd_page_walker.v", "r_reason <= 8'h0B;", "r_reason <= 8'h0C;",
+           "wrong fault reason: context reserved bits reported as 0Ch"),
+    Mutant("inv-domain-noop", "vtd_iotlb.v",
+           "2'b10:   inv_hit[i] = (e_did[i] == (inv_did & DID_MASK));",
+           "2'b10:   inv_hit[i] = 1'b0;", "missed invalidation: domain-selective IOTLB"),
+    Mutant("inv-psi-size", "vtd_iotlb.v",
+           "g  = ({5'd0, e_ps[i]} * 7'd9 > {1'b0, inv_am}) ? {5'd0, e_ps[i]} * 7'd9 : "
+           "{1'b0, inv_am};", "g  = {1'b0, inv_am};",
+           "missed invalidation: PSI ignores the entry's page size"),
+    Mutant("inv-cc-device-fm", "vtd_context_cache.v",
+           "((e_sid[m] & fm_mask) == (inv_sid & fm_mask))", "(e_sid[m] == inv_sid)",
+           "context-cache device invalidation ignores the function mask"),
+    Mutant("lru-victim-mru", "vtd_iotlb_repl.v",
+           "if (age[vq_set * WAYS + wv] == WAYS[WW-1:0] - 1'b1) pw = wv[WW-1:0];",
+           "if (age[vq_set * WAYS + wv] == {WW{1'b0}}) pw = wv[WW-1:0];",
+           "replacement slip: LRU evicts the most recently used way"),
+    Mutant("plru-touch", "vtd_iotlb_repl.v", "tb_n[hit_set][node] = !hit_way[d];",
+           "tb_n[hit_set][node] = hit_way[d];", "replacement slip: PLRU hit points at itself"),
+    Mutant("fifo-advance", "vtd_iotlb_repl.v",
+           "fill_en && fill_set == s3[SW-1:0] && fill_way == ptr[s3]",
+           "fill_en && fill_set == s3[SW-1:0]", "replacement slip: FIFO advances on every fill"),
+    Mutant("index-l2", "vtd_page_walker.v", "3'd2:    sl_index = q_addr[29:21];",
+           "3'd2:    sl_index = q_addr[30:22];", "off-by-one: level-2 table index"),
+    Mutant("fault-index-wrap", "vtd_fault_recorder.v",
+           "(idx == NFR[IW-1:0]) ? {IW{1'b0}}", "(idx == NFR[IW-1:0] - 1'b1) ? {IW{1'b0}}",
+           "off-by-one: fault record index wraps one early"),
+    Mutant("hit-ignores-perm", "vtd_remap_unit.v",
+           "wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) &&",
+           "wire tlb_ok   = tlb_hit &&", "IOTLB hit ignores the cached permissions"),
+)
+
+
+class StaleMutant(Exception):
+    """The text to replace is not (exactly once) in the RTL any more."""
+
+
+def make(m: Mutant) -> Path:
+    dest = ROOT / "build" / "mutants" / m.name / "rtl"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(ROOT / "rtl", dest, ignore=shutil.ignore_patterns("smoke"))
+    path = dest / m.file
+    text = path.read_text()
+    if text.count(m.old) != 1:
+        raise StaleMutant(f"mutant {m.name}: {m.old!r} occurs {text.count(m.old)} times in "
+                          f"{m.file} (the RTL changed: update tb/mutants.py)")
+    path.write_text(text.replace(m.old, m.new))
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tb.flows.mutants",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--sim", default="icarus")
+    p.add_argument("--only", nargs="*", default=None)
+    p.add_argument("--tests", nargs="*", default=["tests/test_rtl_faults.py",
+                                                   "tests/test_rtl_caches.py",
+                                                   "tests/test_rtl_random.py",
+                                                   "tests/test_rtl_invalidation.py",
+                                                   "tests/test_rtl_scenarios.py"])
+    args = p.parse_args(argv)
+    survived = []
+    for m in MUTANTS:
+        if args.only and m.name not in args.only:
+            continue
+        try:
+            rtl = make(m)
+        except StaleMutant as e:
+            print(f"STALE    {e}")
+            survived.append(m.name)
+            continue
+        env = dict(os.environ, TB_RTL_DIR=str(rtl), SIMS=args.sim)
+        t0 = time.monotonic()
+        r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "2",
+                            "-p", "no:cacheprovider", *args.tests], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+        killed = r.returncode != 0
+        first = next((ln for ln in r.stdout.splitlines() if ln.startswith("FAILED")), "")
+        print(f"{'KILLED  ' if killed else 'SURVIVED'} {m.name:18s} {time.monotonic() - t0:5.0f} s"
+              f"  {m.what}" + (f"\n           {first[:150]}" if first else ""), flush=True)
+        if not killed:
+            survived.append(m.name)
+    print(f"{len(survived)} mutant(s) survived" + (f": {', '.join(survived)}" if survived else ""))
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

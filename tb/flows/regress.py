@@ -1,0 +1,207 @@
+"""``make sim``: the default RTL regression on one simulator, with a summary.
+
+    python -m tb.flows.regress --sim verilator|icarus [--seed N] [--jobs 2] [--scale 3]
+                         [--only NAME ...] [--list]
+
+Runs every entry of :data:`REGRESSION` (one simulator process each, builds shared per
+parameter set) and the directed scenario suite, two at a time, then prints: tests passed and
+failed, DMA translations / faults / MSIs / fault events / register values checked, stale
+outcomes accepted, build times, merged functional coverage, and the seed. Each random test's
+seed derives from the regression seed (printed); ``--seed`` (or ``SEED=``) replays the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tb.env.coverage import Coverage
+from tb.env.runtime import merge_stats, seed_from_env
+from tb.flows import build
+from tb.flows.params import describe, preset
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEED = {"verilator": 1.0, "icarus": 0.5}
+STRESS = {"mem_latency_max": 24, "mem_beat_gap": 0.2, "backpressure": 0.3, "reorder": 1,
+          "rsp_stall": 0.3, "irq_stall": 0.3, "axil_stall": 0.2, "gap_probability": 0.2}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    module: str
+    testcase: str
+    params: str = "default"
+    knobs: dict = field(default_factory=dict)
+    scaled: tuple[str, ...] = ()  # knobs multiplied by the simulator's speed and --scale
+
+
+REGRESSION: tuple[Entry, ...] = (
+    Entry("smoke", "test_rtl_smoke", "smoke"),
+    Entry("registers", "test_rtl_registers", "registers"),
+    Entry("msi", "test_rtl_registers", "msi", knobs={"n": 300, "intr_stall": 0.4}),
+    Entry("fault-reasons", "test_rtl_faults", "fault_reasons"),
+    Entry("fault-overflow", "test_rtl_faults", "fault_overflow"),
+    Entry("fault-overflow-tiny1", "test_rtl_faults", "fault_overflow", "tiny1"),
+    Entry("random-wide", "test_rtl_random", "random_traffic", "wide", {"n": 3000}, ("n",)),
+    Entry("random-default", "test_rtl_random", "random_traffic", "default", {"n": 3000},
+          ("n",)),
+    Entry("random-stress", "test_rtl_random", "random_traffic", "wide", {"n": 2000, **STRESS},
+          ("n",)),
+    Entry("many-outstanding", "test_rtl_random", "random_traffic", "default",
+          {"n": 2000, "mem_latency_min": 20, "mem_latency_max": 80, "reorder": 1,
+           "locality": 0.7, "chunk": 500}, ("n",)),
+    Entry("invalidation", "test_rtl_invalidation", "invalidation_under_traffic", "default",
+          {"rounds": 4, "actions": 24}, ("actions",)),
+    Entry("invalidation-wide", "test_rtl_invalidation", "invalidation_under_traffic", "wide",
+          {"rounds": 4, "actions": 24}, ("actions",)),
+    Entry("random-fifo", "test_rtl_random", "random_traffic", "fifo",
+          {"n": 1500, "mem_latency_max": 40, "reorder": 1, "locality": 0.3}, ("n",)),
+    Entry("invalidation-stress", "test_rtl_invalidation", "invalidation_under_traffic",
+          "default", {"rounds": 3, "actions": 20, "mem_latency_max": 30, "reorder": 1,
+                      "backpressure": 0.25, "rsp_stall": 0.2}, ("actions",)),
+    *(Entry(f"cache-{p}", "test_rtl_caches", "cache_behaviour", p, {"n": 1000}, ("n",))
+      for p in ("tiny1", "tiny2", "fifo", "random", "default")),
+    Entry("memory-errors", "test_rtl_memory", "memory_errors", "default",
+          {"n": 1600, "mem_latency_max": 16, "reorder": 1, "backpressure": 0.2,
+           "gap_probability": 0.1}, ("n",)),
+    Entry("hit-under-miss", "test_rtl_memory", "hit_under_miss"),
+)
+
+
+@dataclass
+class Outcome:
+    name: str
+    ok: bool
+    seconds: float
+    seed: int
+    stats: dict = field(default_factory=dict)
+    message: str = ""
+
+
+def run_entry(e: Entry, sim: str, seed: int, scale: float) -> Outcome:
+    knobs = dict(e.knobs)
+    for k in e.scaled:
+        knobs[k] = max(1, int(knobs[k] * SPEED.get(sim, 1.0) * scale))
+    t0 = time.monotonic()
+    try:
+        r = build.run(sim, preset(e.params), e.module, e.testcase, seed=seed,
+                      env={"TB_KNOBS": json.dumps(knobs)}, label=f"{e.name}")
+    except build.BuildError as err:
+        return Outcome(e.name, False, time.monotonic() - t0, seed, message=str(err))
+    msg = "" if r.ok else f"{r.summary()}\n{build.log_tail(r.log, 25)}"
+    return Outcome(e.name, r.ok, time.monotonic() - t0, seed, r.stats, msg)
+
+
+def run_scenarios(sim: str) -> Outcome:
+    from python_model.scenario import check_expects, compare, load
+    from tb.flows.scenario.rtl import run_many
+
+    t0 = time.monotonic()
+    files = sorted((ROOT / "tests" / "scenarios").glob("*.json"))
+    outs = run_many([load(f) for f in files], sim)
+    failures, ran, skipped = [], 0, 0
+    for o in outs:
+        if o.skipped:
+            skipped += 1
+            continue
+        if o.error or o.results is None:
+            failures.append(f"{o.scenario.name}: {o.error}")
+            continue
+        ran += 1
+        r = o.results
+        probs = [str(f) for f in check_expects(o.scenario, r)]
+        probs += [str(d) for d in compare(r.model_doc, r, ("model", sim))] + r.problems
+        failures += [f"{o.scenario.name}: {p}" for p in probs[:3]]
+    steps = sum(len(o.scenario.steps) for o in outs if not o.skipped)
+    return Outcome("scenarios", not failures, time.monotonic() - t0, 0,
+                   {"scenarios_run": ran, "scenarios_skipped": skipped, "scenario_steps": steps},
+                   "\n".join(failures))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tb.flows.regress",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--sim", default="verilator", choices=build.SIMULATORS)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--scale", type=float, default=3.0,
+                   help="multiply the random traffic (default 3: about two minutes)")
+    p.add_argument("--only", nargs="*", default=None, help="entry names (see --list)")
+    p.add_argument("--list", action="store_true")
+    args = p.parse_args(argv)
+    if args.list:
+        for e in REGRESSION:
+            print(f"{e.name:22s} {e.module}::{e.testcase} [{e.params}] {e.knobs}")
+        print("scenarios              tests/scenarios/*.json")
+        return 0
+    master = args.seed if args.seed is not None else seed_from_env()
+    entries = [e for e in REGRESSION if not args.only or e.name in args.only]
+    with_scenarios = not args.only or "scenarios" in args.only
+    print(f"regression on {args.sim}: {len(entries) + with_scenarios} tests, SEED={master} "
+          f"(replay: python -m tb.flows.regress --sim {args.sim} --seed {master})", flush=True)
+    t0 = time.monotonic()
+    # build every parameter set first (two at a time), so the runs that follow only simulate
+    sets = sorted({e.params for e in entries})
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        infos = dict(zip(sets, pool.map(lambda s: build.build(args.sim, preset(s)), sets),
+                         strict=True))
+    for s, info in infos.items():
+        print(f"  build {s:8s} {info.directory.name}: "
+              f"{'reused' if info.reused else 'built'} ({info.seconds:.1f} s) "
+              f"[{describe(preset(s))}]", flush=True)
+    outcomes: list[Outcome] = []
+
+    def job(e: Entry) -> Outcome:
+        seed = random.Random(f"{master}:{e.name}").randrange(1, 1 << 31)
+        o = run_entry(e, args.sim, seed, args.scale)
+        print(f"  {'PASS' if o.ok else 'FAIL'} {e.name:22s} {o.seconds:6.1f} s  SEED={seed}  "
+              f"{o.stats.get('dma_checked', 0):6d} DMA checked", flush=True)
+        return o
+
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        futures = [pool.submit(job, e) for e in entries]
+        if with_scenarios:
+            sc = run_scenarios(args.sim)
+            print(f"  {'PASS' if sc.ok else 'FAIL'} {'scenarios':22s} {sc.seconds:6.1f} s  "
+                  f"{sc.stats.get('scenarios_run', 0)} run, "
+                  f"{sc.stats.get('scenarios_skipped', 0)} skipped (QI/IR)", flush=True)
+            outcomes.append(sc)
+        outcomes += [f.result() for f in futures]
+    total: dict = {}
+    for o in outcomes:
+        merge_stats(total, o.stats)
+    cov = Coverage()
+    cov.merge(total.get("coverage", {}))
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"\nFAILED {o.name} (SEED={o.seed}):\n{o.message}")
+    wall = time.monotonic() - t0
+    print(f"\nsummary ({args.sim}, SEED={master}, {wall:.0f} s wall):")
+    print(f"  tests            {len(outcomes) - len(failed)} passed, {len(failed)} failed "
+          f"(of {len(outcomes)})")
+    print(f"  DMA checked      {total.get('dma_checked', 0)} "
+          f"({total.get('dma_faults', 0)} faults, {total.get('dma_stale', 0)} stale outcomes "
+          f"accepted, {total.get('dma_issue_view', 0)} through the issue-time view)")
+    print(f"  MSIs checked     {total.get('msi_checked', 0)}")
+    print(f"  fault events     {total.get('events_checked', 0)} checked")
+    print(f"  registers        {total.get('registers_checked', 0)} values compared")
+    print(f"  memory           {total.get('mem_bursts', 0)} AXI bursts, "
+          f"{total.get('mem_read_errors', 0)} error beats")
+    print(f"  scenarios        {total.get('scenarios_run', 0)} run "
+          f"({total.get('scenario_steps', 0)} steps), {total.get('scenarios_skipped', 0)} "
+          "skipped")
+    print(f"  simulated        {total.get('cycles', 0)} cycles")
+    print(cov.report())
+    print(f"result: {'PASS' if not failed else 'FAIL'} (SEED={master})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""``python -m tb.flows.scenario``: see :mod:`tb.flows.scenario.cli`."""
+
+import sys
+
+from tb.flows.scenario.cli import main
+
+sys.exit(main())
