@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 
 from python_model.config import UnitConfig
+from python_model.structures import INTR_HI, INTR_LO
 from python_model.unit import RemappingUnit
 from tb.software.tables import (
     SIZE_1G,
@@ -52,7 +53,6 @@ SETTINGS = settings(
 )
 
 AGAW = {1: 39, 2: 48, 3: 57}  # context AW -> AGAW (§2.3)
-INTR_LO, INTR_END = 0xFEE0_0000, 0xFEF0_0000  # interrupt range (§3.1)
 FR_ADDR, FR_WRITE, FR_READ = 0x04, 0x05, 0x06
 FR_ROOT_NP, FR_CTX_NP, FR_OUT_INTR, FR_INTR_RANGE = 0x01, 0x02, 0x0E, 0x29
 
@@ -203,7 +203,7 @@ class Built:
 
 
 def _touches_intr(addr: int, size: int) -> bool:
-    return addr < INTR_END and INTR_LO < addr + size
+    return addr <= INTR_HI and INTR_LO < addr + size
 
 
 def expected(b: Built, sid: int, addr: int, write: bool, size: int) -> tuple[str, int]:

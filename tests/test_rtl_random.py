@@ -6,9 +6,11 @@ model and service the faults. Prints its seed; replay with ``SEED=``."""
 
 import cocotb
 import pytest
+from pyuvm import uvm_factory
 from rtl_runner import run_cocotb, scaled, sim_params
 
 from tb.env.env import BaseTest, run_uvm
+from tb.stimulus.sequences import BurstyDmaSeq, RandomDmaSeq
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 
@@ -29,7 +31,9 @@ class RandomTrafficTest(BaseTest):
         done = 0
         while done < n:
             k = min(chunk, n - done)
-            await self.env.dma(gen.items(k))
+            seq = RandomDmaSeq.create("traffic")  # through the factory: tests may override
+            seq.gen, seq.n = gen, k
+            await seq.start(self.env.dma_agent.seqr)
             done += k
             perf = await tb.checkpoint(self.regs, perf)
             await self.sw.service_faults()
@@ -37,9 +41,22 @@ class RandomTrafficTest(BaseTest):
                     len(topo.domains), len(topo.devices))
 
 
+class BurstyTrafficTest(RandomTrafficTest):
+    """The same test with the stimulus regrouped in per-device bursts (a factory override)."""
+
+    def build_phase(self):
+        uvm_factory().set_type_override_by_type(RandomDmaSeq, BurstyDmaSeq)
+        super().build_phase()
+
+
 @cocotb.test()
 async def random_traffic(dut):
     await run_uvm(dut, RandomTrafficTest)
+
+
+@cocotb.test()
+async def bursty_traffic(dut):
+    await run_uvm(dut, BurstyTrafficTest)
 
 
 STRESS = {"mem_latency_min": 0, "mem_latency_max": 24, "mem_beat_gap": 0.2,
@@ -54,6 +71,14 @@ def test_random_translations(sim, params):
     """3/4/5 levels (wide) and the default configuration, back-to-back requests."""
     run_cocotb(sim, "test_rtl_random", "random_traffic", params=params, random=True,
                knobs={"n": scaled(sim, 2000)})
+
+
+@pytest.mark.sim
+@sim_params()
+def test_bursty_translations(sim):
+    """Per-device bursts: misses of one device queue, hits of the next pass them."""
+    run_cocotb(sim, "test_rtl_random", "bursty_traffic", params="default", random=True,
+               knobs={"n": scaled(sim, 1000), "mem_latency_max": 16})
 
 
 @pytest.mark.sim

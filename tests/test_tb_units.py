@@ -6,14 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from python_model.cachestate import CachedContext, CachedTranslation
 from python_model.config import UnitConfig
 from python_model.memory import Memory
 from python_model.scenario import load
 from python_model.unit import RemappingUnit
+from tb.agents.reg_bus import ModelRegBus, ObservedRegBus
 from tb.agents.transactions import DmaRequest, DmaResponse, EventMsg
 from tb.env.checker import ModelChecker
 from tb.env.reg_mirror import ModelMirror
-from tb.env.register_layer import ModelRegBus, ObservedRegBus, PollTimeout, RegisterLayer
+from tb.env.register_layer import PollTimeout, RegisterLayer
 from tb.flows.params import (
     PRESETS,
     RTL_PARAMETERS,
@@ -26,7 +28,7 @@ from tb.flows.params import (
 )
 from tb.flows.scenario.engine import ReplayEngine
 from tb.flows.scenario.rtl import RtlResults, scenario_params, skip_reason
-from tb.ref.predictor import FIFO, LRU, PLRU, CcPredictor, IotlbPredictor
+from tb.ref.predictor import PERF, UnitPredictor
 from tb.software.driver import Software
 from tb.software.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
 
@@ -192,52 +194,47 @@ def test_checker_matches_events_in_order():
 
 
 # ----------------------------------------------------------------------------- predictor
-def fill(t, k, sets=1):
-    t.fill(0x100, 1, 0, 0x100000 + k * sets * 0x1000, 0x9000000, True, True)
+PARAMS = {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": 0, "CC_ENTRIES": 1, "MGAW": 48,
+          "ND": 2}
+CTX = CachedContext(sid=0x100, did=1, tt=0, aw=2, slptptr=0x5000, fpd=False)
 
 
-def hit(t, k, sets=1):
-    ok, where = t.lookup(0x100, 0x100000 + k * sets * 0x1000, False, 4)
-    if ok:
-        t.touch(*where)
-    return ok
+def page(k: int, size: int = 1 << 12) -> CachedTranslation:
+    return CachedTranslation(did=1, sid=0x100, iova_base=0x100000 + k * size, size=size,
+                             frame=0x9000000 + k * size, read=True, write=True)
 
 
-def test_predictor_lru_plru_fifo_victims():
-    lru = IotlbPredictor(1, 2, LRU, 48, 2)
-    fill(lru, 0), fill(lru, 1)
-    assert hit(lru, 0)
-    fill(lru, 2)  # evicts 1, the least recently used
-    assert hit(lru, 0) and not hit(lru, 1) and hit(lru, 2)
-    fifo = IotlbPredictor(1, 2, FIFO, 48, 2)
-    fill(fifo, 0), fill(fifo, 1)
-    assert hit(fifo, 0)
-    fill(fifo, 2)  # evicts 0, the first filled, whatever the hits
-    assert not hit(fifo, 0) and hit(fifo, 1)
-    plru = IotlbPredictor(1, 4, PLRU, 48, 2)
-    for k in range(4):
-        fill(plru, k)
-    assert hit(plru, 0)
-    fill(plru, 4)  # tree points away from way 0 and from way 3 (last fill): way 2
-    assert [hit(plru, k) for k in range(5)] == [True, True, False, True, True]
+def send(p: UnitPredictor, addr: int, fills: list[object], **seen: int) -> list[str]:
+    """One request through the predictor; ``seen`` are the observed counter increments."""
+    observed = dict.fromkeys(PERF, 0) | {f"PERF_{k.upper()}": v for k, v in seen.items()}
+    return p.after(p.before(0x100, addr, False, 4, te=True), fills, observed)
 
 
-def test_predictor_sets_by_page_size_and_psi_overlap():
-    t = IotlbPredictor(4, 1, LRU, 48, 2)
-    t.fill(0x100, 1, 1, 0x40200000, 0x80000000, True, True)  # 2M page: set (vpn>>9)&3 = 1
-    assert t.entries[1][0] is not None
-    assert t.lookup(0x100, 0x40345678, False, 4)[0] is True
-    t.invalidate(3, did=1, addr=0x40345000, am=0)  # a 4K range inside the 2M page
-    assert t.lookup(0x100, 0x40345678, False, 4)[0] is False
+def test_predictor_follows_walk_fills_and_lru():
+    p = UnitPredictor.for_params(PARAMS)
+    assert send(p, page(0).iova_base, [CTX, page(0)], iotlb_misses=1, cc_misses=1, walks=1) == []
+    assert send(p, page(1).iova_base, [page(1)], iotlb_misses=1, cc_hits=1, walks=1) == []
+    assert send(p, page(0).iova_base, [], iotlb_hits=1) == []
+    # page 2 evicts page 1, the least recently used of the two ways
+    assert send(p, page(2).iova_base, [page(2)], iotlb_misses=1, cc_hits=1, walks=1) == []
+    assert send(p, page(0).iova_base, [], iotlb_hits=1) == []
+    problems = send(p, page(1).iova_base, [page(1)], iotlb_hits=1)
+    assert "PERF_IOTLB_HITS+1 (predicted +0)" in problems
 
 
-def test_context_cache_predictor_round_robin():
-    cc = CcPredictor(2, 2)
-    for sid in (1, 2, 3):
-        cc.fill(sid, 1, 0)
-    assert cc.lookup(1) is None and cc.lookup(2) and cc.lookup(3)
-    cc.invalidate(3, did=1, sid=2, fm=0)
-    assert cc.lookup(2) is None and cc.lookup(3)
+def test_predictor_no_lookup_and_invalidation():
+    p = UnitPredictor.for_params(PARAMS)
+    e = p.before(0x100, 0xFEE0_0000, True, 4, te=True)  # interrupt range: no look-up
+    assert p.after(e, [], dict.fromkeys(PERF, 0)) == []
+    big = CachedTranslation(did=1, sid=0x100, iova_base=0x4020_0000, size=1 << 21,
+                            frame=0x8000_0000, read=True, write=True)
+    assert send(p, big.iova_base + 0x5678, [CTX, big], iotlb_misses=1, cc_misses=1,
+                walks=1) == []
+    p.invalidate_iotlb(3, did=1, addr=big.iova_base + 0x45000, am=0)  # 4K inside the 2M page
+    assert send(p, big.iova_base, [big], iotlb_misses=1, cc_hits=1, walks=1) == []
+    p.invalidate_context(3, did=1, sid=0x100, fm=0)
+    assert send(p, big.iova_base, [CTX], iotlb_hits=1) == []
+    assert send(p, 0x7000_0000, [CTX], iotlb_misses=1, cc_misses=1, walks=1) == []
 
 
 # ----------------------------------------------------------------------------- scenarios

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from python_model.config import ConfigError, UnitConfig
 from python_model.regmap import RegisterMap
+from python_model.structures import INTR_HI, INTR_LO, touches_interrupt_range
 
 from .numbers import MAX_U64, NumberError, parse_number, parse_sid, show_value
 from .registers import RegisterNameError, check_offset, resolve_name
@@ -39,8 +40,6 @@ from .steps import (
 )
 
 PAGE = 4096
-INTERRUPT_BASE = 0xFEE0_0000
-INTERRUPT_END = 0xFEF0_0000  # exclusive
 MAX_DMA_SIZE = 4096
 MAX_READ_COUNT = 65536
 
@@ -381,7 +380,7 @@ def _dma(obj: _Obj, rmap: RegisterMap) -> Dma:
         raise obj.fail("size", f"{size} is not in 1..{MAX_DMA_SIZE}")
     if addr % PAGE + size > PAGE:
         raise obj.fail("addr", f"the access {addr:#x}+{size} crosses a 4 KiB page boundary")
-    if write and size == 4 and addr < INTERRUPT_END and addr + size > INTERRUPT_BASE:
+    if write and size == 4 and touches_interrupt_range(addr, size):
         raise obj.fail("addr", f"a 4-byte write to {addr:#x} in 0xfee00000-0xfeefffff is an "
                        "interrupt request: write it as an 'msi' op (decision P14)")
     return Dma(sid, addr, write, size)
@@ -390,7 +389,7 @@ def _dma(obj: _Obj, rmap: RegisterMap) -> Dma:
 def _msi(obj: _Obj, rmap: RegisterMap) -> Msi:
     sid = obj.sid()
     addr = obj.number("addr")
-    if not INTERRUPT_BASE <= addr < INTERRUPT_END:
+    if not INTR_LO <= addr <= INTR_HI:
         raise obj.fail("addr", f"{addr:#x} is outside the interrupt range "
                        "0xfee00000-0xfeefffff")
     return Msi(sid, addr, obj.number("data", bits=32))

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from cocotb.triggers import ClockCycles, Event
-from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
+from pyuvm import (
+    uvm_agent,
+    uvm_analysis_port,
+    uvm_component,
+    uvm_driver,
+    uvm_sequence_item,
+    uvm_sequencer,
+)
 
 from tb.agents.signals import CycleCounter, ReadyDriver, TagPool, handshakes, until_accepted
 from tb.agents.transactions import DmaResponse
@@ -200,3 +207,34 @@ class DmaMonitor(uvm_component):
 
 class DmaSequencer(uvm_sequencer):
     pass
+
+
+@dataclass
+class DmaAgentConfig:
+    """What a :class:`DmaAgent` needs, set in ConfigDB under ``"cfg"`` for its path."""
+
+    port: DmaPort
+    knobs: DmaKnobs
+    rng: random.Random
+
+
+class DmaAgent(uvm_agent):
+    """The DMA request/response interface: sequencer, pipelined driver (tags, gaps, response
+    back-pressure) and response monitor. ``issue_ap`` publishes every issued request,
+    ``rsp_ap`` every ``(DmaItem, DmaResponse)``."""
+
+    def build_phase(self) -> None:
+        super().build_phase()
+        cfg: DmaAgentConfig = self.cdb_get("cfg")
+        self.seqr = DmaSequencer("seqr", self)
+        self.driver = DmaDriver("driver", self)
+        self.monitor = DmaMonitor("monitor", self)
+        self.driver.port = self.monitor.port = cfg.port
+        self.driver.knobs = cfg.knobs
+        self.driver.rng = cfg.rng
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
+        self.issue_ap = self.driver.issue_ap
+        self.rsp_ap = self.monitor.ap
+

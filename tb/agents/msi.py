@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
-from pyuvm import uvm_analysis_port, uvm_component, uvm_driver, uvm_sequence_item, uvm_sequencer
+from pyuvm import (
+    uvm_agent,
+    uvm_analysis_port,
+    uvm_component,
+    uvm_driver,
+    uvm_sequence_item,
+    uvm_sequencer,
+)
 
+from python_model.structures import INTR_LO
 from tb.agents.signals import CycleCounter, ReadyDriver, handshakes, until_accepted
 from tb.agents.transactions import EventMsg, IntrResponse
 
 
 class MsiItem(uvm_sequence_item):
-    def __init__(self, name: str = "msi", sid: int = 0, addr: int = 0xFEE0_0000,
+    def __init__(self, name: str = "msi", sid: int = 0, addr: int = INTR_LO,
                  data: int = 0) -> None:
         super().__init__(name)
         self.sid = sid
@@ -147,3 +156,61 @@ class IrqMonitor(uvm_component):
             msg = sample_event(dut, self.cycles.now if self.cycles else 0)
             self.seen.append(msg)
             self.ap.write(msg)
+
+
+@dataclass
+class MsiAgentConfig:
+    """What an :class:`MsiAgent` needs, set in ConfigDB under ``"cfg"`` for its path."""
+
+    port: MsiPort
+    rng: random.Random
+    intr_stall: float = 0.0  # probability of holding intr_ready low in a cycle
+
+
+class MsiAgent(uvm_agent):
+    """The interrupt interface: sequencer and driver of interrupt requests, monitor of the
+    interrupt output. ``issue_ap`` publishes every request, ``rsp_ap`` every
+    ``(MsiItem, IntrResponse)``."""
+
+    def build_phase(self) -> None:
+        super().build_phase()
+        cfg: MsiAgentConfig = self.cdb_get("cfg")
+        self.seqr = MsiSequencer("seqr", self)
+        self.driver = MsiDriver("driver", self)
+        self.monitor = IntrMonitor("monitor", self)
+        self.driver.port = self.monitor.port = cfg.port
+        self.driver.rng = cfg.rng
+        self.driver.intr_stall = cfg.intr_stall
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
+        self.issue_ap = self.driver.issue_ap
+        self.rsp_ap = self.monitor.ap
+
+
+@dataclass
+class FaultEventAgentConfig:
+    """What a :class:`FaultEventAgent` needs, set in ConfigDB under ``"cfg"``."""
+
+    dut: Any
+    cycles: CycleCounter
+    rng: random.Random
+    stall: float = 0.0  # probability of holding irq_ready low in a cycle
+
+
+class FaultEventAgent(uvm_agent):
+    """The fault-event message port: a passive agent (its monitor drives only ``irq_ready``).
+    ``ap`` publishes every :class:`EventMsg`."""
+
+    def build_phase(self) -> None:
+        super().build_phase()
+        cfg: FaultEventAgentConfig = self.cdb_get("cfg")
+        self.monitor = IrqMonitor("monitor", self)
+        self.monitor.dut = cfg.dut
+        self.monitor.cycles = cfg.cycles
+        self.monitor.rng = cfg.rng
+        self.monitor.stall = cfg.stall
+
+    def connect_phase(self) -> None:
+        self.ap = self.monitor.ap
+

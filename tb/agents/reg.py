@@ -10,11 +10,19 @@ software layer above it drive the DUT through pyuvm.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from pyuvm import uvm_analysis_port, uvm_driver, uvm_sequence, uvm_sequence_item, uvm_sequencer
+from pyuvm import (
+    uvm_agent,
+    uvm_analysis_port,
+    uvm_driver,
+    uvm_sequence,
+    uvm_sequence_item,
+    uvm_sequencer,
+)
 
-from tb.env.register_layer import RegBus
+from tb.agents.reg_bus import RegBus
 
 
 class RegSeqItem(uvm_sequence_item):
@@ -88,3 +96,29 @@ class SequencerRegBus:
     async def write(self, offset: int, size: int, value: int) -> None:
         await RegAccessSeq(RegSeqItem("reg_write", offset, size, True, value)).start(
             self.sequencer)
+
+
+@dataclass
+class RegAgentConfig:
+    """What a :class:`RegAgent` needs, set in ConfigDB under ``"cfg"`` for its path."""
+
+    bus: RegBus  # the AXI4-Lite bus (tb.env.register_layer.AxiLiteRegBus)
+    on_start: Callable[[RegSeqItem], None] | None = None  # called before each access
+
+
+class RegAgent(uvm_agent):
+    """The register interface: sequencer and AXI4-Lite driver; ``ap`` publishes every
+    completed access (the scoreboard mirrors writes into the model from there)."""
+
+    def build_phase(self) -> None:
+        super().build_phase()
+        cfg: RegAgentConfig = self.cdb_get("cfg")
+        self.seqr = RegSequencer("seqr", self)
+        self.driver = RegDriver("driver", self)
+        self.driver.bus = cfg.bus
+        self.driver.on_start = cfg.on_start
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
+        self.ap = self.driver.ap
+

@@ -23,25 +23,31 @@ from typing import Any
 
 import cocotb
 from cocotb.triggers import ClockCycles
-from pyuvm import uvm_component, uvm_env, uvm_root, uvm_sequence, uvm_subscriber, uvm_test
+from pyuvm import ConfigDB, uvm_component, uvm_env, uvm_root, uvm_subscriber, uvm_test
 
 from python_model.memory import Memory
 from python_model.unit import RemappingUnit
-from tb.agents.dma import DmaDriver, DmaItem, DmaKnobs, DmaMonitor, DmaSequencer
-from tb.agents.msi import IntrMonitor, IrqMonitor, MsiDriver, MsiItem, MsiSequencer
-from tb.agents.reg import RegDriver, RegSequencer, SequencerRegBus
+from tb.agents.dma import DmaAgent, DmaAgentConfig, DmaItem, DmaKnobs
+from tb.agents.msi import (
+    FaultEventAgent,
+    FaultEventAgentConfig,
+    MsiAgent,
+    MsiAgentConfig,
+    MsiItem,
+)
+from tb.agents.reg import RegAgent, RegAgentConfig, SequencerRegBus
+from tb.agents.reg_bus import ObservedRegBus
 from tb.env.checker import ModelChecker
 from tb.env.coverage import Coverage
 from tb.env.harness import Harness
 from tb.env.reg_mirror import ModelMirror
-from tb.env.register_layer import ObservedRegBus, RegisterLayer
+from tb.env.register_layer import RegisterLayer
 from tb.env.runtime import Runtime
 from tb.flows.params import describe
 from tb.ref.predictor import UnitPredictor
 from tb.software.driver import Software
 from tb.software.tables import TableBuilder
-
-_current: Tb | None = None
+from tb.stimulus.sequences import ItemSeq
 
 
 class TbFailure(AssertionError):
@@ -212,11 +218,10 @@ class Tb:
 
 
 class Scoreboard(uvm_component):
-    """Subscribes to every monitor and the register driver; checks through ``tb.env.checker``."""
+    """Subscribes to every agent's analysis port; checks through :mod:`tb.env.checker`."""
 
     def build_phase(self) -> None:
-        assert _current is not None
-        self.tb = _current
+        self.tb: Tb = ConfigDB().get(self, "", "tb")
         imp = uvm_subscriber.uvm_AnalysisImp
         self.dma_issue = imp("dma_issue", self, self.tb.checker.dma_issued)
         self.dma_rsp = imp("dma_rsp", self, self._dma_rsp)
@@ -237,51 +242,43 @@ class Scoreboard(uvm_component):
 
 
 class RemapEnv(uvm_env):
+    """One agent per DUT interface (registers, DMA, MSI, fault events) and the scoreboard.
+    The :class:`Tb` comes from ConfigDB (``"tb"``, set by :func:`run_uvm`); the env hands each
+    agent its configuration through ConfigDB too."""
+
     def build_phase(self) -> None:
-        assert _current is not None
-        tb = self.tb = _current
-        self.reg_seqr = RegSequencer("reg_seqr", self)
-        self.reg_drv = RegDriver("reg_drv", self)
-        self.dma_seqr = DmaSequencer("dma_seqr", self)
-        self.dma_drv = DmaDriver("dma_drv", self)
-        self.dma_mon = DmaMonitor("dma_mon", self)
-        self.msi_seqr = MsiSequencer("msi_seqr", self)
-        self.msi_drv = MsiDriver("msi_drv", self)
-        self.intr_mon = IntrMonitor("intr_mon", self)
-        self.irq_mon = IrqMonitor("irq_mon", self)
+        tb = self.tb = ConfigDB().get(self, "", "tb")
+        rt = tb.rt
+        cdb = ConfigDB()
+        cdb.set(self, "reg", "cfg", RegAgentConfig(
+            tb.axil_bus, on_start=lambda i: tb.write_starting(i.offset, i.size, i.value)
+            if i.write else None))
+        cdb.set(self, "dma", "cfg", DmaAgentConfig(tb.dma_port, tb.dma_knobs, rt.rng("dma")))
+        cdb.set(self, "msi", "cfg", MsiAgentConfig(tb.msi_port, rt.rng("msi"),
+                                                   rt.knob("intr_stall", 0.0)))
+        cdb.set(self, "events", "cfg", FaultEventAgentConfig(
+            tb.dut, tb.cycles, rt.rng("irq"), rt.knob("irq_stall", 0.0)))
+        self.reg_agent = RegAgent("reg", self)
+        self.dma_agent = DmaAgent("dma", self)
+        self.msi_agent = MsiAgent("msi", self)
+        self.event_agent = FaultEventAgent("events", self)
         self.scoreboard = Scoreboard("scoreboard", self)
-        self.reg_drv.bus = tb.axil_bus
-        self.reg_drv.on_start = lambda i: tb.write_starting(i.offset, i.size, i.value) \
-            if i.write else None
-        self.dma_drv.port = self.dma_mon.port = tb.dma_port
-        self.dma_drv.knobs = tb.dma_knobs
-        self.dma_drv.rng = tb.rt.rng("dma")
-        self.msi_drv.port = self.intr_mon.port = tb.msi_port
-        self.msi_drv.rng = tb.rt.rng("msi")
-        self.msi_drv.intr_stall = tb.rt.knob("intr_stall", 0.0)
-        self.irq_mon.dut = tb.dut
-        self.irq_mon.cycles = tb.cycles
-        self.irq_mon.rng = tb.rt.rng("irq")
-        self.irq_mon.stall = tb.rt.knob("irq_stall", 0.0)
-        self.regs = tb.regs_over(SequencerRegBus(self.reg_seqr))
-        self.sw = tb.software(self.regs)
 
     def connect_phase(self) -> None:
         sb = self.scoreboard
-        self.reg_drv.seq_item_port.connect(self.reg_seqr.seq_item_export)
-        self.dma_drv.seq_item_port.connect(self.dma_seqr.seq_item_export)
-        self.msi_drv.seq_item_port.connect(self.msi_seqr.seq_item_export)
-        self.reg_drv.ap.connect(sb.reg)
-        self.dma_drv.issue_ap.connect(sb.dma_issue)
-        self.dma_mon.ap.connect(sb.dma_rsp)
-        self.msi_drv.issue_ap.connect(sb.msi_issue)
-        self.intr_mon.ap.connect(sb.msi_rsp)
-        self.irq_mon.ap.connect(sb.irq)
+        self.reg_agent.ap.connect(sb.reg)
+        self.dma_agent.issue_ap.connect(sb.dma_issue)
+        self.dma_agent.rsp_ap.connect(sb.dma_rsp)
+        self.msi_agent.issue_ap.connect(sb.msi_issue)
+        self.msi_agent.rsp_ap.connect(sb.msi_rsp)
+        self.event_agent.ap.connect(sb.irq)
+        self.regs = self.tb.regs_over(SequencerRegBus(self.reg_agent.seqr))
+        self.sw = self.tb.software(self.regs)
 
     # ----------------------------------------------------------------- helpers for tests
     async def dma(self, items: Iterable[DmaItem]) -> None:
         """Send DMA items (pipelined; returns when all are issued, not answered)."""
-        await ItemSeq(items).start(self.dma_seqr)
+        await ItemSeq.create("dma_items").run(self.dma_agent.seqr, items)
 
     async def dma_wait(self, items: Iterable[DmaItem]) -> list[DmaItem]:
         """Send and wait for every response."""
@@ -292,7 +289,7 @@ class RemapEnv(uvm_env):
 
     async def msi(self, items: Iterable[MsiItem]) -> None:
         items = list(items)
-        await ItemSeq(items).start(self.msi_seqr)
+        await ItemSeq.create("msi_items").run(self.msi_agent.seqr, items)
         for _ in range(10000):
             if all(i.rsp is not None for i in items):
                 return
@@ -300,20 +297,7 @@ class RemapEnv(uvm_env):
         raise TimeoutError("MSI requests without an interrupt output after 40000 cycles")
 
     def errors(self) -> list[str]:
-        return self.dma_mon.errors + self.intr_mon.errors
-
-
-class ItemSeq(uvm_sequence):
-    """Sends a ready-made list (or generator) of items."""
-
-    def __init__(self, items: Iterable[Any], name: str = "items") -> None:
-        super().__init__(name)
-        self.items = items
-
-    async def body(self) -> None:
-        for item in self.items:
-            await self.start_item(item)
-            await self.finish_item(item)
+        return self.dma_agent.monitor.errors + self.msi_agent.monitor.errors
 
 
 class BaseTest(uvm_test):
@@ -321,8 +305,7 @@ class BaseTest(uvm_test):
     runs a final checkpoint. Subclasses write ``body``."""
 
     def build_phase(self) -> None:
-        assert _current is not None
-        self.tb = _current
+        self.tb: Tb = ConfigDB().get(self, "", "tb")
         self.env = RemapEnv("env", self)
 
     async def run_phase(self) -> None:
@@ -366,16 +349,18 @@ class BaseTest(uvm_test):
 
 async def run_uvm(dut: Any, test_cls: type[BaseTest], tb: Tb | None = None,
                   harness: Harness | None = None) -> Tb:
-    """Build a :class:`Tb` on ``dut`` (or use ``tb``), run the pyuvm test class, then the
-    final checks."""
-    global _current
+    """Build a :class:`Tb` on ``dut`` (or use ``tb``), publish it in ConfigDB as ``"tb"``,
+    run the pyuvm test class, then the final checks."""
     tb = tb or Tb(dut)
     await tb.start(harness)
-    _current = tb
+    ConfigDB().clear()
+    ConfigDB().set(None, "*", "tb", tb)
     try:
-        await uvm_root().run_test(test_cls)
+        # keep ConfigDB across run_test's reset of the singletons (the factory is reset, so
+        # tests set their overrides in build_phase)
+        await uvm_root().run_test(test_cls, keep_set={ConfigDB})
     finally:
-        _current = None
+        ConfigDB().clear()
     env = uvm_root().uvm_test_top.env  # type: ignore[attr-defined]
     tb.finish(env.errors())
     return tb

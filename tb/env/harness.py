@@ -15,8 +15,8 @@ from python_model.memory import Memory
 from tb.agents.axi_memory import MemoryKnobs, TbAxiMemory
 from tb.agents.dma import DmaPort
 from tb.agents.msi import MsiPort
+from tb.agents.reg_bus import AxiLiteRegBus
 from tb.agents.signals import CycleCounter, pause_generator, reset
-from tb.env.register_layer import AxiLiteRegBus
 from tb.env.runtime import Runtime
 
 CLOCK_NS = 10

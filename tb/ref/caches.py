@@ -47,11 +47,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from python_model.memory import Memory, MemoryAccessError
+from python_model.structures import touches_interrupt_range as intr_overlap
 
 POLICIES: dict[str, int] = {"LRU": 0, "PLRU": 1, "FIFO": 2, "RANDOM": 3}
 POLICY_NAMES: dict[int, str] = {v: k for k, v in POLICIES.items()}
-INTR_BASE = 0xFEE0_0000
-INTR_END = 0xFEF0_0000  # exclusive
 PAGE_SHIFT = 12
 LEVEL_BITS = 9
 MAX_STATES = 50_000  # per set, for the random policy; beyond this the test stream is at fault
@@ -75,11 +74,6 @@ def policy_code(policy: int | str) -> int:
     if policy not in POLICY_NAMES:
         raise ValueError(f"policy {policy!r}: 0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM")
     return policy
-
-
-def intr_overlap(addr: int, size: int) -> bool:
-    """[addr, addr+size) touches FEE0_0000-FEEF_FFFF."""
-    return addr < INTR_END and addr + size > INTR_BASE
 
 
 def page_bits(ps: int) -> int:

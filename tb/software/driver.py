@@ -19,7 +19,7 @@ from typing import Any
 
 from python_model import regmap
 from tb.env.register_layer import FrcdValue, PollTimeout, RegisterLayer, WaitCycles
-from tb.software.table_formats import parse_sid
+from tb.software.table_formats import INTERRUPT_BASE, parse_sid
 from tb.software.tables import (
     G_DEVICE,
     G_DOMAIN,
@@ -90,7 +90,7 @@ class Software:
             waited += 8
 
     # ----------------------------------------------------------------- bring-up
-    async def setup_fault_event(self, addr: int = 0xFEE0_0000, data: int = 0x40,
+    async def setup_fault_event(self, addr: int = INTERRUPT_BASE, data: int = 0x40,
                                 upper: int = 0, unmask: bool = True) -> None:
         await self.regs.write("FEADDR", addr)
         await self.regs.write("FEUADDR", upper)

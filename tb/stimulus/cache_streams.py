@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from python_model.config import UnitConfig
 from python_model.memory import Memory
-from tb.ref.caches import INTR_BASE, LegacyWalker, UnitCacheRef
+from python_model.structures import INTR_LO
+from tb.ref.caches import LegacyWalker, UnitCacheRef
 from tb.software.tables import SIZE_1G, SIZE_2M, SIZE_4K, Domain, TableBuilder
 
 # ---------------------------------------------------------------------------- operations
@@ -408,7 +409,7 @@ def directed_ops(params: dict[str, int]) -> list[Op]:
     req(BAD_CTX_SID, 0x1000, note="context not present: no fill")
     req(BAD_CTX_SID, 0x1000, note="context not present: no fill")
     req(NO_ROOT_SID, 0x1000, note="root not present")
-    req(0x0100, INTR_BASE, size=4, note="interrupt range: no lookup")
+    req(0x0100, INTR_LO, size=4, note="interrupt range: no lookup")
     req(0x0100, 1 << 48, note="above MGAW")
 
     def cc_case(fill: list[int], inv: CcInv, note: str) -> None:
@@ -481,7 +482,7 @@ def random_ops(params: dict[str, int], seed: int, count: int) -> list[Op]:
             ops.append(Req(sid, rng.choice([HOLE_PD, HOLE_PTE, 0x1000]), note="hole/bad"))
             recent_sids.append(sid)
         elif x < 0.175:
-            ops.append(Req(rng.choice(SIDS), INTR_BASE + 0x1000, size=4, note="intr range"))
+            ops.append(Req(rng.choice(SIDS), INTR_LO + 0x1000, size=4, note="intr range"))
         else:
             if recent and rng.random() < 0.35:
                 sid, p = rng.choice(recent[-shape.ways * 2:])

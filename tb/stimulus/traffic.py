@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from python_model.config import UnitConfig
+from python_model.structures import INTR_LO, touches_interrupt_range
 from tb.agents.dma import DmaItem
 from tb.software.tables import Domain, TableBuilder
 
@@ -103,7 +104,7 @@ def _map_regions(dom: Domain, rng: random.Random, count: int, cfg: UnitConfig) -
         hpa = rng.randrange(1 << 32, hpa_limit - size, page) if rng.random() < 0.7 else \
             rng.randrange(0, (1 << 32) - size, page)
         if rng.random() < 0.03:
-            hpa = 0xFEE00000 & ~(page - 1)  # output in the interrupt range: 0Eh
+            hpa = INTR_LO & ~(page - 1)  # output in the interrupt range: 0Eh
         read, write = rng.choice([(True, True)] * 3 + [(True, False), (False, True)])
         dom.map(iova, hpa, size, read=read, write=write, page_size=page)
         regions.append(Region(dom, iova, size, page, read, write))
@@ -165,7 +166,7 @@ class TrafficGen:
                 addr = rng.randrange(0, 1 << 40) & ~7
             elif roll < k.unassigned + k.interrupt_range:
                 sid = rng.choice(self.topo.devices).sid
-                addr = 0xFEE00000 + (rng.randrange(0x100000) & ~7)
+                addr = INTR_LO + (rng.randrange(0x100000) & ~7)
             else:
                 dev = rng.choice(self.topo.devices)
                 sid, addr = dev.sid, self._addr(dev)
@@ -174,7 +175,7 @@ class TrafficGen:
                 self.recent.pop(0)
         addr &= (1 << 64) - 1
         write, size = rng.random() < 0.4, self._size(addr)
-        if write and size == 4 and addr < 0xFEF00000 and addr + 4 > 0xFEE00000:
+        if write and size == 4 and touches_interrupt_range(addr, 4):
             size = 8  # a DWORD write there is an interrupt request, not DMA (P14)
         return DmaItem(sid=sid, addr=addr, write=write, size=size)
 
