@@ -47,18 +47,17 @@ RTL_TOP := vtd_remap_unit
 help:
 	@echo "vtd-remap make targets:"
 	@echo "  make venv        create/refresh .venv and check the tools (tools/bootstrap.sh)"
-	@echo "  make test        ruff check + register header check + pytest -n 2 tests"
+	@echo "  make test        ruff check + generated-file checks + pytest -n 2 tests"
 	@echo "                   (extra pytest options: PYTEST_ARGS='-m \"not slow\"')"
-	@echo "  make sim         regression: tb.regress --sim \$$SIM (default verilator);"
-	@echo "                   until tb/regress.py exists, the model's scenario suite"
+	@echo "  make sim         regression: tb.flows.regress --sim \$$SIM (default verilator)"
 	@echo "  make scenario SCENARIO=file [SIM=model|verilator|icarus] [OUT=file]"
 	@echo "                   run one scenario (SIM defaults to model here)"
 	@echo "  make waves SCENARIO=file [SIM=verilator|icarus]  run a scenario with waveforms"
 	@echo "  make lint        verilator --lint-only -Wall on rtl/ + ruff check"
-	@echo "  make bench       performance benchmark (tb.bench)"
-	@echo "  make sweep       parameter sweep (tb.sweep \$$SWEEP_ARGS)"
+	@echo "  make bench       performance benchmark (tb.flows.bench)"
+	@echo "  make sweep       parameter sweep (tb.flows.sweep \$$SWEEP_ARGS)"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
-	@echo "  make regen       regenerate rtl/vtd_regs.vh from python_model/regmap.py"
+	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
 	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
 	@echo "  make distclean   clean + remove .venv"
 
@@ -87,6 +86,7 @@ toolinfo: $(STAMP)
 test: $(STAMP)
 	$(RUFF) check $(PY_DIRS)
 	$(PY) -m python_model.gen_vheader --check
+	$(PY) -m python_model.gen_regdoc --check
 	$(PY) -m pytest -n 2 tests $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -100,14 +100,7 @@ lint: $(STAMP)
 
 # ---------------------------------------------------------------- simulation
 sim: $(STAMP)
-	@if [ -f tb/regress.py ]; then \
-		echo "$(PY) -m tb.flows.regress --sim $(SIM)"; \
-		$(PY) -m tb.flows.regress --sim $(SIM); \
-	else \
-		echo "sim: tb/regress.py not there yet: running the model's scenario suite"; \
-		echo "$(PY) -m tb.flows.scenario suite tests/scenarios --sim model"; \
-		$(PY) -m tb.flows.scenario suite tests/scenarios --sim model; \
-	fi
+	$(PY) -m tb.flows.regress --sim $(SIM)
 
 define need_scenario
 	@if [ -z "$(SCENARIO)" ]; then \
@@ -136,6 +129,7 @@ sweep: $(STAMP)
 
 regen: $(STAMP)
 	$(PY) -m python_model.gen_vheader
+	$(PY) -m python_model.gen_regdoc
 
 # ---------------------------------------------------------------- cleaning
 clean:

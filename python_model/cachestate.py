@@ -1,7 +1,8 @@
 """What hardware may still hold in its caches: the source of permitted stale outcomes.
 
 The model is architectural, yet the architecture lets hardware keep using a cached entry after
-software changed the table in memory, until the matching invalidation completes (digest §6).
+software changed the table in memory, until the matching invalidation completes
+(doc/vtd-rules.md §6).
 This module tracks, per cached structure, every entry hardware *may* hold: an entry enters when
 a walk could have cached it (CM=0: only present, non-faulting entries, §6.6) and leaves only
 through an invalidation that covers it (§6.1–§6.3). Translation then permits the fresh outcome

@@ -1,6 +1,7 @@
 """Unit configuration: one object drives CAP/ECAP for the model, with the RTL's parameter names.
 
-Architectural parameters (digest §1.2, §1.3, scoped by decision P1) change what software sees.
+Architectural parameters (doc/vtd-rules.md §1.2, §1.3, scoped by decision P1) change what
+software sees.
 Micro-architectural parameters (cache shapes) only change the RTL; the model accepts and
 validates them so that one scenario ``config`` object serves both engines.
 """
@@ -99,7 +100,7 @@ class UnitConfig:
         need(1 <= self.MAX_WALKS <= 16, "MAX_WALKS", "must be in 1..16")
         need(1 <= self.REQ_TAG_W <= 16, "REQ_TAG_W", "must be in 1..16")
 
-    # --- capability registers (digest §1.2/§1.3, decisions P1/P2) ---
+    # --- capability registers (doc/vtd-rules.md §1.2/§1.3, decisions P1/P2) ---
     def cap(self) -> int:
         reg = regmap.RegisterMap(0).by_name("CAP")
         value = 0

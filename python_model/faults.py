@@ -1,4 +1,5 @@
-"""Primary fault recording and the event interrupt logic (digest §4, §1.9, §6.4; P4, P5, P9)."""
+"""Primary fault recording and the event interrupt logic (doc/vtd-rules.md §4, §1.9, §6.4;
+P4, P5, P9)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Interrupt remapping (digest §5, decisions P7, P8, P11, P15, P16, P17), with every permitted
-outcome: the fresh IRTE read and any IRTE the interrupt entry cache may still hold (§6.3)."""
+"""Interrupt remapping (doc/vtd-rules.md §5, decisions P7, P8, P11, P15, P16, P17), with every
+permitted outcome: the fresh IRTE read and any IRTE the interrupt entry cache may still hold
+(§6.3)."""
 
 from __future__ import annotations
 
@@ -108,8 +109,8 @@ class InterruptRemapper:
         if not irte.reserved_set(eime):
             fill = [CachedIrte(index, irte.lo, irte.hi)]
         if irte.svt != 0b11 and not irte.source_ok(sid):
-            # Digest §5 (IEC contents) and §6.6: with CM=0 an IRTE that faulted is not cached,
-            # so a 26h fault fills nothing.
+            # doc/vtd-rules.md §5 (IEC contents) and §6.6: with CM=0 an IRTE that faulted is not
+            # cached, so a 26h fault fills nothing.
             return make(FR_IR_SOURCE, index, irte.fpd)
         if irte.reserved_set(eime):
             return make(FR_IR_RESERVED_IRTE, index, irte.fpd)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FaultInfo:
-    """What a blocked request records (digest §1.13, §4), before FPD suppression."""
+    """What a blocked request records (doc/vtd-rules.md §1.13, §4), before FPD suppression."""
 
     reason: int
     sid: int
     fi: int  # low qword of the record, bits 11:0 clear
     write: bool  # T1=T2=0 when True, else T1=1,T2=0 (read)
-    qualified: bool  # FPD may suppress it (digest §3.3 tables)
+    qualified: bool  # FPD may suppress it (doc/vtd-rules.md §3.3 tables)
     fpd: bool  # FPD was set in the entry that was read (context entry or IRTE)
 
     @property

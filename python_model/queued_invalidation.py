@@ -1,4 +1,5 @@
-"""Queued invalidation (digest §1.11, §2.7, §6.4; decisions P10, P12), legacy mode, 128-bit."""
+"""Queued invalidation (doc/vtd-rules.md §1.11, §2.7, §6.4; decisions P10, P12), legacy mode,
+128-bit."""
 
 from __future__ import annotations
 

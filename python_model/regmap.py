@@ -6,7 +6,7 @@ Everything else is derived from this module:
   * the RTL's Verilog header ``rtl/vtd_regs.vh`` (``python -m python_model.gen_vheader``),
   * the scenario runner's register names.
 
-Offsets and fields follow vtd-spec-digest.md §1 as scoped by decision P1 (VER 1.0, legacy mode).
+Offsets and fields follow doc/vtd-rules.md §1 as scoped by decision P1 (VER 1.0, legacy mode).
 Registers whose placement is implementation-defined (IVA/IOTLB_REG through ECAP.IRO, the fault
 recording registers through CAP.FRO, the performance counters) are placed here and documented in
 the README.
@@ -85,7 +85,7 @@ class Register:
 
 A = Access
 
-# Implementation placement (digest §1.1: IVA at ECAP.IRO*16, FRCD[n] at CAP.FRO*16 + 16n).
+# Implementation placement (doc/vtd-rules.md §1.1: IVA at ECAP.IRO*16, FRCD[n] at CAP.FRO*16 + 16n).
 IRO = 0x50  # IVA_REG at 0x500, IOTLB_REG at 0x508
 FRO = 0x60  # FRCD[0] at 0x600; 16 bytes per record
 IVA_OFFSET = IRO * 16

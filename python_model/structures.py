@@ -213,7 +213,7 @@ class Irte:
         return True
 
     def reserved_set(self, eime: bool, pi: bool = False) -> bool:
-        """24h conditions (§5 step 6, U7 decided: DLM 011b/110b reserved)."""
+        """24h conditions (§5 step 4.6, U7 decided: DLM 011b/110b reserved)."""
         lo_rsvd = mask(14, 12) | mask(31, 24)
         if not eime:
             lo_rsvd |= mask(39, 32) | mask(63, 48)

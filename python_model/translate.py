@@ -1,4 +1,4 @@
-"""Legacy-mode DMA translation (digest §3), producing every permitted outcome.
+"""Legacy-mode DMA translation (doc/vtd-rules.md §3), producing every permitted outcome.
 
 The first outcome is the fresh one: a walk of the tables as they are in memory now, with the
 check order of §3.2 and decision P3. The others come from entries hardware may still have

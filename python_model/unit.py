@@ -309,8 +309,8 @@ class RemappingUnit:
         """Every permitted outcome of a DMA request (fresh first); no side effect."""
         _check_request(sid, addr, size)
         if write and size == 4 and touches_interrupt_range(addr, size):
-            # Digest P14, §3.1: a DWORD write to FEE0_0000-FEEF_FFFF is an interrupt request
-            # (§5, msi()), never a DMA request; only other accesses there get 29h.
+            # doc/vtd-rules.md P14, §3.1: a DWORD write to FEE0_0000-FEEF_FFFF is an interrupt
+            # request (§5, msi()), never a DMA request; only other accesses there get 29h.
             raise ValueError(f"a 4-byte write to {addr:#x} is an interrupt request: use msi()")
         return self._translator.candidates(sid, addr, write, size, self.tes, self.root)
 

@@ -1,6 +1,6 @@
 """Raw table writers for the golden-model unit tests.
 
-Every structure is encoded here from the digest (vtd-spec-digest.md §2) and poked straight into
+Every structure is encoded here from the rules (doc/vtd-rules.md §2) and poked straight into
 ``unit.memory``; nothing comes from the model's own encoders or from ``tb.software.tables``.
 """
 

@@ -1,6 +1,10 @@
 """pytest side of the RTL tests: build once per (simulator, parameter set), run one cocotb test
 per pytest test in its own simulator process, fail with the log tail and the seed.
 
+The runs themselves are listed once, in the testplan (``doc/testplan.toml``): each cocotb
+module declares ``test_plan = plan_test(__name__)`` and pytest runs every plan entry of that
+module on every simulator.
+
 Environment: ``SEED`` replays a random test; ``SIMS`` (e.g. ``SIMS=verilator``) limits the
 simulators; ``TB_SCALE`` multiplies the amount of random traffic.
 """
@@ -16,19 +20,13 @@ import pytest
 from tb.env.runtime import seed_from_env
 from tb.flows import build
 from tb.flows.params import preset
+from tb.flows.testplan import Run, load
 
 SIMULATORS = [s for s in os.environ.get("SIMS", "verilator,icarus").split(",") if s]
-# Traffic per simulator: Icarus is an event-driven interpreter, an order of magnitude slower.
-SPEED = {"verilator": 1.0, "icarus": 0.25}
 
 
 def sim_params() -> pytest.MarkDecorator:
     return pytest.mark.parametrize("sim", SIMULATORS)
-
-
-def scaled(sim: str, n: int) -> int:
-    scale = float(os.environ.get("TB_SCALE", "1"))
-    return max(1, int(n * SPEED.get(sim, 1.0) * scale))
 
 
 def require(sim: str) -> None:
@@ -54,3 +52,19 @@ def run_cocotb(sim: str, module: str, testcase: str, params: str | dict = "defau
         pytest.fail(f"{run.summary()}\nSEED={seed}\n--- log tail ---\n{build.log_tail(run.log)}",
                     pytrace=False)
     return run
+
+
+def plan_test(module: str):  # noqa: ANN201 - a pytest test function
+    """The pytest test running every testplan run of cocotb ``module`` on every simulator."""
+    runs = load().runs_of(module)
+
+    @pytest.mark.sim
+    @pytest.mark.parametrize("run", runs, ids=[r.name for r in runs])
+    @sim_params()
+    def test_plan(sim: str, run: Run) -> None:
+        scale = float(os.environ.get("TB_SCALE", "1"))
+        print(f"{run.name}: {run.desc}")
+        run_cocotb(sim, run.module, run.testcase, params=run.params,
+                   knobs=run.knobs_for(sim, scale), random=run.random)
+
+    return test_plan

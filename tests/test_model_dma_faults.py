@@ -1,5 +1,5 @@
-"""Legacy-mode DMA translation of the golden model against vtd-spec-digest.md §2-§3,
-decisions P3, P6, P13, P14 and FPD (§3.4). Expected values come from the digest."""
+"""Legacy-mode DMA translation of the golden model against doc/vtd-rules.md §2-§3,
+decisions P3, P6, P13, P14 and FPD (§3.4). Expected values come from the rules."""
 
 from __future__ import annotations
 

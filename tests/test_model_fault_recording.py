@@ -1,5 +1,5 @@
 """Primary fault recording and the fault event of the golden model against
-vtd-spec-digest.md §1.8, §1.9, §1.13, §4 and decisions P4, P5, P9."""
+doc/vtd-rules.md §1.8, §1.9, §1.13, §4 and decisions P4, P5, P9."""
 
 from __future__ import annotations
 

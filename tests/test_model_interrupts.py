@@ -1,4 +1,4 @@
-"""Interrupt remapping of the golden model against vtd-spec-digest.md §1.12, §2.5, §3.3, §5,
+"""Interrupt remapping of the golden model against doc/vtd-rules.md §1.12, §2.5, §3.3, §5,
 §6.3 and decisions P7, P8, P11, P15, P16, P17."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Context-cache, IOTLB and queued invalidation of the golden model against
-vtd-spec-digest.md §1.6, §1.7, §1.11, §2.7, §6 and decisions P10, P12.
+doc/vtd-rules.md §1.6, §1.7, §1.11, §2.7, §6 and decisions P10, P12.
 
 Granularity is observed through the permitted outcome set: after a table change, a stale
 outcome stays permitted exactly until an invalidation that covers it completes."""
@@ -268,7 +268,7 @@ def test_register_psi_am_above_mamv_not_done_p12():
 
 
 def test_register_psi_without_cap_psi_not_done():
-    """Model choice (digest: PSI needs CAP.PSI): IAIG=00 and nothing invalidated."""
+    """Model choice (doc/vtd-rules.md: PSI needs CAP.PSI): IAIG=00 and nothing invalidated."""
     w = TlbWorld(UnitConfig(PSI=0))
     assert iotlb_reg(w.u, 0b11, 1, X, 0) == 0
     assert w.stale()

@@ -1,7 +1,7 @@
 """Property-based tests: random tables built with ``tb.software.tables`` against the golden model.
 
 Expected outcomes come from the table builder's own bookkeeping (``Domain.lookup``) and the
-digest's rules, written out in :func:`expected` (§3.1 interrupt range, §3.2 steps 3-14, P13,
+rules, written out in :func:`expected` (§3.1 interrupt range, §3.2 steps 3-14, P13,
 P14), never from the model:
 
 * every probe of a random world (3/4/5-level domains as CAP.SAGAW allows, 4 KB/2 MB/1 GB pages
@@ -207,7 +207,7 @@ def _touches_intr(addr: int, size: int) -> bool:
 
 
 def expected(b: Built, sid: int, addr: int, write: bool, size: int) -> tuple[str, int]:
-    """('ok', hpa) or ('fault', reason) from the builder's view and the digest's rules."""
+    """('ok', hpa) or ('fault', reason) from the builder's view and the rules."""
     perm_fault = FR_WRITE if write else FR_READ
     if _touches_intr(addr, size):
         return ("fault", FR_INTR_RANGE)  # P14 (4-byte writes are never generated)

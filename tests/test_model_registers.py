@@ -1,6 +1,6 @@
-"""Register map of the golden model against vtd-spec-digest.md §1 and decisions P1/P2.
+"""Register map of the golden model against doc/vtd-rules.md §1 and decisions P1/P2.
 
-Every expected value below is written from the digest's tables, never from python_model.regmap.
+Every expected value below is written from the rules' tables, never from python_model.regmap.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def test_rw_registers_clear_back_to_zero(u):
 
 
 def test_irta_eime_not_writable_without_eim():
-    """Model choice (digest silent): IRTA.EIME is reserved when ECAP.EIM=0."""
+    """Model choice (the rules are silent): IRTA.EIME is reserved when ECAP.EIM=0."""
     u = RemappingUnit(UnitConfig(EIM=0))
     u.write_reg("IRTA", 0xFFFF_FFFF_FFFF_FFFF)
     assert u.read_reg("IRTA") == 0xFFFF_FFFF_FFFF_F00F

@@ -1,5 +1,5 @@
 """Stale cached state: the golden model must permit exactly the outcomes the architecture
-allows (vtd-spec-digest.md §3.8, §6, §6.6 CM=0), no fewer and no more."""
+allows (doc/vtd-rules.md §3.8, §6, §6.6 CM=0), no fewer and no more."""
 
 from __future__ import annotations
 

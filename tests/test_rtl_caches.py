@@ -11,8 +11,7 @@ invalidation changes which requests hit. Random replacement is predicted as far 
 """
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, scaled, sim_params
+from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
 from tb.env.env import BaseTest, run_uvm
@@ -142,10 +141,5 @@ async def cache_behaviour(dut):
     await run_uvm(dut, CacheTest)
 
 
-@pytest.mark.sim
-@sim_params()
-@pytest.mark.parametrize("params", ["tiny1", "tiny2", "fifo", "random", "default"])
-def test_cache_replacement(sim, params):
-    """1x1 (CC 1), 1x2 LRU (CC 1), 2x2 FIFO (CC 2), 2x4 RANDOM (CC 2), 16x4 PLRU (CC 8)."""
-    run_cocotb(sim, "test_rtl_caches", "cache_behaviour", params=params, random=True,
-               knobs={"n": scaled(sim, 1000) * (2 if sim == "icarus" else 1)})
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_caches")

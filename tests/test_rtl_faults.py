@@ -1,5 +1,5 @@
-"""Directed tests, one situation per fault reason (digest §3.3, §10 P3/P6/P13/P14), plus FPD
-suppression, fault-record overflow (PFO), masked fault events (FECTL.IM/IP), pass-through,
+"""Directed tests, one situation per fault reason (doc/vtd-rules.md §3.3, §10 P3/P6/P13/P14),
+plus FPD suppression, fault-record overflow (PFO), masked fault events (FECTL.IM/IP), pass-through,
 TE=0 and bad RTADDR (30h).
 
 Every request is checked by the scoreboard against the golden model, and additionally against
@@ -9,8 +9,7 @@ driver's service loop reads and clears the records.
 """
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, sim_params
+from rtl_runner import plan_test
 
 from tb.env.env import BaseTest, run_uvm
 from tb.software.table_formats import context_entry, sl_entry
@@ -178,15 +177,5 @@ async def fault_overflow(dut):
     await run_uvm(dut, FaultOverflowTest)
 
 
-@pytest.mark.sim
-@sim_params()
-@pytest.mark.parametrize("test", ["fault_reasons", "fault_overflow"])
-def test_faults(sim, test):
-    run_cocotb(sim, "test_rtl_faults", test)
-
-
-@pytest.mark.sim
-@sim_params()
-def test_fault_overflow_tiny(sim):
-    """Two fault records (NFR=1), one walker, 4-bit tags."""
-    run_cocotb(sim, "test_rtl_faults", "fault_overflow", params="tiny1")
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_faults")

@@ -10,8 +10,7 @@ fault records/FSTS with the model, service faults. Prints its seed; replay with 
 """
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, scaled, sim_params
+from rtl_runner import plan_test
 
 from tb.env.env import BaseTest, run_uvm
 from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, MappingConflict
@@ -134,19 +133,5 @@ async def invalidation_under_traffic(dut):
     await run_uvm(dut, InvalidationTest)
 
 
-@pytest.mark.sim
-@sim_params()
-@pytest.mark.parametrize("params", ["default", "wide"])
-def test_invalidation_under_traffic(sim, params):
-    run_cocotb(sim, "test_rtl_invalidation", "invalidation_under_traffic", params=params,
-               random=True, knobs={"rounds": 4, "actions": scaled(sim, 16)})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_invalidation_stress(sim):
-    """The same with memory latency, reordering and back-pressure (long stale windows)."""
-    run_cocotb(sim, "test_rtl_invalidation", "invalidation_under_traffic", params="default",
-               random=True, knobs={"rounds": 3, "actions": scaled(sim, 16),
-                                   "mem_latency_max": 30, "reorder": 1, "backpressure": 0.25,
-                                   "rsp_stall": 0.2})
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_invalidation")

@@ -3,8 +3,7 @@
 memory, and hit-under-miss (a request that hits the IOTLB must not wait behind walks)."""
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, scaled, sim_params
+from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
 from tb.env.env import BaseTest, run_uvm
@@ -91,25 +90,5 @@ async def hit_under_miss(dut):
     await run_uvm(dut, HitUnderMissTest)
 
 
-@pytest.mark.sim
-@sim_params()
-def test_memory_errors(sim):
-    """Bus errors (07h/08h/09h/03h) with latency, reordering and back-pressure."""
-    run_cocotb(sim, "test_rtl_memory", "memory_errors", params="default", random=True,
-               knobs={"n": scaled(sim, 1600), "mem_latency_max": 16, "reorder": 1,
-                      "backpressure": 0.2, "gap_probability": 0.1})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_many_outstanding(sim):
-    """Up to 256 tags in flight on 4 walkers, slow reordering memory, no gaps."""
-    run_cocotb(sim, "test_rtl_random", "random_traffic", params="default", random=True,
-               knobs={"n": scaled(sim, 2000), "mem_latency_min": 20, "mem_latency_max": 80,
-                      "reorder": 1, "locality": 0.7, "chunk": 500})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_hit_under_miss(sim):
-    run_cocotb(sim, "test_rtl_memory", "hit_under_miss")
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_memory")

@@ -5,9 +5,8 @@ channel and out-of-order memory (knobs). Checkpoints compare fault records/FSTS 
 model and service the faults. Prints its seed; replay with ``SEED=``."""
 
 import cocotb
-import pytest
 from pyuvm import uvm_factory
-from rtl_runner import run_cocotb, scaled, sim_params
+from rtl_runner import plan_test
 
 from tb.env.env import BaseTest, run_uvm
 from tb.stimulus.sequences import BurstyDmaSeq, RandomDmaSeq
@@ -59,40 +58,5 @@ async def bursty_traffic(dut):
     await run_uvm(dut, BurstyTrafficTest)
 
 
-STRESS = {"mem_latency_min": 0, "mem_latency_max": 24, "mem_beat_gap": 0.2,
-          "backpressure": 0.3, "reorder": 1, "rsp_stall": 0.3, "irq_stall": 0.3,
-          "axil_stall": 0.2, "gap_probability": 0.2}
-
-
-@pytest.mark.sim
-@sim_params()
-@pytest.mark.parametrize("params", ["wide", "default"])
-def test_random_translations(sim, params):
-    """3/4/5 levels (wide) and the default configuration, back-to-back requests."""
-    run_cocotb(sim, "test_rtl_random", "random_traffic", params=params, random=True,
-               knobs={"n": scaled(sim, 2000)})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_bursty_translations(sim):
-    """Per-device bursts: misses of one device queue, hits of the next pass them."""
-    run_cocotb(sim, "test_rtl_random", "bursty_traffic", params="default", random=True,
-               knobs={"n": scaled(sim, 1000), "mem_latency_max": 16})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_random_stress(sim):
-    """Memory latency and reordering, back-pressure everywhere, response stalls."""
-    run_cocotb(sim, "test_rtl_random", "random_traffic", params="wide", random=True,
-               knobs={"n": scaled(sim, 1500), **STRESS})
-
-
-@pytest.mark.sim
-@sim_params()
-def test_random_small_fifo(sim):
-    """A 2x3 FIFO IOTLB, 4 context-cache entries, 2 walkers, long memory latency."""
-    run_cocotb(sim, "test_rtl_random", "random_traffic", params="fifo", random=True,
-               knobs={"n": scaled(sim, 1500), "mem_latency_max": 40, "reorder": 1,
-                      "locality": 0.3})
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_random")

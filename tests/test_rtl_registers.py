@@ -4,8 +4,7 @@ dwords, low first), write-only and read-only fields, unimplemented offsets, CAP/
 build's parameters; and compatibility-format MSIs (interrupt remapping off: pass-through)."""
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, sim_params
+from rtl_runner import plan_test
 
 from tb.agents.msi import MsiItem
 from tb.env.env import BaseTest, run_uvm
@@ -84,15 +83,5 @@ async def msi(dut):
     await run_uvm(dut, MsiTest)
 
 
-@pytest.mark.sim
-@sim_params()
-@pytest.mark.parametrize("params", ["default", "wide", "tiny1"])
-def test_registers(sim, params):
-    run_cocotb(sim, "test_rtl_registers", "registers", params=params, random=True)
-
-
-@pytest.mark.sim
-@sim_params()
-def test_msi_passthrough(sim):
-    run_cocotb(sim, "test_rtl_registers", "msi", random=True,
-               knobs={"n": 300, "intr_stall": 0.4})
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_registers")

@@ -2,8 +2,7 @@
 translations and faults, a fault event."""
 
 import cocotb
-import pytest
-from rtl_runner import run_cocotb, sim_params
+from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
 from tb.env.env import BaseTest, run_uvm
@@ -32,7 +31,5 @@ async def smoke(dut):
     await run_uvm(dut, SmokeTest)
 
 
-@pytest.mark.sim
-@sim_params()
-def test_smoke(sim):
-    run_cocotb(sim, "test_rtl_smoke", "smoke")
+# pytest: every run of this module in the testplan (doc/testplan.toml)
+test_plan = plan_test("test_rtl_smoke")

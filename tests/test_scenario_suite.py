@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "tests" / "scenarios"
 FILES = sorted(SCENARIO_DIR.glob("*.json"))
 
-# Digest §3.3: DMA remapping reasons reachable in legacy mode without ATS (0Dh needs a
+# doc/vtd-rules.md §3.3: DMA remapping reasons reachable in legacy mode without ATS (0Dh needs a
 # translation or translated request, i.e. ECAP.DT), plus 29h (P14) and 30h (bad RTADDR).
 DMA_REASONS = {*range(0x01, 0x0D), 0x0E, 0x29, 0x30}
 # Interrupt remapping reasons without posted interrupts, EIMER or IRREQ (P1, P17).

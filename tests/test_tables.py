@@ -1,7 +1,7 @@
 """Tests of the table builder (python_model.tables).
 
 Everything the builder writes is decoded back from memory with literal bit positions taken
-from vtd-spec-digest.md (§1 registers, §2 entries, §2.7 descriptors, §5 MSI), independently of
+from doc/vtd-rules.md (§1 registers, §2 entries, §2.7 descriptors, §5 MSI), independently of
 the encoders under test.
 """
 
@@ -41,7 +41,7 @@ from tb.software.tables import (
     psi_range,
 )
 
-# Literal positions from the digest (not from the code under test).
+# Literal positions from doc/vtd-rules.md (not from the code under test).
 GCMD_TE, GCMD_SRTP, GCMD_QIE, GCMD_IRE, GCMD_SIRTP, GCMD_CFI = (
     1 << 31, 1 << 30, 1 << 26, 1 << 25, 1 << 24, 1 << 23)
 

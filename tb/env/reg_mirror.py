@@ -10,8 +10,9 @@ them while the command runs. Every other write goes to the model as soon as the 
 completes it.
 
 Context-cache invalidation and IOTLB hits. The IOTLB is looked up by source id and page
-(digest §3.8), so after a context-cache invalidation hardware may still hit IOTLB entries of
-the old context until the IOTLB invalidation that software must issue next (§6.1). The golden
+(doc/vtd-rules.md §3.8), so after a context-cache invalidation hardware may still hit IOTLB
+entries of the old context until the IOTLB invalidation that software must issue next (§6.1).
+The golden
 model permits those hits itself (SID-keyed IOTLB candidates). ``defer_context_invalidation``
 (off by default) additionally keeps invalidated contexts as "may still be cached" until the
 next IOTLB invalidation, for experiments with a more permissive checker.

@@ -3,11 +3,12 @@
     python -m tb.flows.regress --sim verilator|icarus [--seed N] [--jobs 2] [--scale 3]
                          [--only NAME ...] [--list]
 
-Runs every entry of :data:`REGRESSION` (one simulator process each, builds shared per
-parameter set) and the directed scenario suite, two at a time, then prints: tests passed and
-failed, DMA translations / faults / MSIs / fault events / register values checked, stale
-outcomes accepted, build times, merged functional coverage, and the seed. Each random test's
-seed derives from the regression seed (printed); ``--seed`` (or ``SEED=``) replays the run.
+Runs every run of the testplan (``doc/testplan.toml``, the same list ``make test`` runs; one
+simulator process each, builds shared per parameter set) and the directed scenario suite, two
+at a time, then prints: tests passed and failed, DMA translations / faults / MSIs / fault
+events / register values checked, stale outcomes accepted, build times, merged functional
+coverage, rates, and the seed. Each random test's seed derives from the regression seed
+(printed); ``--seed`` (or ``SEED=``) replays the run.
 """
 
 from __future__ import annotations
@@ -25,56 +26,9 @@ from tb.env.coverage import Coverage
 from tb.env.runtime import merge_stats, seed_from_env
 from tb.flows import build
 from tb.flows.params import describe, preset
+from tb.flows.testplan import Run, load
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEED = {"verilator": 1.0, "icarus": 0.5}
-STRESS = {"mem_latency_max": 24, "mem_beat_gap": 0.2, "backpressure": 0.3, "reorder": 1,
-          "rsp_stall": 0.3, "irq_stall": 0.3, "axil_stall": 0.2, "gap_probability": 0.2}
-
-
-@dataclass(frozen=True)
-class Entry:
-    name: str
-    module: str
-    testcase: str
-    params: str = "default"
-    knobs: dict = field(default_factory=dict)
-    scaled: tuple[str, ...] = ()  # knobs multiplied by the simulator's speed and --scale
-
-
-REGRESSION: tuple[Entry, ...] = (
-    Entry("smoke", "test_rtl_smoke", "smoke"),
-    Entry("registers", "test_rtl_registers", "registers"),
-    Entry("msi", "test_rtl_registers", "msi", knobs={"n": 300, "intr_stall": 0.4}),
-    Entry("fault-reasons", "test_rtl_faults", "fault_reasons"),
-    Entry("fault-overflow", "test_rtl_faults", "fault_overflow"),
-    Entry("fault-overflow-tiny1", "test_rtl_faults", "fault_overflow", "tiny1"),
-    Entry("random-wide", "test_rtl_random", "random_traffic", "wide", {"n": 3000}, ("n",)),
-    Entry("random-default", "test_rtl_random", "random_traffic", "default", {"n": 3000},
-          ("n",)),
-    Entry("random-stress", "test_rtl_random", "random_traffic", "wide", {"n": 2000, **STRESS},
-          ("n",)),
-    Entry("many-outstanding", "test_rtl_random", "random_traffic", "default",
-          {"n": 2000, "mem_latency_min": 20, "mem_latency_max": 80, "reorder": 1,
-           "locality": 0.7, "chunk": 500}, ("n",)),
-    Entry("invalidation", "test_rtl_invalidation", "invalidation_under_traffic", "default",
-          {"rounds": 4, "actions": 24}, ("actions",)),
-    Entry("invalidation-wide", "test_rtl_invalidation", "invalidation_under_traffic", "wide",
-          {"rounds": 4, "actions": 24}, ("actions",)),
-    Entry("random-fifo", "test_rtl_random", "random_traffic", "fifo",
-          {"n": 1500, "mem_latency_max": 40, "reorder": 1, "locality": 0.3}, ("n",)),
-    Entry("invalidation-stress", "test_rtl_invalidation", "invalidation_under_traffic",
-          "default", {"rounds": 3, "actions": 20, "mem_latency_max": 30, "reorder": 1,
-                      "backpressure": 0.25, "rsp_stall": 0.2}, ("actions",)),
-    *(Entry(f"cache-{p}", "test_rtl_caches", "cache_behaviour", p, {"n": 1000}, ("n",))
-      for p in ("tiny1", "tiny2", "fifo", "random", "default")),
-    Entry("memory-errors", "test_rtl_memory", "memory_errors", "default",
-          {"n": 1600, "mem_latency_max": 16, "reorder": 1, "backpressure": 0.2,
-           "gap_probability": 0.1}, ("n",)),
-    Entry("hit-under-miss", "test_rtl_memory", "hit_under_miss"),
-)
-
-
 @dataclass
 class Outcome:
     name: str
@@ -85,14 +39,11 @@ class Outcome:
     message: str = ""
 
 
-def run_entry(e: Entry, sim: str, seed: int, scale: float) -> Outcome:
-    knobs = dict(e.knobs)
-    for k in e.scaled:
-        knobs[k] = max(1, int(knobs[k] * SPEED.get(sim, 1.0) * scale))
+def run_entry(e: Run, sim: str, seed: int, scale: float) -> Outcome:
     t0 = time.monotonic()
     try:
         r = build.run(sim, preset(e.params), e.module, e.testcase, seed=seed,
-                      env={"TB_KNOBS": json.dumps(knobs)}, label=f"{e.name}")
+                      env={"TB_KNOBS": json.dumps(e.knobs_for(sim, scale))}, label=f"{e.name}")
     except build.BuildError as err:
         return Outcome(e.name, False, time.monotonic() - t0, seed, message=str(err))
     msg = "" if r.ok else f"{r.summary()}\n{build.log_tail(r.log, 25)}"
@@ -137,12 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--list", action="store_true")
     args = p.parse_args(argv)
     if args.list:
-        for e in REGRESSION:
-            print(f"{e.name:22s} {e.module}::{e.testcase} [{e.params}] {e.knobs}")
+        for e in load().runs:
+            print(f"{e.name:22s} {e.module}::{e.testcase} [{e.params}] "
+                  f"{e.knobs_for(args.sim, args.scale)}")
         print("scenarios              tests/scenarios/*.json")
         return 0
     master = args.seed if args.seed is not None else seed_from_env()
-    entries = [e for e in REGRESSION if not args.only or e.name in args.only]
+    entries = [e for e in load().runs if not args.only or e.name in args.only]
     with_scenarios = not args.only or "scenarios" in args.only
     print(f"regression on {args.sim}: {len(entries) + with_scenarios} tests, SEED={master} "
           f"(replay: python -m tb.flows.regress --sim {args.sim} --seed {master})", flush=True)
@@ -158,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
               f"[{describe(preset(s))}]", flush=True)
     outcomes: list[Outcome] = []
 
-    def job(e: Entry) -> Outcome:
+    def job(e: Run) -> Outcome:
         seed = random.Random(f"{master}:{e.name}").randrange(1, 1 << 31)
         o = run_entry(e, args.sim, seed, args.scale)
         print(f"  {'PASS' if o.ok else 'FAIL'} {e.name:22s} {o.seconds:6.1f} s  SEED={seed}  "

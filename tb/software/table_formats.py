@@ -5,7 +5,7 @@ IRTE), invalidation descriptors, MSI address/data composition, source-id parsing
 ``vtd-scenario/1`` step dictionaries. :mod:`tb.software.tables` builds the stateful table
 builder on top of it and re-exports the public names.
 
-Layouts come from vtd-spec-digest.md (§2 entries, §2.7 descriptors, §5 MSI). Register field
+Layouts come from doc/vtd-rules.md (§2 entries, §2.7 descriptors, §5 MSI). Register field
 positions are *not* defined here: they come from :mod:`python_model.regmap`.
 
 Encoders check that every value fits its field (a clear :class:`TableError` otherwise) but do

@@ -1,7 +1,7 @@
 """Table builder: the in-memory structures system software programs for a VT-d unit in legacy
 mode, and the register programming a driver performs, as ``vtd-scenario/1`` steps.
 
-Written from vtd-spec-digest.md (§1 registers, §2 entries, §5 interrupts, §6 invalidation,
+Written from doc/vtd-rules.md (§1 registers, §2 entries, §5 interrupts, §6 invalidation,
 §10 decisions) independently of the golden model, so the two can check each other.
 
 Typical use::
@@ -27,7 +27,7 @@ builder wrote since the last :meth:`TableBuilder.memory_image` or ``flush_steps`
 
 Register programming: the builder cannot read the hardware, so it tracks the GSTS value it
 expects (:attr:`TableBuilder.gsts`, reset 0) and updates it as its own steps complete. A GCMD
-write is ``(gsts & 0x96FF_FFFF)`` with the one target bit changed (digest §1.4). If a test
+write is ``(gsts & 0x96FF_FFFF)`` with the one target bit changed (doc/vtd-rules.md §1.4). If a test
 changes the unit's state through other steps, it must set ``tb.gsts`` to match.
 """
 
@@ -105,7 +105,7 @@ __all__ = [
 ]
 
 # GCMD value = GSTS with the one-shot status bits (RTPS 30, FLS 29, WBFS 27, IRTPS 24) and the
-# reserved bits cleared, then the target bit changed (SPEC value, digest §1.4).
+# reserved bits cleared, then the target bit changed (SPEC value, doc/vtd-rules.md §1.4).
 GSTS_PRESERVE_MASK = 0x96FF_FFFF
 
 
@@ -327,7 +327,7 @@ class Domain:
 
     @property
     def input_limit(self) -> int:
-        """IOVAs must be below 2^X with X = min(MGAW, AGAW) (digest §2.3)."""
+        """IOVAs must be below 2^X with X = min(MGAW, AGAW) (doc/vtd-rules.md §2.3)."""
         return 1 << min(self._b.config.MGAW, self.agaw)
 
     @property

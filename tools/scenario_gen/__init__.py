@@ -1,7 +1,8 @@
 """Generator of the directed scenario suite ``tests/scenarios/*.json`` (``vtd-scenario/1``).
 
-Every expected value is derived from ``vtd-spec-digest.md`` (section numbers and decisions
-P1-P17 are cited next to the steps), with encoders written here from the digest's bit tables:
+Every expected value is derived from ``doc/vtd-rules.md`` (section numbers and decisions
+P1-P17 are cited next to the steps), with encoders written here from the bit tables of
+doc/vtd-rules.md:
 this package deliberately imports nothing from ``python_model`` (or ``tb``) so that the suite
 checks the golden model (and the RTL) instead of restating them
 (``tests/test_scenario_gen.py`` keeps it so).

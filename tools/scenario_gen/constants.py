@@ -1,6 +1,6 @@
 """Constants every scenario shares: the default unit, the memory plan and register bits.
 
-The values are the digest's (section numbers next to them); nothing is taken from
+The values are those of doc/vtd-rules.md (section numbers next to them); nothing is taken from
 ``python_model``.
 """
 

@@ -1,4 +1,4 @@
-"""Encoders written from the digest's bit tables: register commands, in-memory structures
+"""Encoders written from the bit tables of doc/vtd-rules.md: register commands, in-memory structures
 (root/context/second-level entries, IRTEs), MSI addresses, invalidation descriptors, the
 CAP/ECAP and FRCD values a scenario expects, and the text forms used in the JSON.
 """

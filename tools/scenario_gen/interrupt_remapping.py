@@ -178,7 +178,7 @@ def ir_faults() -> Scn:
                 c="SHV=1 with data bit 16 set: 20h")
     s.msi_fault(a, msi_remap(0x100), 0, 0x21, 0x100, c="index 256 >= 2^(7+1): 21h")
     s.msi_fault(a, msi_remap(0x100, shv=1), 0x1_0000, 0x20, None,
-                c="bad data and an index beyond the table: 20h comes first (§5 step 4)")
+                c="bad data and an index beyond the table: 20h comes first (§5 step 4.1)")
     s.msi_fault(a, msi_remap(0xF0, shv=1), 0x10, 0x21, 0x100,
                 c="handle 0xF0 + subhandle 0x10 = 256: 21h")
     s.msi_fault(a, msi_remap(0x8001), 0, 0x21, 0x8001, c="handle bit 15 set: 21h")
