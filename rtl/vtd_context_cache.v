@@ -1,4 +1,4 @@
-// vtd_context_cache: fully associative context-entry cache (digest sec. 3.8,
+// vtd_context_cache: fully associative context-entry cache (doc/vtd-rules.md sec. 3.8,
 // 6.1, 6.6).
 //
 // ENTRIES entries, looked up by source id. An entry holds what a walk needs

@@ -1,5 +1,5 @@
 `include "vtd_regs.vh"
-// vtd_fault_recorder: primary fault logging and the fault event (digest sec. 4,
+// vtd_fault_recorder: primary fault logging and the fault event (doc/vtd-rules.md sec. 4,
 // decisions P4, P5, P9).
 //
 // Holds the NFR+1 fault recording registers (FRCD), FSTS.PFO/PPF/FRI,

@@ -1,4 +1,4 @@
-// vtd_intr_remap: interrupt-request path (digest sec. 5).
+// vtd_intr_remap: interrupt-request path (doc/vtd-rules.md sec. 5).
 //
 // Interrupt remapping is not implemented yet (ECAP.IR=0, so GSTS.IRES=0 and
 // IRREQ=0): by decisions P15/P17 every interrupt request passes through as a

@@ -1,5 +1,5 @@
 // vtd_iotlb: set-associative IOTLB for second-stage translations
-// (digest sec. 3.8, 6.2, 6.6).
+// (doc/vtd-rules.md sec. 3.8, 6.2, 6.6).
 //
 // IOTLB_SETS x IOTLB_WAYS entries (flops). An entry holds one successful
 // translation: SID (lookup tag), DID (invalidation tag, masked to the ND

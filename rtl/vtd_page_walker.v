@@ -1,4 +1,4 @@
-// vtd_page_walker: one legacy-mode translation walk (digest sec. 3.2, 2.1-2.4,
+// vtd_page_walker: one legacy-mode translation walk (doc/vtd-rules.md sec. 3.2, 2.1-2.4,
 // decisions P3, P13).
 //
 // The unit instantiates MAX_WALKS of these behind vtd_axi_read_arbiter. A

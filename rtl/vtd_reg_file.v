@@ -1,6 +1,6 @@
 `include "vtd_regs.vh"
 // vtd_reg_file: the VT-d register set behind a 64-bit AXI4-Lite slave
-// (digest sec. 1, decisions P1/P2; offsets and fields from vtd_regs.vh).
+// (doc/vtd-rules.md sec. 1, decisions P1/P2; offsets and fields from vtd_regs.vh).
 //
 // AXI4-Lite: 12-bit address, 64-bit data. Addresses are used 8-byte aligned
 // (bits 2:0 ignored); a 32-bit access is a strobe of 0x0F or 0xF0, a 64-bit
@@ -10,7 +10,7 @@
 // OKAY. AW and W are taken independently (awready/wready depend only on the
 // holding registers), the write happens once both are held and B is free.
 //
-// Implemented registers (access as in the digest):
+// Implemented registers (access as in doc/vtd-rules.md):
 //   VER (RO 0x10), CAP, ECAP (RO constants from the parameters),
 //   GCMD (WO, reads 0; TE level, SRTP one-shot; QIE/IRE/CFI/SIRTP/WBF have
 //   no effect: QI=IR=RWBF=0, so their status bits stay 0),

@@ -1,7 +1,7 @@
 `include "vtd_regs.vh"
 // vtd_remap_unit: Intel VT-d DMA remapping unit, legacy mode (top level).
 //
-// Architecture facts: shared/vtd-spec-digest.md; decisions P1..P17 there.
+// Architecture facts: doc/vtd-rules.md; decisions P1..P17 in its §10.
 // Register map: vtd_regs.vh (generated from python_model/regmap.py).
 //
 // Block structure
