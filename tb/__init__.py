@@ -5,8 +5,9 @@ golden model ``python_model``; the model never imports the testbench):
 
 * ``flows``    command-line flows (``make sim``, ``scenario``, ``bench``, ``sweep``,
                ``mutants``) and the build machinery: one build per simulator and parameter set
-* ``env``      the environment: :class:`tb.env.env.Tb`, the pyuvm env, scoreboard and base
-               test, the permitted-outcome checker, the register layer and mirror, coverage
+* ``env``      the environment: the DUT plumbing (``testbench.Tb``), the pyuvm env,
+               scoreboard and base test, the permitted-outcome checker, the register layer and
+               mirror, coverage
 * ``agents``   one module per DUT interface: pin-level ports and their pyuvm agents
 * ``stimulus`` sequences, random topologies and traffic, cache-policy streams
 * ``software`` the driver side: table builder and in-memory formats, driver programming
@@ -14,5 +15,5 @@ golden model ``python_model``; the model never imports the testbench):
 
 The cocotb test modules live beside the pytest tests that run them, in ``tests/test_rtl_*.py``.
 Following one DMA request: ``stimulus.sequences`` -> ``agents.dma`` (driver, monitor) ->
-``env.env.Scoreboard`` -> ``env.checker.ModelChecker`` -> ``python_model.unit``.
+``env.scoreboard.Scoreboard`` -> ``env.checker.ModelChecker`` -> ``python_model.unit``.
 """

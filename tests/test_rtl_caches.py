@@ -14,7 +14,7 @@ import cocotb
 from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 from tb.ref.predictor import UnitPredictor
 from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE
 

@@ -11,7 +11,7 @@ driver's service loop reads and clears the records.
 import cocotb
 from rtl_runner import plan_test
 
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 from tb.software.table_formats import context_entry, sl_entry
 from tb.software.table_formats import parse_sid as sid
 

@@ -12,7 +12,7 @@ fault records/FSTS with the model, service faults. Prints its seed; replay with 
 import cocotb
 from rtl_runner import plan_test
 
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, MappingConflict
 from tb.stimulus.traffic import Region, TrafficGen, TrafficKnobs, build_topology
 

@@ -6,7 +6,7 @@ import cocotb
 from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 

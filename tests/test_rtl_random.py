@@ -8,7 +8,7 @@ import cocotb
 from pyuvm import uvm_factory
 from rtl_runner import plan_test
 
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 from tb.stimulus.sequences import BurstyDmaSeq, RandomDmaSeq
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 

@@ -7,7 +7,7 @@ import cocotb
 from rtl_runner import plan_test
 
 from tb.agents.msi import MsiItem
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 
 # Writes that start operations (GCMD, CCMD.ICC, IOTLB.IVT) or clear status (FSTS, FRCD)
 # are covered by the fault and invalidation tests.

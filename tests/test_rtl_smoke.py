@@ -5,7 +5,7 @@ import cocotb
 from rtl_runner import plan_test
 
 from tb.agents.dma import DmaItem
-from tb.env.env import BaseTest, run_uvm
+from tb.env.base_test import BaseTest, run_uvm
 
 
 class SmokeTest(BaseTest):

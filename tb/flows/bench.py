@@ -36,9 +36,10 @@ def _bench_test() -> Any:
     from tb.agents.bare import BareDma, BareIrq
     from tb.agents.dma import DmaItem
     from tb.agents.transactions import DmaRequest
-    from tb.env.env import BaseTest, Tb, run_uvm
+    from tb.env.base_test import BaseTest, run_uvm
     from tb.env.harness import Harness
     from tb.env.runtime import Runtime
+    from tb.env.testbench import Tb
 
     shared: dict[str, Any] = {}
 

@@ -206,7 +206,7 @@ def _sweep_test() -> Any:
 
     from tb.agents.bare import BareDma, BareIrq
     from tb.agents.transactions import DmaRequest
-    from tb.env.env import Tb
+    from tb.env.testbench import Tb
 
     @cocotb.test()
     async def sweep(dut: Any) -> None:

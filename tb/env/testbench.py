@@ -1,0 +1,197 @@
+"""The DUT plumbing below the pyuvm environment (:class:`Tb`): harness, golden model on the
+shared memory, table builder, checker, mirror, coverage and the checkpoint compare. Also used by
+the bare cocotb flows (scenario engine, bench, sweep).
+
+Knobs (``TB_KNOBS``, see :class:`tb.env.runtime.Runtime`): ``mem_latency_min``,
+``mem_latency_max``, ``mem_beat_gap``, ``backpressure``, ``reorder``, ``gap_probability``,
+``gap_max``, ``max_outstanding``, ``rsp_stall``, ``intr_stall``, ``irq_stall``,
+``axil_stall``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from cocotb.triggers import ClockCycles
+
+from python_model.memory import Memory
+from python_model.unit import RemappingUnit
+from tb.agents.dma import DmaKnobs
+from tb.agents.reg_bus import ObservedRegBus
+from tb.env.checker import ModelChecker
+from tb.env.coverage import Coverage
+from tb.env.harness import Harness
+from tb.env.reg_mirror import ModelMirror
+from tb.env.register_layer import RegisterLayer
+from tb.env.runtime import Runtime
+from tb.flows.params import describe
+from tb.ref.predictor import UnitPredictor
+from tb.software.driver import Software
+from tb.software.tables import TableBuilder
+
+
+class TbFailure(AssertionError):
+    """The scoreboard found mismatches (the message lists the first ones)."""
+
+
+class Tb:
+    """Everything below the pyuvm environment (also used by the bare bench): the harness,
+    the golden model on the shared memory, the table builder, the checker and coverage."""
+
+    def __init__(self, dut: Any, runtime: Runtime | None = None,
+                 memory: Memory | None = None, builder: TableBuilder | None = None) -> None:
+        self.dut = dut
+        self.rt = runtime or Runtime.from_env()
+        self.params = self.rt.params
+        self.config = self.rt.config
+        self.rng = self.rt.rng("tb")
+        if builder is not None:
+            memory = builder.memory
+        self.memory = memory if memory is not None else Memory()
+        self.unit = RemappingUnit(self.config, self.memory)
+        self.builder = builder if builder is not None else TableBuilder(self.memory, self.config)
+        self.coverage = Coverage()
+        self.checker = ModelChecker(self.unit, on_dma_accept=self._on_accept)
+        self.mirror = ModelMirror(self.unit, on_applied=self._on_reg_applied)
+        self.predictor: UnitPredictor | None = None
+        self.fault_responses = 0
+        self.debug_sid = int(str(self.rt.knobs.get("debug_sid", -1)), 0)
+        self.t0 = time.monotonic()
+        self.log = logging.getLogger("cocotb.tb")
+        self.dma_knobs = DmaKnobs(
+            gap_probability=self.rt.knob("gap_probability", 0.0),
+            gap_max=self.rt.iknob("gap_max", 4),
+            max_outstanding=self.rt.iknob("max_outstanding", 0),
+            rsp_stall=self.rt.knob("rsp_stall", 0.0))
+
+    # ----------------------------------------------------------------- bring-up
+    async def start(self, harness: Harness | None = None) -> None:
+        self.harness = harness or Harness(self.dut, self.rt, self.memory)
+        self.harness.bind(self.memory)
+        self.cycles = self.harness.cycles
+        self.axil_bus = self.harness.axil_bus
+        self.mem = self.harness.mem
+        self.dma_port = self.harness.dma_port
+        self.msi_port = self.harness.msi_port
+        await self.harness.reset()
+        self.log.info("SEED=%d sim=%s params: %s", self.rt.seed, self.rt.sim,
+                      describe(self.params))
+
+    def regs_over(self, bus: Any) -> RegisterLayer:
+        return RegisterLayer(bus, self.config.num_fault_records, self.wait)
+
+    def mirrored_bus(self) -> ObservedRegBus:
+        """The AXI-Lite bus with every access mirrored into the model (bare use)."""
+        return ObservedRegBus(self.axil_bus, self.mirror.on_read, self.mirror.on_write,
+                              self.write_starting)
+
+    def write_starting(self, offset: int, size: int, value: int) -> None:
+        """A register write is about to go out: note commands for the checker."""
+        if self.mirror.is_command(offset, size, value):
+            self.checker.command_started(self.cycles.now)
+
+    def software(self, regs: RegisterLayer) -> Software:
+        return Software(regs, self.builder, self.wait, on_invalidate=self._on_invalidate)
+
+    async def wait(self, cycles: int) -> None:
+        if cycles > 0:
+            await ClockCycles(self.dut.clk, cycles)
+
+    # ----------------------------------------------------------------- hooks
+    def _on_reg_applied(self, name: str, access: tuple[int, int, int]) -> None:
+        if self.mirror.is_command(*access):
+            self.checker.bump_epoch(name)
+        else:
+            self.checker.match_events()
+
+    def _on_invalidate(self, event: tuple[Any, ...]) -> None:
+        self.log.debug("cycle %d: invalidation done %s", self.cycles.now, event)
+        self.coverage.hit("invalidation", f"{event[0]}-" + {
+            "context": {1: "global", 2: "domain", 3: "device"},
+            "iotlb": {1: "global", 2: "domain", 3: "page"}}[event[0]].get(event[1], "reserved"))
+        if self.predictor is not None:
+            if event[0] == "context":
+                self.predictor.invalidate_context(event[1], event[2], event[3], event[4])
+            else:
+                self.predictor.invalidate_iotlb(event[1], event[2], event[3], event[4])
+
+    def _on_accept(self, item: Any, rsp: Any, chosen: Any, fresh: Any) -> None:
+        if self.debug_sid == item.sid:
+            self.log.debug("%s issued %d answered %d: %s", item, item.issue_cycle, rsp.cycle,
+                           rsp.describe())
+        self.coverage.sample_dma(item, rsp, chosen, fresh)
+        item.fills = chosen.fills  # what the RTL's answer let it cache (for the predictor)
+
+    def predict(self, item: Any) -> Any:
+        """Sequential tests: the predictor's view of a request about to be sent."""
+        assert self.predictor is not None
+        te = self.unit.tes
+        ttm_ok = self.unit.root.ttm == 0 and not self.unit.root.ssirwe
+        return self.predictor.before(item.sid, item.addr, item.write, item.size, te, ttm_ok)
+
+    # ----------------------------------------------------------------- checks
+    async def checkpoint(self, regs: RegisterLayer, perf: dict[str, int] | None = None) \
+            -> dict[str, int]:
+        """At a quiescent point: compare fault records, FSTS, FECTL, GSTS, CCMD/IOTLB
+        status and the request/fault counters with the model. Returns the counters."""
+        await self.dma_port.drain()
+        await self.wait(8)
+        self.mirror.flush()
+        chk = self.checker
+        for name in ("FSTS", "FECTL", "GSTS"):
+            chk.compare_register(name, await regs.read(name))
+        caig = regs.mask("CCMD", "CAIG", "ICC")
+        iaig = regs.mask("IOTLB", "IAIG", "IVT")
+        chk.compare_register("CCMD", await regs.read("CCMD"), caig)
+        chk.compare_register("IOTLB", await regs.read("IOTLB"), iaig)
+        for n in range(self.config.num_fault_records):
+            lo, hi = regs.frcd_names(n)
+            chk.compare_register(hi, await regs.read(hi))
+            chk.compare_register(lo, await regs.read(lo))
+        sw = self.software(regs)
+        counters = await sw.read_perf()
+        if counters["PERF_REQUESTS"] != self.dma_port.issued:
+            chk.error(f"PERF_REQUESTS={counters['PERF_REQUESTS']} but "
+                      f"{self.dma_port.issued} requests were accepted")
+        if counters["PERF_FAULTS"] != self.fault_responses:
+            chk.error(f"PERF_FAULTS={counters['PERF_FAULTS']} but {self.fault_responses} "
+                      "fault responses were seen")
+        if perf is not None:
+            self.coverage.sample_perf({k: counters[k] - perf.get(k, 0) for k in counters})
+        chk.match_events()
+        return counters
+
+    def count_response(self, rsp: Any) -> None:
+        if rsp.fault:
+            self.fault_responses += 1
+
+    def stats(self) -> dict[str, object]:
+        s: dict[str, object] = {"tests": 1, **self.checker.stats.as_dict(),
+                                **self.mem.stats.as_dict(), "cycles": self.cycles.now,
+                                "wall_seconds": round(time.monotonic() - self.t0, 2),
+                                "coverage": self.coverage.as_dict(),
+                                "seeds": [self.rt.seed]}
+        return s
+
+    def finish(self, extra_errors: Iterable[str] = ()) -> None:
+        """Final checks; write the statistics; raise :class:`TbFailure` on any mismatch."""
+        self.checker.final_check()
+        for e in [*extra_errors, *self.mem.stats.protocol_errors]:
+            self.checker.error(e)
+        if self.mem.stats.writes:
+            self.checker.error(f"{len(self.mem.stats.writes)} unexpected AXI write(s) to "
+                               f"memory, first {self.mem.stats.writes[0][0]:#x}")
+        self.rt.write_stats(self.stats())
+        s = self.checker.stats
+        self.log.info("checked %d DMA responses (%d faults, %d stale), %d MSIs, %d events, "
+                      "%d registers; %d mismatches; SEED=%d", s.dma_checked, s.dma_faults,
+                      s.dma_stale, s.msi_checked, s.events_checked, s.registers_checked,
+                      s.mismatches, self.rt.seed)
+        if self.checker.errors:
+            shown = "\n  ".join(self.checker.errors[:10])
+            more = len(self.checker.errors) - 10
+            raise TbFailure(f"{len(self.checker.errors)} mismatch(es) (SEED={self.rt.seed}):\n  "
+                            f"{shown}" + (f"\n  ... and {more} more" if more > 0 else ""))
