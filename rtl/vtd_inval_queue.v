@@ -48,19 +48,24 @@
 //   returns to 0 once the engine is idle (hardware resets IQH when QI is
 //   disabled; software disables QI only when the queue is quiesced).
 //
-// Cycle cost per descriptor, with every responder answering at once (ar_ack
-// in the FETCH cycle, both R beats back to back, drain_ack, done, aw_ack,
-// b_valid each in the first cycle it can come):
-//   read: FETCH 1 + 2 beats (R latency L_r cycles after the ack) ; DECODE 1
-//   1h / 2h / 4h : FETCH 1 + L_r + 2 + DECODE 1 + DRAIN 1 + INV 1 + NEXT 1
-//                  = 7 + L_r cycles
-//   5h SW=0      : FETCH 1 + L_r + 2 + DECODE 1 + DRAIN 1 + NEXT 1 = 6 + L_r
-//   5h SW=1      : 5h SW=0 + AW 1 + B (1 + L_b) = 8 + L_r + L_b
-//   error        : FETCH 1 + L_r + 2 + DECODE 1 (then halted)
-//   taking a run : 1 cycle in IDLE (the tail / DW check) before the first
-//                  FETCH; a run's end costs NEXT 1 and IDLE 1.
-//   (L_r = cycles from the ack to the first beat, >= 1 here; L_b = cycles
-//   from aw_ack to b_valid.) Every wait for drain_ack / done adds its delay.
+// Cycle cost per descriptor (cycles in the states NEXT, FETCH, READ, DECODE,
+// DRAIN, INV, AW, B; busy=1 throughout). With
+//   L_a = cycles ar_req waits for ar_ack beyond the first (0 = acked at once)
+//   L_r = cycles from the ar_ack cycle to the first R beat (>= 1), 2 beats
+//         back to back (each gap between them adds a cycle)
+//   D, V, W = extra cycles waiting for drain_ack, the done pulse, aw_ack
+//   L_b = cycles from the aw_ack cycle to b_valid (>= 1)
+// the costs are
+//   1h / 2h / 4h      6 + L_a + L_r + D + V       (7 with instant responders)
+//   5h SW=0           5 + L_a + L_r + D           (6)
+//   5h SW=1           6 + L_a + L_r + D + W + L_b (8)
+//   bad descriptor    4 + L_a + L_r, then halted  (5)
+//   bad tail / DW=1   1 (the IDLE cycle that takes the run)
+// plus, per run, 1 IDLE cycle to take the kick (the cycle after the iqt_wr
+// edge) and 1 NEXT cycle at the end. FN=1 and IF=1 cost nothing extra. The
+// numbers in brackets are checked by the block test (qi_timing). Behind
+// vtd_axi_read_arbiter L_r is at least 2 plus the memory's AR-to-R time (the
+// arbiter registers AR and R).
 //
 // ---------------------------------------------------------------------------
 // Ports

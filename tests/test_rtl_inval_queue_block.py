@@ -111,9 +111,15 @@ class Delays:
     r_first: tuple[int, int] = (1, 6)
     r_gap: tuple[int, int] = (0, 2)
     aw: tuple[int, int] = (0, 3)
-    b: tuple[int, int] = (1, 5)
+    b: tuple[int, int] = (0, 4)
     done: tuple[int, int] = (0, 4)
     drain: tuple[int, int] = (0, 6)
+
+
+# Every responder at once: ack in the first cycle, R beats from the cycle after the ack,
+# b_valid in the cycle after aw_ack, done and drain_ack in the first cycle.
+FAST = Delays(ar=(0, 0), r_first=(1, 1), r_gap=(0, 0), aw=(0, 0), b=(0, 0), done=(0, 0),
+              drain=(0, 0))
 
 
 @dataclass
@@ -629,8 +635,7 @@ async def qi_random(dut: object) -> None:
     rng = random.Random(seed)
     scale = float(os.environ.get("QI_SCALE", "1"))
     fast = rng.random() < 0.3
-    delays = Delays() if not fast else Delays(ar=(0, 0), r_first=(1, 1), r_gap=(0, 0),
-                                              aw=(0, 0), b=(1, 1), done=(0, 0), drain=(0, 0))
+    delays = FAST if fast else Delays()
     b = Bench(dut, p, rng, delays)
     g = Gen(rng, p)
     await b.start()
@@ -689,12 +694,15 @@ async def qi_random(dut: object) -> None:
         for i, desc in enumerate(descs):
             b.put(tail + i, desc)
         new_tail = (tail + count) % b.entries
+        if new_tail < tail:
+            b.count("wrap")
         if rng.random() < 0.05 and b.entries <= 0x7FFF:  # bad tail first
             await b.write_tail(b.entries + rng.randint(0, 0x7FFF - b.entries))
             await b.settle(100)
         if rng.random() < 0.3 and count > 1:  # the tail moves in two steps, mid-run
             mid = (tail + rng.randint(1, count - 1)) % b.entries
             await b.write_tail(mid)
+            b.count("tail_written_mid_run")
             for _ in range(rng.randint(0, 20)):
                 await FallingEdge(dut.clk)
         await b.write_tail(new_tail)
@@ -708,6 +716,47 @@ async def qi_random(dut: object) -> None:
             await b.settle(600 + 150 * count)
             b.check(f"batch {n}: after IQE")
     dut._log.info("qi_random SEED=%d coverage: %s", seed, b.stats)
+
+
+@cocotb.test()
+async def qi_timing(dut: object) -> None:
+    """The per-descriptor cycle costs documented in the RTL header, with instant responders
+    (L_a=0, L_r=1, D=V=W=0, L_b=1): 1h/2h/4h 7, 5h SW=0 6, 5h SW=1 8, a bad descriptor 5."""
+    p = _env_params()
+    rng = random.Random(2)
+    b = Bench(dut, p, rng, FAST)
+    g = Gen(rng, p)
+    await b.start()
+    await b.set_iqa(0x10_0000, 0)
+    await b.set_qie(True)
+    tail = 0
+    cases: list[tuple[str, Callable[[], tuple[int, int]], int]] = [
+        ("1h", g.cc, 7), ("2h", g.iotlb, 7), ("4h", g.iec, 7),
+        ("5h SW=0", lambda: inv_wait_dsc(if_=True), 6),
+        ("5h SW=1", lambda: inv_wait_dsc(g.status_addr(), 1, sw=True), 8),
+    ]
+    for name, make, cost in cases:
+        for n in (1, 9):
+            for i in range(n):
+                b.put(tail + i, make())
+            tail = (tail + n) % b.entries
+            await b.write_tail(tail)
+            busy = 0
+            for _ in range(20 * n + 20):
+                await FallingEdge(dut.clk)
+                busy += int(dut.busy.value)
+            b.check(f"timing {name}")
+            # busy from the first NEXT to the last one: n descriptors plus the final NEXT
+            assert busy == n * cost + 1, f"{name}: {n} descriptors took {busy} busy cycles, " \
+                f"expected {n} x {cost} + 1"
+    b.put(tail, (0, 0))  # bad type: NEXT, FETCH, 2 x READ, DECODE
+    await b.write_tail(tail + 1)
+    busy = 0
+    for _ in range(40):
+        await FallingEdge(dut.clk)
+        busy += int(dut.busy.value)
+    b.check("timing error")
+    assert busy == 5, f"bad descriptor: {busy} busy cycles, expected 5"
 
 
 # --------------------------------------------------------------------------- pytest side
@@ -724,10 +773,12 @@ def _build_and_run(sim: str, pset: str, testcase: str, env: dict[str, str]) -> N
 
     setup_tool_env()
     params = PARAM_SETS[pset]
-    build_dir = ROOT / "build" / "blocks" / f"{sim}-inval_queue-{pset}"
+    rtl = Path(os.environ.get("QI_RTL_DIR", ROOT / "rtl")).resolve()  # e.g. a mutant
+    tag = "" if rtl == (ROOT / "rtl").resolve() else "-" + rtl.name
+    build_dir = ROOT / "build" / "blocks" / f"{sim}-inval_queue-{pset}{tag}"
     runner = get_runner(sim)
     build_args = ["-Wall"] if sim == "verilator" else []
-    runner.build(sources=[ROOT / "rtl" / f"{TOP}.v"], includes=[ROOT / "rtl"],
+    runner.build(sources=[rtl / f"{TOP}.v"], includes=[rtl],
                  hdl_toplevel=TOP, parameters=params, build_dir=build_dir,
                  build_args=build_args, timescale=("1ns", "1ps"),
                  log_file=build_dir / "build.log")
@@ -767,6 +818,11 @@ def _sim_params() -> Callable[[Callable[..., None]], Callable[..., None]]:
 @pytest.mark.parametrize("pset", list(PARAM_SETS))
 def test_inval_queue_directed(sim: str, pset: str) -> None:
     _build_and_run(sim, pset, "qi_directed", {})
+
+
+@_sim_params()
+def test_inval_queue_timing(sim: str) -> None:
+    _build_and_run(sim, "default", "qi_timing", {})
 
 
 @_sim_params()
