@@ -195,6 +195,14 @@ module vtd_inval_queue #(
     output wire            drain_req,
     input  wire            drain_ack
 );
+    generate
+        if (HAW < 32 || HAW > 52 || ND < 0 || ND > 6 || PSI < 0 || PSI > 1 ||
+            MAMV < 0 || MAMV > 63 || MHMV < 0 || MHMV > 15) begin : g_bad_param
+            // Elaboration error: a parameter is outside its architectural range.
+            vtd_error_inval_queue_parameter_out_of_range u_err ();
+        end
+    endgenerate
+
     localparam integer DIDW = 4 + 2 * ND;
     localparam [15:0]  DID_MASK = (DIDW >= 16) ? 16'hFFFF : ((16'd1 << DIDW) - 16'd1);
 
@@ -245,7 +253,6 @@ module vtd_inval_queue #(
     // descriptor decode (on the fetched qw0/qw1, used in S_DECODE)
     wire [6:0] d_type = {qw0[11:9], qw0[3:0]};
     wire [1:0] d_g    = qw0[5:4];
-    wire [5:0] d_am   = qw1[5:0];
     wire [4:0] d_im   = qw0[31:27];
     wire       t1 = (d_type == 7'h01);
     wire       t2 = (d_type == 7'h02);
@@ -255,7 +262,17 @@ module vtd_inval_queue #(
                        t2 ? (|(qw0 & RSV2_0) || |(qw1 & RSV2_1)) :
                        t4 ? (|(qw0 & RSV4_0) || |(qw1 & RSV4_1)) :
                             (|(qw0 & RSV5_0) || |(qw1 & RSV5_1));
-    wire       am_bad = (PSI == 0) || ({26'd0, d_am} > MAMV);
+    // AM > MAMV (a generate: with MAMV=63 the comparison is constant)
+    wire       am_over;
+    generate
+        if (MAMV >= 63) begin : g_am_all
+            assign am_over = 1'b0;
+        end else begin : g_am_cmp
+            localparam [5:0] MAMV6 = MAMV[5:0];
+            assign am_over = (qw1[5:0] > MAMV6);  // qw1[5:0] = AM
+        end
+    endgenerate
+    wire       am_bad = (PSI == 0) || am_over;
     wire       d_field_bad = (t1 && d_g == 2'b00) ||
                              (t2 && (d_g == 2'b00 || (d_g == 2'b11 && am_bad))) ||
                              (t4 && ({27'd0, d_im} > MHMV));
