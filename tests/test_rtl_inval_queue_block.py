@@ -153,6 +153,9 @@ class Bench:
         self.wr_resp = 0
         self.inv = Port()
         self.inv_kind = ""
+        self.inv_rec: Record = ()
+        self.ar_held: tuple[int, int] | None = None  # (addr, len) while ar_req waits
+        self.aw_held: tuple[int, int] | None = None
         self.drain = Port()
         self.drained = False
         self.write_pending = False
@@ -295,6 +298,9 @@ class Bench:
     def _read_port(self) -> None:
         d, rd = self.dut, self.rd
         if not rd.busy and int(d.ar_req.value):
+            held = (int(d.ar_addr.value), int(d.ar_len.value))
+            assert rd.count == 0 or held == self.ar_held, "ar_addr/ar_len changed before ack"
+            self.ar_held = held
             if rd.count == 0:
                 rd.count = self.rand(self.delays.ar) + 1
             rd.count -= 1
@@ -331,6 +337,9 @@ class Bench:
     def _write_port(self) -> None:
         d, wr = self.dut, self.wr
         if not wr.busy and int(d.aw_req.value):
+            held = (int(d.aw_addr.value), int(d.w_data.value))
+            assert wr.count == 0 or held == self.aw_held, "aw_addr/w_data changed before ack"
+            self.aw_held = held
             assert self.drained, "status write before drain_ack"
             assert not self.inv.busy and not any(
                 int(getattr(d, f"{k}_inv_req").value) for k in ("cc", "iotlb", "iec")), (
@@ -354,6 +363,7 @@ class Bench:
                 wr.count = self.rand(self.delays.b) + 1
             return
         if wr.busy:
+            assert int(d.drain_req.value), "drain_req dropped before the status write's B"
             wr.count -= 1
             if wr.count <= 0:
                 d.b_valid.value = 1
@@ -393,22 +403,25 @@ class Bench:
             assert not inv.busy, "invalidation request dropped before its done"
             return
         kind = reqs[0]
+        assert int(d.drain_req.value), f"{kind} request without drain_req"
+        if kind == "cc":
+            rec: Record = ("cc", int(d.cc_inv_gran.value), int(d.cc_inv_did.value),
+                           int(d.cc_inv_sid.value), int(d.cc_inv_fm.value))
+        elif kind == "iotlb":
+            rec = ("iotlb", int(d.iotlb_inv_gran.value), int(d.iotlb_inv_did.value),
+                   int(d.iotlb_inv_vpn.value), int(d.iotlb_inv_am.value),
+                   int(d.iotlb_inv_ih.value))
+        else:
+            rec = ("iec", int(d.iec_inv_global.value), int(d.iec_inv_index.value),
+                   int(d.iec_inv_im.value))
         if not inv.busy:
             assert self.drained, f"{kind} invalidation request before drain_ack"
             inv.busy = True
             self.inv_kind = kind
-            if kind == "cc":
-                rec: Record = ("cc", int(d.cc_inv_gran.value), int(d.cc_inv_did.value),
-                               int(d.cc_inv_sid.value), int(d.cc_inv_fm.value))
-            elif kind == "iotlb":
-                rec = ("iotlb", int(d.iotlb_inv_gran.value), int(d.iotlb_inv_did.value),
-                       int(d.iotlb_inv_vpn.value), int(d.iotlb_inv_am.value),
-                       int(d.iotlb_inv_ih.value))
-            else:
-                rec = ("iec", int(d.iec_inv_global.value), int(d.iec_inv_index.value),
-                       int(d.iec_inv_im.value))
+            self.inv_rec = rec
             self.observed.append(rec)
             inv.count = self.rand(self.delays.done)
+        assert rec == self.inv_rec, f"request fields changed before done: {rec}"
         assert kind == self.inv_kind, "request kind changed before done"
         if inv.count == 0:
             getattr(d, f"{kind}_inv_done").value = 1
