@@ -638,6 +638,16 @@ async def qi_directed(dut: object) -> None:
     await b.settle(200)
     b.check("QIE on again")
     tail = await _batch(b, [g.valid() for _ in range(10)], 0, "QS=1")
+    # a tail written while QI is off is taken when QIE turns on (from IQH=0)
+    await b.set_qie(False)
+    for i in range(3):
+        b.put(i, g.valid())
+    await b.write_tail(3)
+    await b.settle(100)
+    b.check("tail written with QIE off")
+    await b.set_qie(True)
+    await b.settle(600)
+    b.check("QIE on with IQT=3")
     dut._log.info("directed coverage: %s", b.stats)
 
 
