@@ -41,8 +41,9 @@
 // with intr_ready=1 and rec_ready=1:
 //   no record (pass-through, IEC hit with a remapped interrupt, FPD-suppressed
 //   fault on a hit): 2;  a recorded fault not needing a read: 3;
-//   IEC miss: 4 + the memory's ar_req-to-ar_ack and ar_ack-to-last-beat time
-//   (+1 with a record).
+//   IEC miss: 3 + a + b (+1 with a record), where a = cycles ar_req is high
+//   (>= 1) and b = cycles from the ar_ack edge to the last beat's edge (>= 2);
+//   6 with a memory that acks at once and returns both beats back to back.
 //   msi_ready is 1 only while the block is idle, so requests are taken one at
 //   a time (a hit every 3 cycles at best). The memory port is this block's own
 //   client: nothing here waits for the DMA path.
