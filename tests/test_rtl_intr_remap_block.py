@@ -732,15 +732,106 @@ async def random_against_model(dut: Any) -> None:
             f"random run never produced {reason} in {k} interrupts"
 
 
+# --------------------------------------------------------------------------- IEC alone
+
+
+class IecReference:
+    """The IEC as its header specifies it: victim = first invalid entry, else the round-robin
+    pointer (which then advances); a fill at an edge is applied before that edge's
+    invalidation; IIDX/IM selects [IIDX & ~(2^IM-1), +2^IM)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.valid = [False] * n
+        self.tag = [0] * n
+        self.data = [0] * n
+        self.rr = 0
+
+    def lookup(self, index: int) -> tuple[int, int]:
+        for i in range(self.n):
+            if self.valid[i] and self.tag[i] == index:
+                return 1, self.data[i]
+        return 0, 0
+
+    def edge(self, fill: tuple[int, int] | None, inv: tuple[bool, int, int] | None) -> None:
+        if fill is not None:
+            free = [i for i in range(self.n) if not self.valid[i]]
+            v = free[0] if free else self.rr
+            if not free:
+                self.rr = (self.rr + 1) % self.n
+            self.valid[v], self.tag[v], self.data[v] = True, fill[0], fill[1]
+        if inv is not None:
+            global_, index, im = inv
+            lo = index & ~((1 << im) - 1) & 0xFFFF
+            for i in range(self.n):
+                if global_ or lo <= self.tag[i] < lo + (1 << im):
+                    self.valid[i] = False
+
+
+@cocotb.test()
+async def iec_against_reference(dut: Any) -> None:
+    """vtd_int_entry_cache alone, cycle by cycle against IecReference: random fills (some to
+    the same few indices), look-ups, global and index-selective invalidations with every IM
+    from 0 to 31, fills in the same cycle as an invalidation."""
+    seed = seed_of(dut)
+    dut._log.info("SEED=%d", seed)
+    rng = random.Random(seed)
+    n = int(os.environ["IR_BLOCK_IEC"])
+    ref = IecReference(n)
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    for name in ("lk_index", "fill_valid", "fill_index", "fill_data", "inv_valid", "inv_global",
+                 "inv_index", "inv_im"):
+        getattr(dut, name).value = 0
+    dut.rst_n.value = 0
+    await ClockCycles(dut.clk, 3)
+    dut.rst_n.value = 1
+    inv: tuple[bool, int, int] | None = None
+    checked = hits = 0
+    for _ in range(int(os.environ.get("IR_BLOCK_N", "600")) * 4):
+        space = rng.choice((8, 32, 1 << 16))
+        look = rng.randrange(space) if rng.random() < 0.9 else rng.choice(ref.tag)
+        fill = (rng.randrange(space), rng.getrandbits(84)) if rng.random() < 0.4 else None
+        if inv is None and rng.random() < 0.15:
+            inv = (rng.random() < 0.2, rng.randrange(space), rng.randrange(32))
+        dut.lk_index.value = look
+        dut.fill_valid.value = int(fill is not None)
+        if fill is not None:
+            dut.fill_index.value, dut.fill_data.value = fill
+        dut.inv_valid.value = int(inv is not None)
+        if inv is not None:
+            dut.inv_global.value, dut.inv_index.value, dut.inv_im.value = \
+                int(inv[0]), inv[1], inv[2]
+        await RisingEdge(dut.clk)
+        hit, data = ref.lookup(look)
+        got = (int(dut.lk_hit.value), int(dut.lk_data.value))
+        assert got == (hit, data), f"look-up {look:#x}: rtl {got}, reference {(hit, data)}"
+        checked += 1
+        hits += hit
+        done = bool(dut.inv_done.value)
+        ref.edge(fill, inv if inv is not None and not done else None)
+        if done:
+            assert inv is not None, "inv_done without a request"
+            inv = None
+    dut._log.info("%d look-ups checked, %d hits", checked, hits)
+    assert hits > checked // 20, "too few hits to judge the IEC"
+
+
 # --------------------------------------------------------------------------- pytest side
 
 
-def _build_dir(sim: str, params: dict[str, int]) -> Path:
-    tag = "" if params == PARAMS else "-" + "-".join(f"{k}{v}" for k, v in sorted(params.items()))
-    return ROOT / "build" / "blocks" / f"{sim}-intr_remap{tag}"
+def _build_dir(sim: str, params: dict[str, int], top: str) -> Path:
+    if top != TOP:
+        name = "iec"
+        tag = "-" + "-".join(f"{k}{v}" for k, v in sorted(params.items()))
+    else:
+        name = "intr_remap"
+        tag = "" if params == PARAMS else \
+            "-" + "-".join(f"{k}{v}" for k, v in sorted(params.items()))
+    return ROOT / "build" / "blocks" / f"{sim}-{name}{tag}"
 
 
-def _run(sim: str, params: dict[str, int], testcase: list[str], seed: int) -> None:
+def _run(sim: str, params: dict[str, int], testcase: list[str], seed: int,
+         top: str = TOP) -> None:
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
@@ -753,20 +844,20 @@ def _run(sim: str, params: dict[str, int], testcase: list[str], seed: int) -> No
     for p in (str(ROOT), str(ROOT / "tests")):  # the runner passes sys.path as PYTHONPATH
         if p not in sys.path:
             sys.path.append(p)
-    directory = _build_dir(sim, params)
+    directory = _build_dir(sim, params, top)
     runner = get_runner(sim)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else []
-    runner.build(sources=SOURCES, includes=[RTL], hdl_toplevel=TOP, parameters=params,
+    runner.build(sources=SOURCES, includes=[RTL], hdl_toplevel=top, parameters=params,
                  build_dir=directory, build_args=args, timescale=("1ns", "1ps"),
                  log_file=directory / "build.log")
     results = directory / f"results-{seed}.xml"
-    print(f"{TOP} on {sim} {params}: SEED={seed} (replay: SEED={seed} pytest {__file__})")
+    print(f"{top} on {sim} {params}: SEED={seed} (replay: SEED={seed} pytest {__file__})")
     try:
-        runner.test(test_module=Path(__file__).stem, hdl_toplevel=TOP,
+        runner.test(test_module=Path(__file__).stem, hdl_toplevel=top,
                     hdl_toplevel_lang="verilog", build_dir=directory, test_dir=directory,
                     testcase=testcase, seed=seed, results_xml=str(results),
-                    extra_env={"IR_BLOCK_SEED": str(seed), "IR_BLOCK_IR": str(params["IR"]),
-                               "IR_BLOCK_HAW": str(params["HAW"]),
+                    extra_env={"IR_BLOCK_SEED": str(seed), "IR_BLOCK_IR": str(params.get("IR", 1)),
+                               "IR_BLOCK_HAW": str(params.get("HAW", 48)),
                                "IR_BLOCK_IEC": str(params["IEC_ENTRIES"]),
                                "COCOTB_LOG_LEVEL": "INFO",
                                "PYTHONWARNINGS": "ignore::DeprecationWarning"},
@@ -812,6 +903,14 @@ def test_intr_remap_block_ir0(sim: str) -> None:
 def test_intr_remap_block_haw39(sim: str) -> None:
     """HAW=39: the IRTA width and the 21h check of an IRTE address above HAW."""
     _run(sim, {**PARAMS, "HAW": 39}, ["random_against_model", "fault_reasons"], _seed())
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("entries", [1, 3, 8])
+def test_int_entry_cache(sim: str, entries: int) -> None:
+    """vtd_int_entry_cache alone against its reference (replacement, invalidation ranges)."""
+    _run(sim, {"IEC_ENTRIES": entries}, ["iec_against_reference"], _seed(),
+         top="vtd_int_entry_cache")
 
 
 LINT_SETS: list[dict[str, int]] = [
