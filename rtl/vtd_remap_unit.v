@@ -336,13 +336,29 @@ module vtd_remap_unit #(
 
     // ------------------------------------------------------------------
     // interrupt path
-    vtd_intr_remap u_intr (
+    /* verilator lint_off UNUSEDSIGNAL */
+    // IR=0 (ECAP.IR=0): the interrupt block's memory, fault-record and IEC
+    // invalidation outputs are idle and not connected yet.
+    wire        ir_ar_req, ir_rec_valid, ir_rec_write, ir_inv_done;
+    wire [63:0] ir_ar_addr;
+    wire [7:0]  ir_ar_len, ir_rec_fr;
+    wire [15:0] ir_rec_sid;
+    wire [51:0] ir_rec_fi;
+    /* verilator lint_on UNUSEDSIGNAL */
+    vtd_intr_remap #(.IR(0), .HAW(HAW)) u_intr (
         .clk(clk), .rst_n(rst_n),
         .msi_valid(msi_valid), .msi_ready(msi_ready), .msi_sid(msi_sid),
         .msi_addr(msi_addr), .msi_data(msi_data),
         .intr_valid(intr_valid), .intr_ready(intr_ready), .intr_fault(intr_fault),
         .intr_reason(intr_reason), .intr_vector(intr_vector), .intr_dest(intr_dest),
-        .intr_dm(intr_dm), .intr_rh(intr_rh), .intr_tm(intr_tm), .intr_dlm(intr_dlm)
+        .intr_dm(intr_dm), .intr_rh(intr_rh), .intr_tm(intr_tm), .intr_dlm(intr_dlm),
+        .ires(1'b0), .irta_base({(HAW-12){1'b0}}), .irta_s(4'd0), .eime(1'b0), .cfis(1'b0),
+        .ar_req(ir_ar_req), .ar_addr(ir_ar_addr), .ar_len(ir_ar_len), .ar_ack(1'b0),
+        .r_valid(1'b0), .r_data(64'd0), .r_resp(2'b00), .r_last(1'b0),
+        .rec_valid(ir_rec_valid), .rec_ready(1'b1), .rec_sid(ir_rec_sid), .rec_fi(ir_rec_fi),
+        .rec_fr(ir_rec_fr), .rec_write(ir_rec_write),
+        .inv_valid(1'b0), .inv_global(1'b0), .inv_index(16'd0), .inv_im(5'd0),
+        .inv_done(ir_inv_done)
     );
 
     // ------------------------------------------------------------------
