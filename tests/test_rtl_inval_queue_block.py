@@ -43,8 +43,8 @@ from cocotb.triggers import FallingEdge
 from python_model.config import UnitConfig
 from python_model.memory import Memory, MemoryAccessError
 from python_model.structures import mask
-from python_model.tables_formats import cc_inv_dsc, iec_inv_dsc, inv_wait_dsc, iotlb_inv_dsc
 from python_model.unit import RemappingUnit
+from tb.software.table_formats import cc_inv_dsc, iec_inv_dsc, inv_wait_dsc, iotlb_inv_dsc
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP = "vtd_inval_queue"
@@ -794,7 +794,7 @@ SPEED = {"verilator": 1.0, "icarus": 0.4}
 def _build_and_run(sim: str, pset: str, testcase: str, env: dict[str, str]) -> None:
     from cocotb_tools.runner import get_results, get_runner
 
-    from tb.build import setup_tool_env  # venv Verilator first on PATH (no RTL top needed)
+    from tb.flows.build import setup_tool_env  # venv Verilator first on PATH (no RTL top needed)
 
     setup_tool_env()
     params = PARAM_SETS[pset]
@@ -855,7 +855,7 @@ def test_inval_queue_lint(params: dict[str, int], tmp_path: Path) -> None:
     import shutil
     import subprocess
 
-    from tb.build import setup_tool_env
+    from tb.flows.build import setup_tool_env
 
     env = setup_tool_env(dict(os.environ))
     src = str(ROOT / "rtl" / f"{TOP}.v")
