@@ -15,7 +15,6 @@ from tb.agents.reg_bus import ModelRegBus, ObservedRegBus
 from tb.agents.transactions import DmaRequest, DmaResponse, EventMsg
 from tb.env.checker import ModelChecker
 from tb.env.reg_mirror import ModelMirror
-from tb.env.register_layer import PollTimeout, RegisterLayer
 from tb.flows.params import (
     PRESETS,
     RTL_PARAMETERS,
@@ -30,6 +29,7 @@ from tb.flows.scenario.engine import ReplayEngine
 from tb.flows.scenario.rtl import RtlResults, scenario_params, skip_reason
 from tb.ref.predictor import PERF, UnitPredictor
 from tb.software.driver import Software
+from tb.software.register_layer import PollTimeout, RegisterLayer
 from tb.software.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
 
 RTL_CFG = UnitConfig(QI=0, IR=0, EIM=0, MHMV=0)

@@ -20,7 +20,6 @@ from typing import Any
 
 from cocotb.triggers import ClockCycles, Event
 from pyuvm import (
-    uvm_agent,
     uvm_analysis_port,
     uvm_component,
     uvm_driver,
@@ -28,6 +27,7 @@ from pyuvm import (
     uvm_sequencer,
 )
 
+from tb.agents.port_agent import PortAgent
 from tb.agents.signals import CycleCounter, ReadyDriver, TagPool, handshakes, until_accepted
 from tb.agents.transactions import DmaResponse
 
@@ -218,23 +218,16 @@ class DmaAgentConfig:
     rng: random.Random
 
 
-class DmaAgent(uvm_agent):
+class DmaAgent(PortAgent):
     """The DMA request/response interface: sequencer, pipelined driver (tags, gaps, response
     back-pressure) and response monitor. ``issue_ap`` publishes every issued request,
     ``rsp_ap`` every ``(DmaItem, DmaResponse)``."""
 
-    def build_phase(self) -> None:
-        super().build_phase()
-        cfg: DmaAgentConfig = self.cdb_get("cfg")
-        self.seqr = DmaSequencer("seqr", self)
-        self.driver = DmaDriver("driver", self)
-        self.monitor = DmaMonitor("monitor", self)
+    sequencer_cls = DmaSequencer
+    driver_cls = DmaDriver
+    monitor_cls = DmaMonitor
+
+    def configure(self, cfg: DmaAgentConfig) -> None:
         self.driver.port = self.monitor.port = cfg.port
         self.driver.knobs = cfg.knobs
         self.driver.rng = cfg.rng
-
-    def connect_phase(self) -> None:
-        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
-        self.issue_ap = self.driver.issue_ap
-        self.rsp_ap = self.monitor.ap
-

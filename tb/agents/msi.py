@@ -22,6 +22,7 @@ from pyuvm import (
 )
 
 from python_model.structures import INTR_LO
+from tb.agents.port_agent import PortAgent
 from tb.agents.signals import CycleCounter, ReadyDriver, handshakes, until_accepted
 from tb.agents.transactions import EventMsg, IntrResponse
 
@@ -167,25 +168,19 @@ class MsiAgentConfig:
     intr_stall: float = 0.0  # probability of holding intr_ready low in a cycle
 
 
-class MsiAgent(uvm_agent):
+class MsiAgent(PortAgent):
     """The interrupt interface: sequencer and driver of interrupt requests, monitor of the
     interrupt output. ``issue_ap`` publishes every request, ``rsp_ap`` every
     ``(MsiItem, IntrResponse)``."""
 
-    def build_phase(self) -> None:
-        super().build_phase()
-        cfg: MsiAgentConfig = self.cdb_get("cfg")
-        self.seqr = MsiSequencer("seqr", self)
-        self.driver = MsiDriver("driver", self)
-        self.monitor = IntrMonitor("monitor", self)
+    sequencer_cls = MsiSequencer
+    driver_cls = MsiDriver
+    monitor_cls = IntrMonitor
+
+    def configure(self, cfg: MsiAgentConfig) -> None:
         self.driver.port = self.monitor.port = cfg.port
         self.driver.rng = cfg.rng
         self.driver.intr_stall = cfg.intr_stall
-
-    def connect_phase(self) -> None:
-        self.driver.seq_item_port.connect(self.seqr.seq_item_export)
-        self.issue_ap = self.driver.issue_ap
-        self.rsp_ap = self.monitor.ap
 
 
 @dataclass

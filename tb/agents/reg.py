@@ -3,7 +3,7 @@
 Register sequences run on :class:`RegSequencer` alongside DMA traffic. The driver performs
 each access with the cocotbext-axi ``AxiLiteMaster`` and publishes the completed item on
 ``ap`` (the scoreboard mirrors writes into the model from there). :class:`SequencerRegBus`
-makes the sequencer a :class:`tb.env.register_layer.RegBus`, so the register layer and the
+makes the sequencer a :class:`tb.software.register_layer.RegBus`, so the register layer and the
 software layer above it drive the DUT through pyuvm.
 """
 
@@ -81,7 +81,7 @@ class RegAccessSeq(uvm_sequence):
 
 
 class SequencerRegBus:
-    """A :class:`tb.env.register_layer.RegBus` whose accesses are sequence items on
+    """A :class:`tb.software.register_layer.RegBus` whose accesses are sequence items on
     ``sequencer``."""
 
     def __init__(self, sequencer: RegSequencer) -> None:
@@ -102,7 +102,7 @@ class SequencerRegBus:
 class RegAgentConfig:
     """What a :class:`RegAgent` needs, set in ConfigDB under ``"cfg"`` for its path."""
 
-    bus: RegBus  # the AXI4-Lite bus (tb.env.register_layer.AxiLiteRegBus)
+    bus: RegBus  # the AXI4-Lite bus (tb.software.register_layer.AxiLiteRegBus)
     on_start: Callable[[RegSeqItem], None] | None = None  # called before each access
 
 

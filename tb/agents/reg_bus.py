@@ -1,21 +1,14 @@
-"""Register buses: the one interface (:class:`RegBus`, byte offset + size) that the register
-layer and the software above it use, over the DUT's AXI4-Lite slave, over the golden model,
-or observed (every completed access reported, for the model mirror)."""
+"""Register buses: implementations of the interface the register layer drives
+(:class:`tb.software.register_layer.RegBus`, byte offset + size) over the DUT's AXI4-Lite
+slave, over the golden model, or observed (every completed access reported, for the model
+mirror)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-
-class RegBus(Protocol):
-    async def read(self, offset: int, size: int) -> int: ...
-
-    async def write(self, offset: int, size: int, value: int) -> None: ...
-
-
-class RegisterAccessError(RuntimeError):
-    """The bus answered an access with an error response."""
+from tb.software.register_layer import RegBus, RegisterAccessError
 
 
 class AxiLiteRegBus:

@@ -17,9 +17,9 @@ from pyuvm import ConfigDB, uvm_root, uvm_test
 from tb.agents.dma import DmaItem
 from tb.env.env import RemapEnv
 from tb.env.harness import Harness
-from tb.env.register_layer import RegisterLayer
 from tb.env.testbench import Tb
 from tb.software.driver import Software
+from tb.software.register_layer import RegisterLayer
 
 
 class BaseTest(uvm_test):

@@ -25,11 +25,11 @@ from tb.env.checker import ModelChecker
 from tb.env.coverage import Coverage
 from tb.env.harness import Harness
 from tb.env.reg_mirror import ModelMirror
-from tb.env.register_layer import RegisterLayer
 from tb.env.runtime import Runtime
 from tb.flows.params import describe
 from tb.ref.predictor import UnitPredictor
 from tb.software.driver import Software
+from tb.software.register_layer import RegisterLayer
 from tb.software.tables import TableBuilder
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from python_model import regmap
-from tb.env.register_layer import FrcdValue, PollTimeout, RegisterLayer, WaitCycles
+from tb.software.register_layer import FrcdValue, PollTimeout, RegisterLayer, WaitCycles
 from tb.software.table_formats import INTERRUPT_BASE, parse_sid
 from tb.software.tables import (
     G_DEVICE,

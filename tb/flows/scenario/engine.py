@@ -157,7 +157,7 @@ def _ctx_class() -> type:
     from python_model.unit import RemappingUnit
     from tb.agents.bare import BareDma, BareIrq, BareMsi
     from tb.env.reg_mirror import ModelMirror
-    from tb.env.register_layer import FrcdValue
+    from tb.software.register_layer import FrcdValue
 
     class Ctx:
         def __init__(self, harness: Any, scenario: Scenario, rec: _Recorder) -> None:

@@ -2,20 +2,33 @@
 
 No offset or bit position is written here: :class:`RegisterLayer` looks everything up in the
 project's register map (including FRCD[n] at CAP.FRO and IVA/IOTLB_REG at ECAP.IRO, which the
-map places). It works over any :class:`RegBus`: the AXI4-Lite master (:class:`AxiLiteRegBus`),
-the pyuvm register sequencer (``tb.agents.reg.SequencerRegBus``) or the golden model itself
-(:class:`ModelRegBus`, for unit tests). 32-bit registers are accessed as 4-byte, 64-bit ones
-as 8-byte transfers at their offset.
+map places). It works over any :class:`RegBus`: the AXI4-Lite master
+(``tb.agents.reg_bus.AxiLiteRegBus``), the pyuvm register sequencer
+(``tb.agents.reg.SequencerRegBus``) or the golden model itself (``ModelRegBus``, unit
+tests). 32-bit registers are accessed as 4-byte, 64-bit ones as 8-byte transfers at their
+offset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from python_model import regmap
 from python_model.regmap import Field, Register
-from tb.agents.reg_bus import RegBus
+
+
+class RegBus(Protocol):
+    """What the register layer drives: byte-offset accesses of 4 or 8 bytes."""
+
+    async def read(self, offset: int, size: int) -> int: ...
+
+    async def write(self, offset: int, size: int, value: int) -> None: ...
+
+
+class RegisterAccessError(RuntimeError):
+    """The bus answered an access with an error response."""
 
 
 class PollTimeout(RuntimeError):
