@@ -23,15 +23,16 @@ from pathlib import Path
 
 import cocotb
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+from cocotb.triggers import with_timeout
 
 from python_model import regmap
-from python_model.memory import Memory, MemoryAccessError
+from tb.agents.bare import BareDma
+from tb.env.harness import Harness as TbHarness
+from tb.env.runtime import Runtime
 from tb.flows import build
 from tb.flows.params import rtl_parameters
 from tb.ref.caches import CacheMismatch, Outcome, UnitCacheRef
+from tb.software.register_layer import RegisterLayer
 from tb.stimulus.cache_streams import (
     SHAPES,
     CcInv,
@@ -46,120 +47,28 @@ from tb.stimulus.cache_streams import (
 
 CHECKED = ("PERF_REQUESTS", "PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS",
            "PERF_CC_MISSES", "PERF_WALKS", "PERF_WALK_READS", "PERF_FAULTS")
-PERF_OFFSET = {name: regmap.PERF_BASE + 8 * i for i, (name, _) in enumerate(regmap.PERF_COUNTERS)}
-REGS = regmap.RegisterMap(0)
 TIMEOUT = 5000  # cycles for one request or one invalidation
 
 
-def _int(handle: object) -> int:
-    return int(handle.value)  # type: ignore[attr-defined]
-
-
-class AxiMemory:
-    """AXI4 read slave serving a :class:`Memory` (INCR bursts of 8-byte beats, in order,
-    a fixed latency). Write channels stay idle (the unit does not write yet)."""
-
-    def __init__(self, dut: object, memory: Memory, latency: int = 2) -> None:
-        self.dut = dut
-        self.memory = memory
-        self.latency = latency
-        self.reads = 0
-
-    async def run(self) -> None:
-        d = self.dut
-        d.m_axi_arready.value = 1
-        d.m_axi_rvalid.value = 0
-        d.m_axi_rlast.value = 0
-        d.m_axi_rresp.value = 0
-        d.m_axi_rdata.value = 0
-        d.m_axi_rid.value = 0
-        d.m_axi_awready.value = 0
-        d.m_axi_wready.value = 0
-        d.m_axi_bvalid.value = 0
-        d.m_axi_bid.value = 0
-        d.m_axi_bresp.value = 0
-        bursts: deque[tuple[int, int, int, int]] = deque()  # id, addr, beats, ready cycle
-        beat = None  # (id, addr, index, beats) being presented
-        cycle = 0
-        while True:
-            await FallingEdge(d.clk)  # settled values that the next rising edge takes
-            ar_fire = _int(d.m_axi_arvalid) == 1
-            if ar_fire:
-                ar = (_int(d.m_axi_arid), _int(d.m_axi_araddr), _int(d.m_axi_arlen) + 1)
-            r_fire = beat is not None and _int(d.m_axi_rready) == 1
-            await RisingEdge(d.clk)
-            cycle += 1
-            if ar_fire:
-                self.reads += 1
-                bursts.append((*ar, cycle + self.latency))
-            if r_fire:
-                assert beat is not None
-                bid, addr, idx, n = beat
-                beat = (bid, addr, idx + 1, n) if idx + 1 < n else None
-            if beat is None and bursts and bursts[0][3] <= cycle:
-                bid, addr, n, _ = bursts.popleft()
-                beat = (bid, addr, 0, n)
-            if beat is None:
-                d.m_axi_rvalid.value = 0
-                d.m_axi_rlast.value = 0
-            else:
-                bid, addr, idx, n = beat
-                try:
-                    data, resp = self.memory.read_u64(addr + 8 * idx), 0
-                except MemoryAccessError:
-                    data, resp = 0, 2
-                d.m_axi_rid.value = bid
-                d.m_axi_rdata.value = data
-                d.m_axi_rresp.value = resp
-                d.m_axi_rlast.value = int(idx == n - 1)
-                d.m_axi_rvalid.value = 1
-
-
 class Harness:
-    """Clock, reset, registers (AXI4-Lite), memory and one-at-a-time DMA requests."""
+    """The testbench's harness (clock, reset, AXI4-Lite master, the AXI memory slave serving
+    the layout's tables) with registers by name and one DMA request at a time."""
 
     def __init__(self, dut: object, layout: Layout) -> None:
-        self.dut = dut
         self.layout = layout
-        self.tag = 0
+        self.rt = Runtime.from_env()
+        self.tb = TbHarness(dut, self.rt, layout.memory)
+        self.regs = RegisterLayer(self.tb.axil_bus, 1, self.tb.wait)
 
     async def start(self) -> None:
-        d = self.dut
-        cocotb.start_soon(Clock(d.clk, 10, unit="ns").start())
-        d.rst_n.value = 0
-        for name, value in (("req_valid", 0), ("req_sid", 0), ("req_addr", 0),
-                            ("req_write", 0), ("req_size", 0), ("req_tag", 0),
-                            ("rsp_ready", 1), ("msi_valid", 0), ("msi_sid", 0),
-                            ("msi_addr", 0), ("msi_data", 0), ("intr_ready", 1),
-                            ("irq_ready", 1)):
-            getattr(d, name).value = value
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(d, "s_axil"), d.clk, d.rst_n,
-                                  reset_active_level=False)
-        self.mem = AxiMemory(d, self.layout.memory)
-        cocotb.start_soon(self.mem.run())
-        for _ in range(8):
-            await RisingEdge(d.clk)
-        d.rst_n.value = 1
-        for _ in range(4):
-            await RisingEdge(d.clk)
-
-    # registers -----------------------------------------------------------------------
-
-    async def reg_read(self, name: str) -> int:
-        reg = REGS.by_name(name)
-        data = await self.axil.read(reg.offset, reg.size)
-        return int.from_bytes(data.data, "little")
+        await self.tb.reset()
+        self.dma = BareDma(self.tb.dma_port)
 
     async def reg_write(self, name: str, value: int) -> None:
-        reg = REGS.by_name(name)
-        await self.axil.write(reg.offset, value.to_bytes(reg.size, "little"))
+        await self.regs.write(name, value)
 
     async def poll(self, name: str, mask: int, value: int) -> int:
-        for _ in range(TIMEOUT // 4):
-            got = await self.reg_read(name)
-            if got & mask == value:
-                return got
-        raise AssertionError(f"{name} & {mask:#x} never became {value:#x}")
+        return await self.regs.poll(name, mask, value, timeout_cycles=TIMEOUT)
 
     async def run_steps(self, steps: list[dict[str, object]]) -> None:
         for st in steps:
@@ -172,47 +81,14 @@ class Harness:
                 raise ValueError(f"step {st} not supported here")
 
     async def counters(self) -> dict[str, int]:
-        out = {}
-        for name in CHECKED:
-            data = await self.axil.read(PERF_OFFSET[name], 8)
-            out[name] = int.from_bytes(data.data, "little")
-        return out
-
-    # DMA -------------------------------------------------------------------------------
+        return {name: await self.regs.read(name) for name in CHECKED}
 
     async def request(self, sid: int, addr: int, write: bool, size: int
                       ) -> tuple[bool, int, int]:
         """Send one request and wait for its response: (fault, reason, addr)."""
-        d = self.dut
-        self.tag = (self.tag + 1) & 0xF
-        d.req_sid.value = sid
-        d.req_addr.value = addr
-        d.req_write.value = int(write)
-        d.req_size.value = size
-        d.req_tag.value = self.tag
-        d.req_valid.value = 1
-        for _ in range(TIMEOUT):
-            await FallingEdge(d.clk)
-            ready = _int(d.req_ready) == 1
-            await RisingEdge(d.clk)
-            if ready:
-                break
-        else:
-            raise AssertionError(f"request sid={sid:#06x} addr={addr:#x} never accepted")
-        d.req_valid.value = 0
-        for _ in range(TIMEOUT):
-            await FallingEdge(d.clk)
-            if _int(d.rsp_valid) == 1:
-                rsp = (_int(d.rsp_tag), _int(d.rsp_fault) == 1, _int(d.rsp_reason),
-                       _int(d.rsp_addr))
-                await RisingEdge(d.clk)
-                break
-            await RisingEdge(d.clk)
-        else:
-            raise AssertionError(f"no response to sid={sid:#06x} addr={addr:#x}")
-        tag, fault, reason, out = rsp
-        assert tag == self.tag, f"response tag {tag} for request tag {self.tag}"
-        return fault, reason, out
+        rsp = await with_timeout(self.dma.request(sid, addr, write, size), TIMEOUT * 10, "ns")
+        assert not self.dma.errors, f"DMA port protocol: {self.dma.errors}"
+        return rsp.fault, rsp.reason, rsp.addr
 
 
 class Checker:
