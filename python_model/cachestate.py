@@ -11,7 +11,9 @@ plus whatever these entries allow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -67,53 +69,112 @@ class CachedIrte:
 
 
 CacheFill = CachedContext | CachedTranslation | CachedPagingEntry | CachedIrte
+K = TypeVar("K")
+E = TypeVar("E")
 
 
 def _overlaps(base: int, size: int, lo: int, hi: int) -> bool:
     return base < hi and lo < base + size
 
 
-@dataclass
 class CacheState:
-    contexts: set[CachedContext] = field(default_factory=set)
-    translations: set[CachedTranslation] = field(default_factory=set)
-    paging: set[CachedPagingEntry] = field(default_factory=set)
-    irtes: set[CachedIrte] = field(default_factory=set)
+    """Every entry hardware may hold, per structure, indexed for the per-request look-ups:
+    contexts by SID, translations by page (size and base), paging-structure entries by
+    (DID, region size, region base), IRTEs by index. The sets are read-only views; entries
+    change through :meth:`fill`, :meth:`add`/:meth:`remove` and the invalidations."""
+
+    def __init__(self) -> None:
+        self._contexts: dict[int, set[CachedContext]] = {}
+        self._translations: dict[tuple[int, int], set[CachedTranslation]] = {}
+        self._paging: dict[tuple[int, int, int], set[CachedPagingEntry]] = {}
+        self._irtes: dict[int, set[CachedIrte]] = {}
+        self._page_sizes: set[int] = set()
+        self._region_sizes: set[int] = set()
+
+    # --- views ---
+    @property
+    def contexts(self) -> frozenset[CachedContext]:
+        return frozenset(c for group in self._contexts.values() for c in group)
+
+    @property
+    def translations(self) -> frozenset[CachedTranslation]:
+        return frozenset(t for group in self._translations.values() for t in group)
+
+    @property
+    def paging(self) -> frozenset[CachedPagingEntry]:
+        return frozenset(p for group in self._paging.values() for p in group)
+
+    @property
+    def irtes(self) -> frozenset[CachedIrte]:
+        return frozenset(i for group in self._irtes.values() for i in group)
 
     def clear(self) -> None:
-        self.contexts.clear()
-        self.translations.clear()
-        self.paging.clear()
-        self.irtes.clear()
+        for index in (self._contexts, self._translations, self._paging, self._irtes):
+            index.clear()
+        self._page_sizes.clear()
+        self._region_sizes.clear()
 
-    def fill(self, entries: list[CacheFill] | set[CacheFill]) -> None:
+    # --- changes ---
+    def add(self, e: CacheFill) -> None:
+        if isinstance(e, CachedContext):
+            self._contexts.setdefault(e.sid, set()).add(e)
+        elif isinstance(e, CachedTranslation):
+            self._page_sizes.add(e.size)
+            self._translations.setdefault((e.size, e.iova_base), set()).add(e)
+        elif isinstance(e, CachedPagingEntry):
+            self._region_sizes.add(e.region_size)
+            self._paging.setdefault((e.did, e.region_size, e.region_base), set()).add(e)
+        else:
+            self._irtes.setdefault(e.index, set()).add(e)
+
+    def remove(self, e: CacheFill) -> None:
+        if isinstance(e, CachedContext):
+            index: dict = self._contexts
+            key: object = e.sid
+        elif isinstance(e, CachedTranslation):
+            index, key = self._translations, (e.size, e.iova_base)
+        elif isinstance(e, CachedPagingEntry):
+            index, key = self._paging, (e.did, e.region_size, e.region_base)
+        else:
+            index, key = self._irtes, e.index
+        group = index.get(key)
+        if group is not None:
+            group.discard(e)
+            if not group:
+                del index[key]
+
+    def fill(self, entries: list[CacheFill] | set[CacheFill] | frozenset[CacheFill]) -> None:
         for e in entries:
-            if isinstance(e, CachedContext):
-                self.contexts.add(e)
-            elif isinstance(e, CachedTranslation):
-                self.translations.add(e)
-            elif isinstance(e, CachedPagingEntry):
-                self.paging.add(e)
+            self.add(e)
+
+    @staticmethod
+    def _drop(index: dict[K, set[E]], pred: Callable[[E], bool]) -> None:
+        for key in list(index):
+            kept = {e for e in index[key] if not pred(e)}
+            if kept:
+                index[key] = kept
             else:
-                self.irtes.add(e)
+                del index[key]
 
     # --- look-ups ---
     def contexts_for(self, sid: int) -> list[CachedContext]:
-        return sorted((c for c in self.contexts if c.sid == sid), key=repr)
+        return sorted(self._contexts.get(sid, ()), key=repr)
 
     def translations_for(self, sid: int, did: int | None, addr: int) -> list[CachedTranslation]:
         """IOTLB entries a request may hit: looked up by SID and page (§3.8), and, when the
         request's DID is known, by DID for a DID-tagged IOTLB; both are legal implementations."""
-        hits = (t for t in self.translations
-                if (t.sid == sid or (did is not None and t.did == did)) and t.covers(addr))
+        hits = [t for size in self._page_sizes
+                for t in self._translations.get((size, addr & ~(size - 1)), ())
+                if t.sid == sid or (did is not None and t.did == did)]
         return sorted(hits, key=repr)
 
     def paging_for(self, did: int, addr: int) -> list[CachedPagingEntry]:
-        hits = (p for p in self.paging if p.did == did and p.covers(addr))
+        hits = [p for size in self._region_sizes
+                for p in self._paging.get((did, size, addr & ~(size - 1)), ())]
         return sorted(hits, key=repr)
 
     def irtes_for(self, index: int) -> list[CachedIrte]:
-        return sorted((i for i in self.irtes if i.index == index), key=repr)
+        return sorted(self._irtes.get(index, ()), key=repr)
 
     # --- invalidation (§6.1, §6.2, §6.3) ---
     def invalidate_contexts(self, did: int | None = None, sid: int | None = None,
@@ -126,33 +187,29 @@ class CacheState:
                 return False
             return sid is None or (c.sid & ~ignore) == (sid & ~ignore)
 
-        self.contexts = {c for c in self.contexts if not hit(c)}
+        self._drop(self._contexts, hit)
 
     def invalidate_iotlb(self, did: int | None = None, addr: int | None = None, am: int = 0,
                          ih: bool = False) -> None:
         """Global, domain (did) or page-selective (did, addr, am, ih) per §6.2 Table 23:
         every entry whose page overlaps the range goes; paging-structure entries too, unless IH."""
         if addr is None:
-            self.translations = {t for t in self.translations if did is not None and t.did != did}
-            self.paging = {p for p in self.paging if did is not None and p.did != did}
+            self._drop(self._translations, lambda t: did is None or t.did == did)
+            self._drop(self._paging, lambda p: did is None or p.did == did)
             return
         size = 1 << (12 + am)
         lo = addr & ~(size - 1)
         hi = lo + size
-        self.translations = {
-            t for t in self.translations
-            if not (t.did == did and _overlaps(t.iova_base, t.size, lo, hi))
-        }
+        self._drop(self._translations,
+                   lambda t: t.did == did and _overlaps(t.iova_base, t.size, lo, hi))
         if not ih:
-            self.paging = {
-                p for p in self.paging
-                if not (p.did == did and _overlaps(p.region_base, p.region_size, lo, hi))
-            }
+            self._drop(self._paging,
+                       lambda p: p.did == did and _overlaps(p.region_base, p.region_size, lo, hi))
 
     def invalidate_iec(self, index: int | None = None, im: int = 0) -> None:
         if index is None:
-            self.irtes.clear()
+            self._irtes.clear()
             return
         lo = index & ~((1 << im) - 1)
         hi = lo + (1 << im)
-        self.irtes = {i for i in self.irtes if not lo <= i.index < hi}
+        self._drop(self._irtes, lambda i: lo <= i.index < hi)

@@ -108,10 +108,11 @@ class ModelMirror:
         if self.defer_context_invalidation and reg is not None:
             if reg.name == "CCMD":
                 self._lingering |= before - caches.contexts
-                caches.contexts |= self._lingering
+                caches.fill(self._lingering)
             elif (reg.name == "IOTLB" and self.unit.iaig
                   and _bit_in(reg, reg.field("IVT").lsb, offset, size, value)):
-                caches.contexts -= self._lingering
+                for c in self._lingering:
+                    caches.remove(c)
                 self._lingering.clear()
         if self.on_applied is not None:
             self.on_applied(reg.name if reg is not None else f"{offset:#x}",
