@@ -1,5 +1,8 @@
-"""``make bench``: checked translations per second through the pyuvm environment and through
-a bare cocotb loop, on one DUT build in one simulator run, and their ratio.
+"""``make bench``: in one simulator run on one DUT build, cocotb's raw cycle rate on this DUT
+(a coroutine that only awaits the clock), checked translations per second through the pyuvm
+environment and through a bare cocotb loop, and their ratios; written to
+``build/bench/bench.json`` (keys ``raw_cycles_per_s``, ``env_per_s``, ``bare_per_s``,
+``replay_per_s``, the stream and the simulator).
 
     python -m tb.flows.bench [--sim verilator|icarus] [--n 4000] [--seed N]
 
@@ -32,6 +35,7 @@ def _phase_items(builder: Any, rt: Any, n: int) -> list[tuple[int, int, bool, in
 
 def _bench_test() -> Any:
     import cocotb
+    from cocotb.triggers import RisingEdge
 
     from tb.agents.bare import BareDma, BareIrq
     from tb.agents.dma import DmaItem
@@ -57,6 +61,13 @@ def _bench_test() -> Any:
         rt = Runtime.from_env()
         n = rt.iknob("n", 4000)
         harness = Harness(dut, rt)
+        # --- raw: cocotb awaiting the clock and nothing else
+        raw_cycles = rt.iknob("raw_cycles", 20000)
+        edge = RisingEdge(dut.clk)
+        t0 = time.perf_counter()
+        for _ in range(raw_cycles):
+            await edge
+        raw_s = time.perf_counter() - t0
         # --- bare cocotb loop
         tb = Tb(dut, rt)
         reqs = _phase_items(tb.builder, rt, n)
@@ -85,6 +96,7 @@ def _bench_test() -> Any:
         env_s = shared["env_seconds"]
         result = {
             "sim": rt.sim, "requests": n,
+            "raw_cycles": raw_cycles, "raw_seconds": round(raw_s, 3),
             "bare_checked": bare_checked, "bare_seconds": round(bare_s, 3),
             "bare_rate": round(bare_checked / bare_s, 1), "bare_cycles": bare_cycles,
             "env_checked": tb2.checker.stats.dma_checked, "env_seconds": round(env_s, 3),
@@ -133,9 +145,25 @@ def main(argv: list[str] | None = None) -> int:
           f"{b['bare_cycles'] / b['bare_seconds']:.0f} cycles/s)")
     print(f"  pyuvm environment: {b['env_checked']:6d} checked in {b['env_seconds']:7.2f} s = "
           f"{b['env_rate']:8.1f} translations/s")
-    verdict = "meets" if b["ratio"] >= 0.25 else "MISSES"
-    print(f"  ratio env/bare   : {b['ratio']:.2f} ({verdict} the >= 0.25 goal)")
-    return 0 if b["ratio"] >= 0.25 else 1
+    raw = b["raw_cycles"] / b["raw_seconds"]
+    print(f"  raw cocotb clock : {b['raw_cycles']:6d} cycles in {b['raw_seconds']:7.2f} s = "
+          f"{raw:8.1f} cycles/s")
+    print(f"  ratios (one run) : env/bare {b['ratio']:.2f}, env/raw cycles "
+          f"{b['env_rate'] / raw:.3f}")
+    summary = {
+        "sim": args.sim, "seed": seed,
+        "stream": {"requests": b["requests"], "domains": 6, "devices": 12, "locality": 0.5,
+                   "faults": "included"},
+        "raw_cycles_per_s": round(raw, 1), "env_per_s": b["env_rate"],
+        "bare_per_s": b["bare_rate"],
+        "replay_per_s": None,  # no replay path yet: nothing is measured, nothing is claimed
+        "env_over_bare": b["ratio"], "env_over_raw": round(b["env_rate"] / raw, 4),
+    }
+    out = build.ROOT / "build" / "bench" / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"  written to {out.relative_to(build.ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":
