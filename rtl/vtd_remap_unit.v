@@ -204,7 +204,7 @@ module vtd_remap_unit #(
     output wire [63:0]          irq_addr,
     output wire [31:0]          irq_data
 );
-    localparam integer NUM_PERF  = 9;
+    localparam integer NUM_PERF  = `VTD_PERF_NUM;
     localparam integer RSP_DEPTH = 2;
     localparam integer FW        = HAW - 12;
     localparam integer VPNW      = MGAW - 12;
@@ -613,17 +613,17 @@ module vtd_remap_unit #(
     );
 
     // ------------------------------------------------------------------
-    // performance counters (order of vtd_regs.vh)
+    // performance counters (indices generated in vtd_regs.vh)
     wire [NUM_PERF-1:0] perf_inc;
-    assign perf_inc[0] = req_valid && req_ready;                         // REQUESTS
-    assign perf_inc[1] = s1_fire && s1_lookup && tlb_ok;                 // IOTLB_HITS
-    assign perf_inc[2] = s1_fire && s1_lookup && !tlb_ok;                // IOTLB_MISSES
-    assign perf_inc[3] = s1_fire && s1_lookup && !tlb_ok && cc_hit;      // CC_HITS
-    assign perf_inc[4] = s1_fire && s1_lookup && !tlb_ok && !cc_hit;     // CC_MISSES
-    assign perf_inc[5] = s1_walk_go;                                     // WALKS
-    assign perf_inc[6] = m_axi_arvalid && m_axi_arready;                 // WALK_READS
-    assign perf_inc[7] = q_push && q_fault;                              // FAULTS
-    assign perf_inc[8] = s1_valid || !(&wk_idle) || rsp_valid;           // BUSY_CYCLES
+    assign perf_inc[`VTD_PERF_IDX_REQUESTS]     = req_valid && req_ready;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_HITS]   = s1_fire && s1_lookup && tlb_ok;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_MISSES] = s1_fire && s1_lookup && !tlb_ok;
+    assign perf_inc[`VTD_PERF_IDX_CC_HITS]      = s1_fire && s1_lookup && !tlb_ok && cc_hit;
+    assign perf_inc[`VTD_PERF_IDX_CC_MISSES]    = s1_fire && s1_lookup && !tlb_ok && !cc_hit;
+    assign perf_inc[`VTD_PERF_IDX_WALKS]        = s1_walk_go;
+    assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = m_axi_arvalid && m_axi_arready;
+    assign perf_inc[`VTD_PERF_IDX_FAULTS]       = q_push && q_fault;
+    assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = s1_valid || !(&wk_idle) || rsp_valid;
 
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
         .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)
