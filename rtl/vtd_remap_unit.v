@@ -400,6 +400,7 @@ module vtd_remap_unit #(
     wire [63:0]             wk_r_data;
     wire [1:0]              wk_r_resp;
     wire                    wk_r_last;
+    wire                    ev_walk_read;    // AR handshake (perf WALK_READS)
 
     // S1 decision
     wire s1_intr    = intr_overlap(s1_addr, s1_size);
@@ -609,7 +610,8 @@ module vtd_remap_unit #(
         .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
         .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
-        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready)
+        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
+        .ar_fire(ev_walk_read)
     );
 
     // ------------------------------------------------------------------
@@ -621,7 +623,7 @@ module vtd_remap_unit #(
     assign perf_inc[`VTD_PERF_IDX_CC_HITS]      = s1_fire && s1_lookup && !tlb_ok && cc_hit;
     assign perf_inc[`VTD_PERF_IDX_CC_MISSES]    = s1_fire && s1_lookup && !tlb_ok && !cc_hit;
     assign perf_inc[`VTD_PERF_IDX_WALKS]        = s1_walk_go;
-    assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = m_axi_arvalid && m_axi_arready;
+    assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = ev_walk_read;
     assign perf_inc[`VTD_PERF_IDX_FAULTS]       = q_push && q_fault;
     assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = s1_valid || !(&wk_idle) || rsp_valid;
 
