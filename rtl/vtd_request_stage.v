@@ -14,7 +14,7 @@
 //   touch FEEx) is treated as a miss, so the walk re-reads the tables and
 //   reports the current answer.
 // The walk-free answers leave as the direct answer d_* (valid/ready towards
-// the response selection, which gives finished walkers priority). S1 only
+// vtd_response_arbiter, which gives finished walkers priority). S1 only
 // waits for a free walker or for d_ready, so hits and other walk-free
 // answers pass walks in flight (responses return out of order; rsp_tag
 // identifies them). S1 empties in the cycle its request fires (direct answer
