@@ -4,42 +4,42 @@
 // Architecture facts: doc/vtd-rules.md; decisions P1..P17 in its §10.
 // Register map: vtd_regs.vh (generated from python_model/regmap.py).
 //
-// Block structure
-//   vtd_reg_file        registers + AXI4-Lite slave
-//   vtd_fault_recorder  FRCD records, FSTS/FECTL, fault event messages
-//   vtd_iotlb           IOTLB (+ vtd_iotlb_repl replacement state)
-//   vtd_context_cache   context-entry cache
-//   vtd_page_walker     MAX_WALKS walkers
+// Block structure (this module only wires them together)
+//   vtd_reg_file          registers + AXI4-Lite slave
+//   vtd_fault_recorder    FRCD records, FSTS/FECTL, fault event messages
+//   vtd_request_stage     request stage S1: direct answers (29h, TE=0, 30h,
+//                         IOTLB hit, pass-through), walker start, and the
+//                         drain before a register-based invalidation
+//   vtd_iotlb             IOTLB (+ vtd_iotlb_repl replacement state)
+//   vtd_context_cache     context-entry cache
+//   vtd_page_walker       MAX_WALKS walkers
 //   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers
-//   vtd_intr_remap      interrupt path (compatibility pass-through, IR=0)
-//   vtd_perf_counters   event counters at VTD_PERF_BASE
-//   vtd_fifo            response queue (and the interrupt path's queue)
+//   vtd_response_arbiter  one answer per cycle (finished walker or S1) into
+//                         the response queue, with its fault record and a
+//                         walker's cache fills
+//   vtd_fifo              response queue (and the interrupt path's queue)
+//   vtd_intr_remap        interrupt path (compatibility pass-through, IR=0)
+//   vtd_perf_counters     event counters at VTD_PERF_BASE (indices
+//                         VTD_PERF_IDX_* of vtd_regs.vh)
 //
-// Request pipeline
-//   A request is taken into the request stage (S1). In S1, in this order:
-//   bytes touching FEE0_0000-FEEF_FFFF -> 29h (P14, also with TE=0);
-//   GSTS.TES=0 -> output = input; latched TTM != 00 or SSIRWE=1 -> 30h;
-//   IOTLB hit with the needed permission and an output not touching the
-//   interrupt range -> translated; context-cache hit with TT=10 ->
-//   pass-through (04h above HAW); anything else starts a walk on a free
-//   walker (with the context-cache entry if there is one). An IOTLB hit
-//   lacking the permission (or whose output would touch FEEx) is treated as
-//   a miss, so the walk re-reads the tables and reports the current answer.
+// Request pipeline (the details are in the blocks' headers)
+//   req -> S1 (vtd_request_stage; looks up the IOTLB and the context cache)
+//       -> walk-free answer: interrupt range 29h, TE=0 pass, TTM/SSIRWE 30h,
+//          IOTLB hit, pass-through context-cache hit
+//          or a walk on a free vtd_page_walker (tables read through
+//          vtd_axi_read_arbiter; the context-cache entry saves two reads)
+//       -> vtd_response_arbiter: finished walkers (round-robin) before S1
+//       -> response queue (vtd_fifo) -> rsp_*
 //   S1 only waits for a free walker or for response-queue space, so hits and
 //   other walk-free answers pass walks in flight (responses return out of
-//   order; rsp_tag identifies them).
-// Responses
-//   Each cycle one answer enters the response queue: a finished walker
-//   (round-robin among them; they have priority over S1) or S1's direct
-//   answer. A fault enters the fault recorder in the same cycle its response
-//   enters the queue, so records are made in response order and a record is
-//   in place before its response is presented. A walker's IOTLB and
-//   context-cache fills are done at that moment too.
+//   order; rsp_tag identifies them). A fault is recorded, and a walker's
+//   IOTLB / context-cache fills are done, in the cycle its response enters
+//   the queue, so records are made in response order.
 // Register-based invalidation
 //   While CCMD.ICC or IOTLB_REG.IVT is 1, no new request is taken; once S1 is
-//   empty and every walker is idle (their fills done) the invalidation runs
-//   in one cycle (context cache first when both are pending), then ICC/IVT
-//   clear and CAIG/IAIG report the granularity done.
+//   empty and every walker is idle the invalidation runs in one cycle
+//   (vtd_request_stage drains, the caches invalidate, vtd_reg_file clears
+//   ICC/IVT).
 // Latency (cycles from the req handshake edge to the rsp handshake edge, with
 // rsp_ready=1): IOTLB hit, TE=0, 29h/30h and pass-through context-cache hits:
 // 2. A walk adds, per table read, 3 cycles of the unit (AR register, R
@@ -204,12 +204,12 @@ module vtd_remap_unit #(
     output wire [63:0]          irq_addr,
     output wire [31:0]          irq_data
 );
-    localparam integer NUM_PERF  = 9;
+    localparam integer NUM_PERF  = `VTD_PERF_NUM;
     localparam integer RSP_DEPTH = 2;
+    localparam integer RSP_W     = REQ_TAG_W + 1 + 8 + 64;  // {tag, fault, reason, addr}
     localparam integer FW        = HAW - 12;
     localparam integer VPNW      = MGAW - 12;
     localparam integer TW        = REQ_TAG_W;
-    localparam integer NW        = (MAX_WALKS > 1) ? $clog2(MAX_WALKS) : 1;
     localparam [4:0]   SAGAW_BITS = SAGAW[4:0];
     localparam [1:0]   SLLPS_BITS = SLLPS[1:0];
 
@@ -247,15 +247,6 @@ module vtd_remap_unit #(
     assign m_axi_wlast   = 1'b0;
     assign m_axi_wvalid  = 1'b0;
     assign m_axi_bready  = 1'b1;
-
-    // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
-    function intr_overlap(input [63:0] a, input [12:0] size);
-        reg [64:0] e;
-        begin
-            e = {1'b0, a} + {52'd0, size};
-            intr_overlap = (a < 64'hFEF0_0000) && (e > 65'h0_FEE0_0000);
-        end
-    endfunction
 
     // ------------------------------------------------------------------
     // register file and fault recorder
@@ -363,194 +354,131 @@ module vtd_remap_unit #(
 
     // ------------------------------------------------------------------
     // request stage S1
-    reg           s1_valid;
-    reg [15:0]    s1_sid;
-    reg [63:0]    s1_addr;
-    reg           s1_write;
-    reg [12:0]    s1_size;
-    reg [TW-1:0]  s1_tag;
+    wire [15:0]     s1_sid;
+    wire [63:0]     s1_addr;
+    wire            s1_write;
+    wire [12:0]     s1_size;
+    wire [TW-1:0]   s1_tag;
+    wire            d_valid, d_ready, d_fault, d_record;
+    wire [7:0]      d_reason;
+    wire [63:0]     d_hpa;
 
     // IOTLB and context cache lookups
-    wire          tlb_hit;
-    wire [1:0]    tlb_ps;
-    wire [FW-1:0] tlb_frame;
-    wire          tlb_r, tlb_w;
-    wire          tlb_use;
-    wire          cc_hit;
-    wire [15:0]   cc_did;
-    wire [1:0]    cc_tt;
-    wire [2:0]    cc_aw;
-    wire [FW-1:0] cc_slptptr;
-    wire          cc_fpd;
+    wire            tlb_hit;
+    wire [1:0]      tlb_ps;
+    wire [FW-1:0]   tlb_frame;
+    wire            tlb_r, tlb_w;
+    wire            tlb_use;
+    wire            cc_hit;
+    wire [15:0]     cc_did;
+    wire [1:0]      cc_tt;
+    wire [2:0]      cc_aw;
+    wire [FW-1:0]   cc_slptptr;
+    wire            cc_fpd;
 
-    // walkers
-    wire [MAX_WALKS-1:0] wk_idle;
-    wire [MAX_WALKS-1:0] wk_start;
-    wire [MAX_WALKS-1:0] wk_done;
-    wire [MAX_WALKS-1:0] wk_ack;
-    wire [TW-1:0]   wk_tag      [0:MAX_WALKS-1];
-    wire [15:0]     wk_sid      [0:MAX_WALKS-1];
-    wire [63:0]     wk_addr     [0:MAX_WALKS-1];
-    wire            wk_write    [0:MAX_WALKS-1];
-    wire            wk_fault    [0:MAX_WALKS-1];
-    wire [7:0]      wk_reason   [0:MAX_WALKS-1];
-    wire            wk_record   [0:MAX_WALKS-1];
-    wire [63:0]     wk_hpa      [0:MAX_WALKS-1];
-    wire            wk_tlb_fill [0:MAX_WALKS-1];
-    wire [1:0]      wk_ps       [0:MAX_WALKS-1];
-    wire [VPNW-1:0] wk_vpn      [0:MAX_WALKS-1];
-    wire [FW-1:0]   wk_frame    [0:MAX_WALKS-1];
-    wire            wk_r        [0:MAX_WALKS-1];
-    wire            wk_w        [0:MAX_WALKS-1];
-    wire [15:0]     wk_did      [0:MAX_WALKS-1];
-    wire            wk_cc_fill  [0:MAX_WALKS-1];
-    wire [1:0]      wk_cc_tt    [0:MAX_WALKS-1];
-    wire [2:0]      wk_cc_aw    [0:MAX_WALKS-1];
-    wire [FW-1:0]   wk_cc_slpt  [0:MAX_WALKS-1];
-    wire            wk_cc_fpd   [0:MAX_WALKS-1];
-    wire [MAX_WALKS-1:0]    wk_ar_req;
-    wire [64*MAX_WALKS-1:0] wk_ar_addr;
-    wire [8*MAX_WALKS-1:0]  wk_ar_len;
-    wire [MAX_WALKS-1:0]    wk_ar_ack;
-    wire [MAX_WALKS-1:0]    wk_r_valid;
-    wire [63:0]             wk_r_data;
-    wire [1:0]              wk_r_resp;
-    wire                    wk_r_last;
+    // walkers (walker i at bit i / slice i)
+    wire [MAX_WALKS-1:0]      wk_idle;
+    wire [MAX_WALKS-1:0]      wk_start;
+    wire [MAX_WALKS-1:0]      wk_done;
+    wire [MAX_WALKS-1:0]      wk_ack;
+    wire [TW*MAX_WALKS-1:0]   wk_tag;
+    wire [16*MAX_WALKS-1:0]   wk_sid;
+    wire [64*MAX_WALKS-1:0]   wk_addr;
+    wire [MAX_WALKS-1:0]      wk_write;
+    wire [MAX_WALKS-1:0]      wk_fault;
+    wire [8*MAX_WALKS-1:0]    wk_reason;
+    wire [MAX_WALKS-1:0]      wk_record;
+    wire [64*MAX_WALKS-1:0]   wk_hpa;
+    wire [MAX_WALKS-1:0]      wk_tlb_fill;
+    wire [2*MAX_WALKS-1:0]    wk_ps;
+    wire [VPNW*MAX_WALKS-1:0] wk_vpn;
+    wire [FW*MAX_WALKS-1:0]   wk_frame;
+    wire [MAX_WALKS-1:0]      wk_r;
+    wire [MAX_WALKS-1:0]      wk_w;
+    wire [16*MAX_WALKS-1:0]   wk_did;
+    wire [MAX_WALKS-1:0]      wk_cc_fill;
+    wire [2*MAX_WALKS-1:0]    wk_cc_tt;
+    wire [3*MAX_WALKS-1:0]    wk_cc_aw;
+    wire [FW*MAX_WALKS-1:0]   wk_cc_slpt;
+    wire [MAX_WALKS-1:0]      wk_cc_fpd;
+    wire [MAX_WALKS-1:0]      wk_ar_req;
+    wire [64*MAX_WALKS-1:0]   wk_ar_addr;
+    wire [8*MAX_WALKS-1:0]    wk_ar_len;
+    wire [MAX_WALKS-1:0]      wk_ar_ack;
+    wire [MAX_WALKS-1:0]      wk_r_valid;
+    wire [63:0]               wk_r_data;
+    wire [1:0]                wk_r_resp;
+    wire                      wk_r_last;
 
-    // S1 decision
-    wire s1_intr    = intr_overlap(s1_addr, s1_size);
-    wire s1_ttm_bad = (root_ttm != 2'b00) || root_ssirwe;
-    wire s1_lookup  = !s1_intr && gsts_tes && !s1_ttm_bad;   // reaches the caches
+    // cache fills (from the walker whose answer enters the response queue)
+    wire            tlb_fill_valid, cc_fill_valid;
+    wire [15:0]     fill_sid, fill_did;
+    wire [VPNW-1:0] fill_vpn;
+    wire [1:0]      fill_ps;
+    wire [FW-1:0]   fill_frame;
+    wire            fill_r, fill_w;
+    wire [1:0]      fill_cc_tt;
+    wire [2:0]      fill_cc_aw;
+    wire [FW-1:0]   fill_cc_slptptr;
+    wire            fill_cc_fpd;
 
-    wire [63:0] tlb_off_mask = (tlb_ps == 2'd2) ? 64'h3FFF_FFFF :
-                               (tlb_ps == 2'd1) ? 64'h001F_FFFF : 64'h0000_0FFF;
-    wire [63:0] tlb_hpa = ({{(64-HAW){1'b0}}, tlb_frame, 12'd0} & ~tlb_off_mask) |
-                          (s1_addr & tlb_off_mask);
-    wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) && !intr_overlap(tlb_hpa, s1_size);
-    wire pt_hit   = cc_hit && (cc_tt == 2'b10);
-    wire pt_above = (s1_addr >> HAW) != 64'd0;
+    // performance events
+    wire ev_request, ev_iotlb_hit, ev_iotlb_miss, ev_cc_hit, ev_cc_miss, ev_walk;
+    wire ev_walk_read, ev_fault, in_flight;
 
-    wire s1_direct = s1_intr || !gsts_tes || s1_ttm_bad || tlb_ok || pt_hit;
-    reg        d_fault;
-    reg [7:0]  d_reason;
-    reg [63:0] d_hpa;
-    reg        d_record;
-    always @* begin
-        d_fault  = 1'b0;
-        d_reason = 8'h00;
-        d_hpa    = 64'd0;
-        d_record = 1'b0;
-        if (s1_intr) begin
-            d_fault = 1'b1; d_reason = 8'h29; d_record = 1'b1;
-        end else if (!gsts_tes) begin
-            d_hpa = s1_addr;
-        end else if (s1_ttm_bad) begin
-            d_fault = 1'b1; d_reason = 8'h30; d_record = 1'b1;
-        end else if (tlb_ok) begin
-            d_hpa = tlb_hpa;
-        end else if (pt_above) begin
-            d_fault = 1'b1; d_reason = 8'h04; d_record = !cc_fpd;
-        end else if (intr_overlap(s1_addr, s1_size)) begin
-            d_fault = 1'b1; d_reason = 8'h0E; d_record = !cc_fpd;
-        end else begin
-            d_hpa = s1_addr;
-        end
-    end
-
-    // response arbitration: finished walkers (round-robin) before S1
-    wire         rq_in_ready;
-    reg  [NW-1:0] wk_rr;
-    reg          w_any;
-    reg  [NW-1:0] w_idx;
-    integer      k, c;     // response round-robin loop
-    integer      kf;       // free-walker loop
-    always @* begin
-        w_any = 1'b0;
-        w_idx = {NW{1'b0}};
-        for (k = 0; k < MAX_WALKS; k = k + 1) begin
-            c = k + {{(32-NW){1'b0}}, wk_rr};
-            if (c >= MAX_WALKS) c = c - MAX_WALKS;
-            if (!w_any && wk_done[c]) begin
-                w_any = 1'b1;
-                w_idx = c[NW-1:0];
-            end
-        end
-    end
-    wire take_w = w_any && rq_in_ready;
-
-    // free walker (lowest idle one)
-    reg          f_any;
-    reg [NW-1:0] f_idx;
-    always @* begin
-        f_any = 1'b0;
-        f_idx = {NW{1'b0}};
-        for (kf = MAX_WALKS - 1; kf >= 0; kf = kf - 1) begin
-            if (wk_idle[kf]) begin
-                f_any = 1'b1;
-                f_idx = kf[NW-1:0];
-            end
-        end
-    end
-
-    wire s1_direct_go = s1_valid && s1_direct && rq_in_ready && !w_any;
-    wire s1_walk_go   = s1_valid && !s1_direct && f_any;
-    wire s1_fire      = s1_direct_go || s1_walk_go;
-
-    wire inv_pending  = cc_inv_req || iotlb_inv_req;
-    assign req_ready  = !inv_pending && (!s1_valid || s1_fire);
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            s1_valid <= 1'b0;
-            s1_sid   <= 16'd0;
-            s1_addr  <= 64'd0;
-            s1_write <= 1'b0;
-            s1_size  <= 13'd0;
-            s1_tag   <= {TW{1'b0}};
-            wk_rr    <= {NW{1'b0}};
-        end else begin
-            if (req_valid && req_ready) begin
-                s1_valid <= 1'b1;
-                s1_sid   <= req_sid;
-                s1_addr  <= req_addr;
-                s1_write <= req_write;
-                s1_size  <= req_size;
-                s1_tag   <= req_tag;
-            end else if (s1_fire) begin
-                s1_valid <= 1'b0;
-            end
-            if (take_w)
-                wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;
-        end
-    end
-
-    // invalidations run when nothing is in flight
-    wire quiet = !s1_valid && (&wk_idle);
-    assign cc_inv_go    = cc_inv_req && quiet;
-    assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
-
-    assign tlb_use = s1_direct_go && s1_lookup && tlb_ok;
+    vtd_request_stage #(.HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)) u_s1 (
+        .clk(clk), .rst_n(rst_n),
+        .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),
+        .req_write(req_write), .req_size(req_size), .req_tag(req_tag),
+        .gsts_tes(gsts_tes), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
+        .cc_inv_req(cc_inv_req), .iotlb_inv_req(iotlb_inv_req),
+        .cc_inv_go(cc_inv_go), .iotlb_inv_go(iotlb_inv_go),
+        .s1_sid(s1_sid), .s1_addr(s1_addr), .s1_write(s1_write), .s1_size(s1_size),
+        .s1_tag(s1_tag),
+        .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),
+        .tlb_use(tlb_use),
+        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd),
+        .wk_idle(wk_idle), .wk_start(wk_start),
+        .d_valid(d_valid), .d_ready(d_ready), .d_fault(d_fault), .d_reason(d_reason),
+        .d_hpa(d_hpa), .d_record(d_record),
+        .ev_request(ev_request), .ev_iotlb_hit(ev_iotlb_hit), .ev_iotlb_miss(ev_iotlb_miss),
+        .ev_cc_hit(ev_cc_hit), .ev_cc_miss(ev_cc_miss), .ev_walk(ev_walk),
+        .in_flight(in_flight)
+    );
 
     // ------------------------------------------------------------------
-    // response queue + fault recording
-    wire [TW-1:0] q_tag    = take_w ? wk_tag[w_idx]    : s1_tag;
-    wire          q_fault  = take_w ? wk_fault[w_idx]  : d_fault;
-    wire [7:0]    q_reason = take_w ? wk_reason[w_idx] : d_reason;
-    wire [63:0]   q_hpa    = take_w ? wk_hpa[w_idx]    : d_hpa;
-    wire          q_record = take_w ? wk_record[w_idx] : d_record;
-    wire          q_push   = take_w || s1_direct_go;
+    // response selection, response queue
+    wire             rq_in_valid, rq_in_ready;
+    wire [RSP_W-1:0] rq_in, rq_out;
 
-    assign rec_valid = q_push && q_fault && q_record;
-    assign rec_sid   = take_w ? wk_sid[w_idx]   : s1_sid;
-    assign rec_fi    = take_w ? wk_addr[w_idx][63:12] : s1_addr[63:12];
-    assign rec_write = take_w ? wk_write[w_idx] : s1_write;
-    assign rec_fr    = q_reason;
-
-    wire [TW+1+8+64-1:0] rq_out;
-    vtd_fifo #(.WIDTH(TW + 1 + 8 + 64), .DEPTH(RSP_DEPTH)) u_rsp_q (
+    vtd_response_arbiter #(
+        .HAW(HAW), .MGAW(MGAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)
+    ) u_rsp_arb (
         .clk(clk), .rst_n(rst_n),
-        .in_valid(q_push), .in_ready(rq_in_ready),
-        .in_data({q_tag, q_fault, q_fault ? q_reason : 8'h00, q_fault ? 64'd0 : q_hpa}),
+        .wk_done(wk_done), .wk_ack(wk_ack),
+        .wk_tag(wk_tag), .wk_sid(wk_sid), .wk_addr(wk_addr), .wk_write(wk_write),
+        .wk_fault(wk_fault), .wk_reason(wk_reason), .wk_record(wk_record), .wk_hpa(wk_hpa),
+        .wk_tlb_fill(wk_tlb_fill), .wk_ps(wk_ps), .wk_vpn(wk_vpn), .wk_frame(wk_frame),
+        .wk_r(wk_r), .wk_w(wk_w), .wk_did(wk_did),
+        .wk_cc_fill(wk_cc_fill), .wk_cc_tt(wk_cc_tt), .wk_cc_aw(wk_cc_aw),
+        .wk_cc_slptptr(wk_cc_slpt), .wk_cc_fpd(wk_cc_fpd),
+        .d_valid(d_valid), .d_ready(d_ready), .d_tag(s1_tag), .d_sid(s1_sid),
+        .d_fi(s1_addr[63:12]), .d_write(s1_write), .d_fault(d_fault), .d_reason(d_reason),
+        .d_hpa(d_hpa), .d_record(d_record),
+        .q_valid(rq_in_valid), .q_ready(rq_in_ready), .q_data(rq_in),
+        .rec_valid(rec_valid), .rec_sid(rec_sid), .rec_fi(rec_fi), .rec_fr(rec_fr),
+        .rec_write(rec_write),
+        .tlb_fill_valid(tlb_fill_valid), .cc_fill_valid(cc_fill_valid),
+        .fill_sid(fill_sid), .fill_did(fill_did), .fill_vpn(fill_vpn), .fill_ps(fill_ps),
+        .fill_frame(fill_frame), .fill_r(fill_r), .fill_w(fill_w),
+        .fill_cc_tt(fill_cc_tt), .fill_cc_aw(fill_cc_aw), .fill_cc_slptptr(fill_cc_slptptr),
+        .fill_cc_fpd(fill_cc_fpd),
+        .ev_fault(ev_fault)
+    );
+
+    vtd_fifo #(.WIDTH(RSP_W), .DEPTH(RSP_DEPTH)) u_rsp_q (
+        .clk(clk), .rst_n(rst_n),
+        .in_valid(rq_in_valid), .in_ready(rq_in_ready), .in_data(rq_in),
         .out_valid(rsp_valid), .out_ready(rsp_ready), .out_data(rq_out)
     );
     assign {rsp_tag, rsp_fault, rsp_reason, rsp_addr} = rq_out;
@@ -565,10 +493,10 @@ module vtd_remap_unit #(
         .lk_sid(s1_sid), .lk_addr(s1_addr),
         .lk_hit(tlb_hit), .lk_ps(tlb_ps), .lk_frame(tlb_frame), .lk_r(tlb_r), .lk_w(tlb_w),
         .lk_use(tlb_use),
-        .fill_valid(take_w && wk_tlb_fill[w_idx]),
-        .fill_sid(wk_sid[w_idx]), .fill_did(wk_did[w_idx]), .fill_vpn(wk_vpn[w_idx]),
-        .fill_ps(wk_ps[w_idx]), .fill_frame(wk_frame[w_idx]),
-        .fill_r(wk_r[w_idx]), .fill_w(wk_w[w_idx]),
+        .fill_valid(tlb_fill_valid),
+        .fill_sid(fill_sid), .fill_did(fill_did), .fill_vpn(fill_vpn),
+        .fill_ps(fill_ps), .fill_frame(fill_frame),
+        .fill_r(fill_r), .fill_w(fill_w),
         .inv_valid(iotlb_inv_go), .inv_gran(iotlb_inv_gran), .inv_did(iotlb_inv_did),
         .inv_vpn(iotlb_inv_vpn), .inv_am(iotlb_inv_am)
     );
@@ -577,9 +505,9 @@ module vtd_remap_unit #(
         .clk(clk), .rst_n(rst_n),
         .lk_sid(s1_sid), .lk_hit(cc_hit), .lk_did(cc_did), .lk_tt(cc_tt), .lk_aw(cc_aw),
         .lk_slptptr(cc_slptptr), .lk_fpd(cc_fpd),
-        .fill_valid(take_w && wk_cc_fill[w_idx]),
-        .fill_sid(wk_sid[w_idx]), .fill_did(wk_did[w_idx]), .fill_tt(wk_cc_tt[w_idx]),
-        .fill_aw(wk_cc_aw[w_idx]), .fill_slptptr(wk_cc_slpt[w_idx]), .fill_fpd(wk_cc_fpd[w_idx]),
+        .fill_valid(cc_fill_valid),
+        .fill_sid(fill_sid), .fill_did(fill_did), .fill_tt(fill_cc_tt),
+        .fill_aw(fill_cc_aw), .fill_slptptr(fill_cc_slptptr), .fill_fpd(fill_cc_fpd),
         .inv_valid(cc_inv_go), .inv_gran(cc_inv_gran), .inv_did(cc_inv_did),
         .inv_sid(cc_inv_sid), .inv_fm(cc_inv_fm)
     );
@@ -589,8 +517,6 @@ module vtd_remap_unit #(
     genvar g;
     generate
         for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_wk
-            assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
-            assign wk_ack[g]   = take_w && (w_idx == g[NW-1:0]);
             vtd_page_walker #(
                 .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW_BITS), .SLLPS(SLLPS_BITS), .ND(ND), .PT(PT),
                 .REQ_TAG_W(REQ_TAG_W)
@@ -605,13 +531,16 @@ module vtd_remap_unit #(
                 .ar_len(wk_ar_len[8*g +: 8]), .ar_ack(wk_ar_ack[g]),
                 .r_valid(wk_r_valid[g]), .r_data(wk_r_data), .r_resp(wk_r_resp), .r_last(wk_r_last),
                 .done(wk_done[g]), .done_ack(wk_ack[g]),
-                .res_tag(wk_tag[g]), .res_sid(wk_sid[g]), .res_addr(wk_addr[g]),
-                .res_write(wk_write[g]), .res_fault(wk_fault[g]), .res_reason(wk_reason[g]),
-                .res_record(wk_record[g]), .res_hpa(wk_hpa[g]),
-                .res_tlb_fill(wk_tlb_fill[g]), .res_ps(wk_ps[g]), .res_vpn(wk_vpn[g]),
-                .res_frame(wk_frame[g]), .res_r(wk_r[g]), .res_w(wk_w[g]), .res_did(wk_did[g]),
-                .res_cc_fill(wk_cc_fill[g]), .res_cc_tt(wk_cc_tt[g]), .res_cc_aw(wk_cc_aw[g]),
-                .res_cc_slptptr(wk_cc_slpt[g]), .res_cc_fpd(wk_cc_fpd[g])
+                .res_tag(wk_tag[TW*g +: TW]), .res_sid(wk_sid[16*g +: 16]),
+                .res_addr(wk_addr[64*g +: 64]), .res_write(wk_write[g]),
+                .res_fault(wk_fault[g]), .res_reason(wk_reason[8*g +: 8]),
+                .res_record(wk_record[g]), .res_hpa(wk_hpa[64*g +: 64]),
+                .res_tlb_fill(wk_tlb_fill[g]), .res_ps(wk_ps[2*g +: 2]),
+                .res_vpn(wk_vpn[VPNW*g +: VPNW]), .res_frame(wk_frame[FW*g +: FW]),
+                .res_r(wk_r[g]), .res_w(wk_w[g]), .res_did(wk_did[16*g +: 16]),
+                .res_cc_fill(wk_cc_fill[g]), .res_cc_tt(wk_cc_tt[2*g +: 2]),
+                .res_cc_aw(wk_cc_aw[3*g +: 3]), .res_cc_slptptr(wk_cc_slpt[FW*g +: FW]),
+                .res_cc_fpd(wk_cc_fpd[g])
             );
         end
     endgenerate
@@ -625,21 +554,23 @@ module vtd_remap_unit #(
         .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
         .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
-        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready)
+        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
+        .ar_fire(ev_walk_read)
     );
 
     // ------------------------------------------------------------------
-    // performance counters (order of vtd_regs.vh)
+    // performance counters (indices generated in vtd_regs.vh)
     wire [NUM_PERF-1:0] perf_inc;
-    assign perf_inc[0] = req_valid && req_ready;                         // REQUESTS
-    assign perf_inc[1] = s1_fire && s1_lookup && tlb_ok;                 // IOTLB_HITS
-    assign perf_inc[2] = s1_fire && s1_lookup && !tlb_ok;                // IOTLB_MISSES
-    assign perf_inc[3] = s1_fire && s1_lookup && !tlb_ok && cc_hit;      // CC_HITS
-    assign perf_inc[4] = s1_fire && s1_lookup && !tlb_ok && !cc_hit;     // CC_MISSES
-    assign perf_inc[5] = s1_walk_go;                                     // WALKS
-    assign perf_inc[6] = m_axi_arvalid && m_axi_arready;                 // WALK_READS
-    assign perf_inc[7] = q_push && q_fault;                              // FAULTS
-    assign perf_inc[8] = s1_valid || !(&wk_idle) || rsp_valid;           // BUSY_CYCLES
+    assign perf_inc[`VTD_PERF_IDX_REQUESTS]     = ev_request;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_HITS]   = ev_iotlb_hit;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_MISSES] = ev_iotlb_miss;
+    assign perf_inc[`VTD_PERF_IDX_CC_HITS]      = ev_cc_hit;
+    assign perf_inc[`VTD_PERF_IDX_CC_MISSES]    = ev_cc_miss;
+    assign perf_inc[`VTD_PERF_IDX_WALKS]        = ev_walk;
+    assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = ev_walk_read;
+    assign perf_inc[`VTD_PERF_IDX_FAULTS]       = ev_fault;
+    // a request in S1 or a walker, or a response waiting in the queue
+    assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = in_flight || rsp_valid;
 
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
         .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)
