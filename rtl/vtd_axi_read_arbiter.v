@@ -43,7 +43,9 @@ module vtd_axi_read_arbiter #(
     input  wire [1:0]          m_axi_rresp,
     input  wire                m_axi_rlast,
     input  wire                m_axi_rvalid,
-    output wire                m_axi_rready
+    output wire                m_axi_rready,
+    // event: an AR handshake (one table read issued) this cycle
+    output wire                ar_fire
 );
     localparam integer NW = (N > 1) ? $clog2(N) : 1;
 
@@ -60,6 +62,7 @@ module vtd_axi_read_arbiter #(
     assign m_axi_arcache = 4'b0011;
     assign m_axi_arprot  = 3'b000;
     assign m_axi_rready  = 1'b1;
+    assign ar_fire       = m_axi_arvalid && m_axi_arready;
 
     reg [NW-1:0] rr;           // next walker to favour
     reg          g_any;

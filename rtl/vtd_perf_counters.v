@@ -1,12 +1,14 @@
+`include "vtd_regs.vh"
 // vtd_perf_counters: implementation-specific 64-bit event counters.
 //
 // Counter i increments by one in every cycle where inc[i] is 1 (each event
 // source produces at most one event per cycle). The counters are read-only
-// through the register file at VTD_PERF_BASE + 8*i, in the order of
-// vtd_regs.vh: REQUESTS, IOTLB_HITS, IOTLB_MISSES, CC_HITS, CC_MISSES, WALKS,
-// WALK_READS, FAULTS, BUSY_CYCLES. They reset to 0 and wrap at 2^64.
+// through the register file at VTD_PERF_BASE + 8*i; index i of each counter
+// is VTD_PERF_IDX_<name> in vtd_regs.vh (generated from
+// python_model/regmap.py PERF_COUNTERS), VTD_PERF_NUM of them. They reset to
+// 0 and wrap at 2^64.
 module vtd_perf_counters #(
-    parameter integer NUM = 9
+    parameter integer NUM = `VTD_PERF_NUM
 ) (
     input  wire              clk,
     input  wire              rst_n,

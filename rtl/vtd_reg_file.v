@@ -55,7 +55,7 @@ module vtd_reg_file #(
     parameter integer MAMV     = 18,
     parameter integer PT       = 1,
     parameter integer C        = 1,
-    parameter integer NUM_PERF = 9
+    parameter integer NUM_PERF = `VTD_PERF_NUM
 ) (
     input  wire        clk,
     input  wire        rst_n,

@@ -373,6 +373,19 @@
 `define VTD_PERF_BUSY_CYCLES_COUNT_LSB 0
 `define VTD_PERF_BUSY_CYCLES_COUNT_MSB 63
 
+// Performance counter indices: counter i is at VTD_PERF_BASE + 8*i and is
+// bit i of vtd_perf_counters' inc vector.
+`define VTD_PERF_NUM 9
+`define VTD_PERF_IDX_REQUESTS 0
+`define VTD_PERF_IDX_IOTLB_HITS 1
+`define VTD_PERF_IDX_IOTLB_MISSES 2
+`define VTD_PERF_IDX_CC_HITS 3
+`define VTD_PERF_IDX_CC_MISSES 4
+`define VTD_PERF_IDX_WALKS 5
+`define VTD_PERF_IDX_WALK_READS 6
+`define VTD_PERF_IDX_FAULTS 7
+`define VTD_PERF_IDX_BUSY_CYCLES 8
+
 // Fault recording register halves (FRCD[n] at VTD_FRCD_BASE + 16n)
 `define VTD_FRCD_LO_FI_LSB 12
 `define VTD_FRCD_LO_FI_MSB 63

@@ -7,6 +7,9 @@
 // Block structure
 //   vtd_reg_file        registers + AXI4-Lite slave
 //   vtd_fault_recorder  FRCD records, FSTS/FECTL, fault event messages
+//   vtd_request_stage   request stage S1: direct answers (29h, TE=0, 30h, IOTLB
+//                       hit, pass-through), walker start, and the drain before
+//                       a register-based invalidation
 //   vtd_iotlb           IOTLB (+ vtd_iotlb_repl replacement state)
 //   vtd_context_cache   context-entry cache
 //   vtd_page_walker     MAX_WALKS walkers
@@ -16,18 +19,12 @@
 //   vtd_fifo            response queue (and the interrupt path's queue)
 //
 // Request pipeline
-//   A request is taken into the request stage (S1). In S1, in this order:
-//   bytes touching FEE0_0000-FEEF_FFFF -> 29h (P14, also with TE=0);
-//   GSTS.TES=0 -> output = input; latched TTM != 00 or SSIRWE=1 -> 30h;
-//   IOTLB hit with the needed permission and an output not touching the
-//   interrupt range -> translated; context-cache hit with TT=10 ->
-//   pass-through (04h above HAW); anything else starts a walk on a free
-//   walker (with the context-cache entry if there is one). An IOTLB hit
-//   lacking the permission (or whose output would touch FEEx) is treated as
-//   a miss, so the walk re-reads the tables and reports the current answer.
-//   S1 only waits for a free walker or for response-queue space, so hits and
-//   other walk-free answers pass walks in flight (responses return out of
-//   order; rsp_tag identifies them).
+//   A request is taken into the request stage S1 (vtd_request_stage, which
+//   has the details), which looks up the IOTLB and the context cache and
+//   either answers directly or starts a walk on a free walker. S1 only waits
+//   for a free walker or for response-queue space, so hits and other
+//   walk-free answers pass walks in flight (responses return out of order;
+//   rsp_tag identifies them).
 // Responses
 //   Each cycle one answer enters the response queue: a finished walker
 //   (round-robin among them; they have priority over S1) or S1's direct
@@ -37,9 +34,9 @@
 //   context-cache fills are done at that moment too.
 // Register-based invalidation
 //   While CCMD.ICC or IOTLB_REG.IVT is 1, no new request is taken; once S1 is
-//   empty and every walker is idle (their fills done) the invalidation runs
-//   in one cycle (context cache first when both are pending), then ICC/IVT
-//   clear and CAIG/IAIG report the granularity done.
+//   empty and every walker is idle the invalidation runs in one cycle
+//   (vtd_request_stage drains, the caches invalidate, vtd_reg_file clears
+//   ICC/IVT).
 // Latency (cycles from the req handshake edge to the rsp handshake edge, with
 // rsp_ready=1): IOTLB hit, TE=0, 29h/30h and pass-through context-cache hits:
 // 2. A walk adds, per table read, 3 cycles of the unit (AR register, R
@@ -204,7 +201,7 @@ module vtd_remap_unit #(
     output wire [63:0]          irq_addr,
     output wire [31:0]          irq_data
 );
-    localparam integer NUM_PERF  = 9;
+    localparam integer NUM_PERF  = `VTD_PERF_NUM;
     localparam integer RSP_DEPTH = 2;
     localparam integer FW        = HAW - 12;
     localparam integer VPNW      = MGAW - 12;
@@ -247,15 +244,6 @@ module vtd_remap_unit #(
     assign m_axi_wlast   = 1'b0;
     assign m_axi_wvalid  = 1'b0;
     assign m_axi_bready  = 1'b1;
-
-    // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
-    function intr_overlap(input [63:0] a, input [12:0] size);
-        reg [64:0] e;
-        begin
-            e = {1'b0, a} + {52'd0, size};
-            intr_overlap = (a < 64'hFEF0_0000) && (e > 65'h0_FEE0_0000);
-        end
-    endfunction
 
     // ------------------------------------------------------------------
     // register file and fault recorder
@@ -363,12 +351,14 @@ module vtd_remap_unit #(
 
     // ------------------------------------------------------------------
     // request stage S1
-    reg           s1_valid;
-    reg [15:0]    s1_sid;
-    reg [63:0]    s1_addr;
-    reg           s1_write;
-    reg [12:0]    s1_size;
-    reg [TW-1:0]  s1_tag;
+    wire [15:0]   s1_sid;
+    wire [63:0]   s1_addr;
+    wire          s1_write;
+    wire [12:0]   s1_size;
+    wire [TW-1:0] s1_tag;
+    wire          d_valid, d_ready, d_fault, d_record;
+    wire [7:0]    d_reason;
+    wire [63:0]   d_hpa;
 
     // IOTLB and context cache lookups
     wire          tlb_hit;
@@ -416,46 +406,30 @@ module vtd_remap_unit #(
     wire [63:0]             wk_r_data;
     wire [1:0]              wk_r_resp;
     wire                    wk_r_last;
+    wire                    ev_walk_read;    // AR handshake (perf WALK_READS)
 
-    // S1 decision
-    wire s1_intr    = intr_overlap(s1_addr, s1_size);
-    wire s1_ttm_bad = (root_ttm != 2'b00) || root_ssirwe;
-    wire s1_lookup  = !s1_intr && gsts_tes && !s1_ttm_bad;   // reaches the caches
+    // performance events
+    wire ev_request, ev_iotlb_hit, ev_iotlb_miss, ev_cc_hit, ev_cc_miss, ev_walk, in_flight;
 
-    wire [63:0] tlb_off_mask = (tlb_ps == 2'd2) ? 64'h3FFF_FFFF :
-                               (tlb_ps == 2'd1) ? 64'h001F_FFFF : 64'h0000_0FFF;
-    wire [63:0] tlb_hpa = ({{(64-HAW){1'b0}}, tlb_frame, 12'd0} & ~tlb_off_mask) |
-                          (s1_addr & tlb_off_mask);
-    wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) && !intr_overlap(tlb_hpa, s1_size);
-    wire pt_hit   = cc_hit && (cc_tt == 2'b10);
-    wire pt_above = (s1_addr >> HAW) != 64'd0;
-
-    wire s1_direct = s1_intr || !gsts_tes || s1_ttm_bad || tlb_ok || pt_hit;
-    reg        d_fault;
-    reg [7:0]  d_reason;
-    reg [63:0] d_hpa;
-    reg        d_record;
-    always @* begin
-        d_fault  = 1'b0;
-        d_reason = 8'h00;
-        d_hpa    = 64'd0;
-        d_record = 1'b0;
-        if (s1_intr) begin
-            d_fault = 1'b1; d_reason = 8'h29; d_record = 1'b1;
-        end else if (!gsts_tes) begin
-            d_hpa = s1_addr;
-        end else if (s1_ttm_bad) begin
-            d_fault = 1'b1; d_reason = 8'h30; d_record = 1'b1;
-        end else if (tlb_ok) begin
-            d_hpa = tlb_hpa;
-        end else if (pt_above) begin
-            d_fault = 1'b1; d_reason = 8'h04; d_record = !cc_fpd;
-        end else if (intr_overlap(s1_addr, s1_size)) begin
-            d_fault = 1'b1; d_reason = 8'h0E; d_record = !cc_fpd;
-        end else begin
-            d_hpa = s1_addr;
-        end
-    end
+    vtd_request_stage #(.HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)) u_s1 (
+        .clk(clk), .rst_n(rst_n),
+        .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),
+        .req_write(req_write), .req_size(req_size), .req_tag(req_tag),
+        .gsts_tes(gsts_tes), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
+        .cc_inv_req(cc_inv_req), .iotlb_inv_req(iotlb_inv_req),
+        .cc_inv_go(cc_inv_go), .iotlb_inv_go(iotlb_inv_go),
+        .s1_sid(s1_sid), .s1_addr(s1_addr), .s1_write(s1_write), .s1_size(s1_size),
+        .s1_tag(s1_tag),
+        .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),
+        .tlb_use(tlb_use),
+        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd),
+        .wk_idle(wk_idle), .wk_start(wk_start),
+        .d_valid(d_valid), .d_ready(d_ready), .d_fault(d_fault), .d_reason(d_reason),
+        .d_hpa(d_hpa), .d_record(d_record),
+        .ev_request(ev_request), .ev_iotlb_hit(ev_iotlb_hit), .ev_iotlb_miss(ev_iotlb_miss),
+        .ev_cc_hit(ev_cc_hit), .ev_cc_miss(ev_cc_miss), .ev_walk(ev_walk),
+        .in_flight(in_flight)
+    );
 
     // response arbitration: finished walkers (round-robin) before S1
     wire         rq_in_ready;
@@ -463,7 +437,6 @@ module vtd_remap_unit #(
     reg          w_any;
     reg  [NW-1:0] w_idx;
     integer      k, c;     // response round-robin loop
-    integer      kf;       // free-walker loop
     always @* begin
         w_any = 1'b0;
         w_idx = {NW{1'b0}};
@@ -478,58 +451,15 @@ module vtd_remap_unit #(
     end
     wire take_w = w_any && rq_in_ready;
 
-    // free walker (lowest idle one)
-    reg          f_any;
-    reg [NW-1:0] f_idx;
-    always @* begin
-        f_any = 1'b0;
-        f_idx = {NW{1'b0}};
-        for (kf = MAX_WALKS - 1; kf >= 0; kf = kf - 1) begin
-            if (wk_idle[kf]) begin
-                f_any = 1'b1;
-                f_idx = kf[NW-1:0];
-            end
-        end
-    end
-
-    wire s1_direct_go = s1_valid && s1_direct && rq_in_ready && !w_any;
-    wire s1_walk_go   = s1_valid && !s1_direct && f_any;
-    wire s1_fire      = s1_direct_go || s1_walk_go;
-
-    wire inv_pending  = cc_inv_req || iotlb_inv_req;
-    assign req_ready  = !inv_pending && (!s1_valid || s1_fire);
+    assign d_ready = rq_in_ready && !w_any;
 
     always @(posedge clk) begin
         if (!rst_n) begin
-            s1_valid <= 1'b0;
-            s1_sid   <= 16'd0;
-            s1_addr  <= 64'd0;
-            s1_write <= 1'b0;
-            s1_size  <= 13'd0;
-            s1_tag   <= {TW{1'b0}};
-            wk_rr    <= {NW{1'b0}};
-        end else begin
-            if (req_valid && req_ready) begin
-                s1_valid <= 1'b1;
-                s1_sid   <= req_sid;
-                s1_addr  <= req_addr;
-                s1_write <= req_write;
-                s1_size  <= req_size;
-                s1_tag   <= req_tag;
-            end else if (s1_fire) begin
-                s1_valid <= 1'b0;
-            end
-            if (take_w)
-                wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;
+            wk_rr <= {NW{1'b0}};
+        end else if (take_w) begin
+            wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;
         end
     end
-
-    // invalidations run when nothing is in flight
-    wire quiet = !s1_valid && (&wk_idle);
-    assign cc_inv_go    = cc_inv_req && quiet;
-    assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
-
-    assign tlb_use = s1_direct_go && s1_lookup && tlb_ok;
 
     // ------------------------------------------------------------------
     // response queue + fault recording
@@ -538,7 +468,7 @@ module vtd_remap_unit #(
     wire [7:0]    q_reason = take_w ? wk_reason[w_idx] : d_reason;
     wire [63:0]   q_hpa    = take_w ? wk_hpa[w_idx]    : d_hpa;
     wire          q_record = take_w ? wk_record[w_idx] : d_record;
-    wire          q_push   = take_w || s1_direct_go;
+    wire          q_push   = take_w || (d_valid && d_ready);
 
     assign rec_valid = q_push && q_fault && q_record;
     assign rec_sid   = take_w ? wk_sid[w_idx]   : s1_sid;
@@ -589,7 +519,6 @@ module vtd_remap_unit #(
     genvar g;
     generate
         for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_wk
-            assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
             assign wk_ack[g]   = take_w && (w_idx == g[NW-1:0]);
             vtd_page_walker #(
                 .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW_BITS), .SLLPS(SLLPS_BITS), .ND(ND), .PT(PT),
@@ -625,21 +554,22 @@ module vtd_remap_unit #(
         .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
         .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
-        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready)
+        .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
+        .ar_fire(ev_walk_read)
     );
 
     // ------------------------------------------------------------------
-    // performance counters (order of vtd_regs.vh)
+    // performance counters (indices generated in vtd_regs.vh)
     wire [NUM_PERF-1:0] perf_inc;
-    assign perf_inc[0] = req_valid && req_ready;                         // REQUESTS
-    assign perf_inc[1] = s1_fire && s1_lookup && tlb_ok;                 // IOTLB_HITS
-    assign perf_inc[2] = s1_fire && s1_lookup && !tlb_ok;                // IOTLB_MISSES
-    assign perf_inc[3] = s1_fire && s1_lookup && !tlb_ok && cc_hit;      // CC_HITS
-    assign perf_inc[4] = s1_fire && s1_lookup && !tlb_ok && !cc_hit;     // CC_MISSES
-    assign perf_inc[5] = s1_walk_go;                                     // WALKS
-    assign perf_inc[6] = m_axi_arvalid && m_axi_arready;                 // WALK_READS
-    assign perf_inc[7] = q_push && q_fault;                              // FAULTS
-    assign perf_inc[8] = s1_valid || !(&wk_idle) || rsp_valid;           // BUSY_CYCLES
+    assign perf_inc[`VTD_PERF_IDX_REQUESTS]     = ev_request;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_HITS]   = ev_iotlb_hit;
+    assign perf_inc[`VTD_PERF_IDX_IOTLB_MISSES] = ev_iotlb_miss;
+    assign perf_inc[`VTD_PERF_IDX_CC_HITS]      = ev_cc_hit;
+    assign perf_inc[`VTD_PERF_IDX_CC_MISSES]    = ev_cc_miss;
+    assign perf_inc[`VTD_PERF_IDX_WALKS]        = ev_walk;
+    assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = ev_walk_read;
+    assign perf_inc[`VTD_PERF_IDX_FAULTS]       = q_push && q_fault;
+    assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = in_flight || rsp_valid;
 
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
         .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)

@@ -59,7 +59,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("fault-index-wrap", "vtd_fault_recorder.v",
            "(idx == NFR[IW-1:0]) ? {IW{1'b0}}", "(idx == NFR[IW-1:0] - 1'b1) ? {IW{1'b0}}",
            "off-by-one: fault record index wraps one early"),
-    Mutant("hit-ignores-perm", "vtd_remap_unit.v",
+    Mutant("hit-ignores-perm", "vtd_request_stage.v",
            "wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) &&",
            "wire tlb_ok   = tlb_hit &&", "IOTLB hit ignores the cached permissions"),
 )

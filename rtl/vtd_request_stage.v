@@ -1,0 +1,213 @@
+// vtd_request_stage: the request stage S1 of vtd_remap_unit, and the drain
+// that lets a register-based invalidation run.
+//
+// A request is taken from the DMA request port into S1 (the s1_* registers:
+// the IOTLB and context-cache look-up keys, a walker's start data and the
+// fault-record fields of a direct answer). In S1, in this order:
+//   bytes touching FEE0_0000-FEEF_FFFF -> 29h (P14, also with TE=0);
+//   GSTS.TES=0 -> output = input; latched TTM != 00 or SSIRWE=1 -> 30h;
+//   IOTLB hit with the needed permission and an output not touching the
+//   interrupt range -> translated; context-cache hit with TT=10 ->
+//   pass-through (04h above HAW); anything else starts a walk on a free
+//   walker (the lowest idle one; it takes the context-cache entry if there
+//   is one). An IOTLB hit lacking the permission (or whose output would
+//   touch FEEx) is treated as a miss, so the walk re-reads the tables and
+//   reports the current answer.
+// The walk-free answers leave as the direct answer d_* (valid/ready towards
+// the response selection, which gives finished walkers priority). S1 only
+// waits for a free walker or for d_ready, so hits and other walk-free
+// answers pass walks in flight (responses return out of order; rsp_tag
+// identifies them). S1 empties in the cycle its request fires (direct answer
+// taken or walk started) and can take the next request in that same cycle.
+// The IOTLB is told (tlb_use) when its hit answers a request, for its
+// replacement state.
+//
+// Register-based invalidation
+//   While CCMD.ICC or IOTLB_REG.IVT is 1 (cc_inv_req / iotlb_inv_req), no new
+//   request is taken; once S1 is empty and every walker is idle (their fills
+//   done) the invalidation runs in one cycle (cc_inv_go / iotlb_inv_go; the
+//   context cache first when both are pending), then ICC/IVT clear and
+//   CAIG/IAIG report the granularity done.
+//
+// Events (one-cycle strobes for vtd_perf_counters): ev_request (request
+// taken), ev_iotlb_hit / ev_iotlb_miss (S1 fires a request that reached the
+// caches), ev_cc_hit / ev_cc_miss (of those, the IOTLB misses), ev_walk (walk
+// started), in_flight (a request is in S1 or in a walker).
+module vtd_request_stage #(
+    parameter integer HAW       = 48,   // host address width (IOTLB frame: HAW-12 bits)
+    parameter integer REQ_TAG_W = 8,
+    parameter integer MAX_WALKS = 4
+) (
+    input  wire                 clk,
+    input  wire                 rst_n,          // synchronous, active low
+    // DMA request port
+    input  wire                 req_valid,
+    output wire                 req_ready,
+    input  wire [15:0]          req_sid,
+    input  wire [63:0]          req_addr,
+    input  wire                 req_write,
+    input  wire [12:0]          req_size,
+    input  wire [REQ_TAG_W-1:0] req_tag,
+    // register state
+    input  wire                 gsts_tes,
+    input  wire [1:0]           root_ttm,       // latched RTADDR.TTM
+    input  wire                 root_ssirwe,    // latched RTADDR.SSIRWE
+    // register-based invalidation
+    input  wire                 cc_inv_req,
+    input  wire                 iotlb_inv_req,
+    output wire                 cc_inv_go,      // run the context-cache invalidation now
+    output wire                 iotlb_inv_go,   // run the IOTLB invalidation now
+    // the request held in S1
+    output reg  [15:0]          s1_sid,
+    output reg  [63:0]          s1_addr,
+    output reg                  s1_write,
+    output reg  [12:0]          s1_size,
+    output reg  [REQ_TAG_W-1:0] s1_tag,
+    // IOTLB look-up of s1_sid / s1_addr
+    input  wire                 tlb_hit,
+    input  wire [1:0]           tlb_ps,         // 0 4 KB, 1 2 MB, 2 1 GB
+    input  wire [HAW-13:0]      tlb_frame,
+    input  wire                 tlb_r,
+    input  wire                 tlb_w,
+    output wire                 tlb_use,        // the hit answered the request
+    // context-cache look-up of s1_sid
+    input  wire                 cc_hit,
+    input  wire [1:0]           cc_tt,
+    input  wire                 cc_fpd,
+    // walkers (walker i at bit i)
+    input  wire [MAX_WALKS-1:0] wk_idle,
+    output wire [MAX_WALKS-1:0] wk_start,       // one-hot: start a walk of the S1 request
+    // direct answer (valid/ready)
+    output wire                 d_valid,
+    input  wire                 d_ready,
+    output reg                  d_fault,
+    output reg  [7:0]           d_reason,       // when d_fault
+    output reg  [63:0]          d_hpa,          // when !d_fault
+    output reg                  d_record,       // fault to be recorded (not FPD-suppressed)
+    // performance events
+    output wire                 ev_request,
+    output wire                 ev_iotlb_hit,
+    output wire                 ev_iotlb_miss,
+    output wire                 ev_cc_hit,
+    output wire                 ev_cc_miss,
+    output wire                 ev_walk,
+    output wire                 in_flight
+);
+    localparam integer TW = REQ_TAG_W;
+    localparam integer NW = (MAX_WALKS > 1) ? $clog2(MAX_WALKS) : 1;
+
+    // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
+    function intr_overlap(input [63:0] a, input [12:0] size);
+        reg [64:0] e;
+        begin
+            e = {1'b0, a} + {52'd0, size};
+            intr_overlap = (a < 64'hFEF0_0000) && (e > 65'h0_FEE0_0000);
+        end
+    endfunction
+
+    reg s1_valid;
+
+    // S1 decision
+    wire s1_intr    = intr_overlap(s1_addr, s1_size);
+    wire s1_ttm_bad = (root_ttm != 2'b00) || root_ssirwe;
+    wire s1_lookup  = !s1_intr && gsts_tes && !s1_ttm_bad;   // reaches the caches
+
+    wire [63:0] tlb_off_mask = (tlb_ps == 2'd2) ? 64'h3FFF_FFFF :
+                               (tlb_ps == 2'd1) ? 64'h001F_FFFF : 64'h0000_0FFF;
+    wire [63:0] tlb_hpa = ({{(64-HAW){1'b0}}, tlb_frame, 12'd0} & ~tlb_off_mask) |
+                          (s1_addr & tlb_off_mask);
+    wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) && !intr_overlap(tlb_hpa, s1_size);
+    wire pt_hit   = cc_hit && (cc_tt == 2'b10);
+    wire pt_above = (s1_addr >> HAW) != 64'd0;
+
+    wire s1_direct = s1_intr || !gsts_tes || s1_ttm_bad || tlb_ok || pt_hit;
+    always @* begin
+        d_fault  = 1'b0;
+        d_reason = 8'h00;
+        d_hpa    = 64'd0;
+        d_record = 1'b0;
+        if (s1_intr) begin
+            d_fault = 1'b1; d_reason = 8'h29; d_record = 1'b1;
+        end else if (!gsts_tes) begin
+            d_hpa = s1_addr;
+        end else if (s1_ttm_bad) begin
+            d_fault = 1'b1; d_reason = 8'h30; d_record = 1'b1;
+        end else if (tlb_ok) begin
+            d_hpa = tlb_hpa;
+        end else if (pt_above) begin
+            d_fault = 1'b1; d_reason = 8'h04; d_record = !cc_fpd;
+        end else if (intr_overlap(s1_addr, s1_size)) begin
+            d_fault = 1'b1; d_reason = 8'h0E; d_record = !cc_fpd;
+        end else begin
+            d_hpa = s1_addr;
+        end
+    end
+
+    // free walker (lowest idle one)
+    reg          f_any;
+    reg [NW-1:0] f_idx;
+    integer      kf;       // free-walker loop
+    always @* begin
+        f_any = 1'b0;
+        f_idx = {NW{1'b0}};
+        for (kf = MAX_WALKS - 1; kf >= 0; kf = kf - 1) begin
+            if (wk_idle[kf]) begin
+                f_any = 1'b1;
+                f_idx = kf[NW-1:0];
+            end
+        end
+    end
+
+    assign d_valid    = s1_valid && s1_direct;
+    wire s1_direct_go = d_valid && d_ready;
+    wire s1_walk_go   = s1_valid && !s1_direct && f_any;
+    wire s1_fire      = s1_direct_go || s1_walk_go;
+
+    wire inv_pending  = cc_inv_req || iotlb_inv_req;
+    assign req_ready  = !inv_pending && (!s1_valid || s1_fire);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            s1_valid <= 1'b0;
+            s1_sid   <= 16'd0;
+            s1_addr  <= 64'd0;
+            s1_write <= 1'b0;
+            s1_size  <= 13'd0;
+            s1_tag   <= {TW{1'b0}};
+        end else begin
+            if (req_valid && req_ready) begin
+                s1_valid <= 1'b1;
+                s1_sid   <= req_sid;
+                s1_addr  <= req_addr;
+                s1_write <= req_write;
+                s1_size  <= req_size;
+                s1_tag   <= req_tag;
+            end else if (s1_fire) begin
+                s1_valid <= 1'b0;
+            end
+        end
+    end
+
+    genvar g;
+    generate
+        for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_start
+            assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
+        end
+    endgenerate
+
+    // invalidations run when nothing is in flight
+    wire quiet = !s1_valid && (&wk_idle);
+    assign cc_inv_go    = cc_inv_req && quiet;
+    assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
+
+    assign tlb_use = s1_direct_go && s1_lookup && tlb_ok;
+
+    // performance events
+    assign ev_request    = req_valid && req_ready;
+    assign ev_iotlb_hit  = s1_fire && s1_lookup && tlb_ok;
+    assign ev_iotlb_miss = s1_fire && s1_lookup && !tlb_ok;
+    assign ev_cc_hit     = s1_fire && s1_lookup && !tlb_ok && cc_hit;
+    assign ev_cc_miss    = s1_fire && s1_lookup && !tlb_ok && !cc_hit;
+    assign ev_walk       = s1_walk_go;
+    assign in_flight     = s1_valid || !(&wk_idle);
+endmodule
