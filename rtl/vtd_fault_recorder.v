@@ -13,18 +13,28 @@
 //   otherwise               -> FRCD[idx] written, F set, idx++ (wraps NFR->0);
 //                              if PPF was 0: FRI=idx and the event logic runs.
 // No fault compression (P4). The event logic only runs when PPF goes 0->1 with
-// PFO=0 (IQE/ICE/ITE do not exist here: QI=0), which is decision P9.
+// PFO=0 and IQE=0, and when FSTS.IQE is set (iqe_set) while PPF=PFO=IQE=0
+// (ICE/ITE do not exist here: no device TLBs), which is decision P9. A fault
+// and a queue error in the same cycle raise one event.
 // Event: IP is set; if IM=0 the message is sent instead and IP stays 0.
 // Writing FECTL.IM=0 while IP=1 sends the message and clears IP. IP clears
-// without a message once PPF=0 and PFO=0 (software cleared every status bit).
+// without a message once PPF=0, PFO=0 and IQE=0 (software cleared every
+// status bit).
+//
+// Invalidation completion event (sec. 6.4, IECTL/IEDATA/IEADDR/IEUADDR):
+// inv_event (a wait descriptor with IF=1 set ICS.IWC) sets IECTL.IP, or with
+// IECTL.IM=0 sends the message instead. Writing IECTL.IM=0 while IP=1 sends it
+// and clears IP; iwc_clear (software wrote ICS.IWC=1) clears IP. Both event
+// kinds share the one message port irq_*, in the order they were raised.
 // idx_reset (a GCMD write that leaves TES=0 and IRES=0, P5) sets idx to 0.
 //
 // Same-cycle ordering: a fault recorded in a cycle is applied before a
 // software write (F or PFO clear, IM write) of the same cycle.
 //
-// Messages: irq_addr = {FEUADDR, FEADDR}, irq_data = FEDATA, sampled when the
-// message is presented. Messages raised while one waits for irq_ready are
-// counted (up to 3) and presented one after the other.
+// Messages: irq_addr = {FEUADDR, FEADDR}, irq_data = FEDATA (fault event) or
+// {IEUADDR, IEADDR}, IEDATA (invalidation event), sampled when the message is
+// presented. Messages raised while one waits for irq_ready are queued (up to
+// 4, with their kind) and presented one after the other.
 module vtd_fault_recorder #(
     parameter integer NFR = 7            // number of fault records - 1
 ) (
@@ -43,6 +53,13 @@ module vtd_fault_recorder #(
     input  wire        fectl_wr,         // FECTL written
     input  wire        fectl_wr_im,      //   with this IM value
     input  wire        idx_reset,        // P5
+    // queue error and invalidation completion event (QI)
+    input  wire        iqe_set,          // pulse: an invalidation-queue error
+    input  wire        iqe_clear,        // FSTS write with IQE=1
+    input  wire        inv_event,        // pulse: wait descriptor IF=1 set ICS.IWC
+    input  wire        iectl_wr,         // IECTL written
+    input  wire        iectl_wr_im,      //   with this IM value
+    input  wire        iwc_clear,        // ICS write with IWC=1
     // register read port
     input  wire [7:0]  rd_idx,
     output reg  [63:0] rd_lo,            // FRCD[rd_idx] bits 63:0
@@ -53,10 +70,16 @@ module vtd_fault_recorder #(
     output wire [7:0]  fsts_fri,
     output wire        fectl_im,
     output wire        fectl_ip,
+    output wire        fsts_iqe,
+    output wire        iectl_im,
+    output wire        iectl_ip,
     // message source registers
     input  wire [15:0] fe_data,
     input  wire [31:0] fe_addr,          // bits 1:0 are 0 (FEADDR.MA is 31:2)
     input  wire [31:0] fe_uaddr,
+    input  wire [15:0] ie_data,
+    input  wire [31:0] ie_addr,          // bits 1:0 are 0
+    input  wire [31:0] ie_uaddr,
     // fault event message
     output reg         irq_valid,
     input  wire        irq_ready,
@@ -76,7 +99,11 @@ module vtd_fault_recorder #(
     reg [7:0]      fri;
     reg            im;
     reg            ip;
-    reg [1:0]      msg_cnt;
+    reg            iqe;
+    reg            i_im;
+    reg            i_ip;
+    reg [3:0]      mq_kind;        // queued messages: 1 = invalidation event
+    reg [2:0]      mq_cnt;
 
     wire ppf = |f;
     assign fsts_pfo = pfo;
@@ -84,11 +111,15 @@ module vtd_fault_recorder #(
     assign fsts_fri = fri;
     assign fectl_im = im;
     assign fectl_ip = ip;
+    assign fsts_iqe = iqe;
+    assign iectl_im = i_im;
+    assign iectl_ip = i_ip;
 
     // record decision
     wire do_rec   = rec_valid && !pfo && !f[idx];
     wire do_ovf   = rec_valid && !pfo &&  f[idx];
-    wire do_event = do_rec && !ppf;       // PPF 0->1, PFO=0 (P9)
+    // PPF 0->1 or IQE 0->1 with PPF=PFO=IQE=0 before (P9)
+    wire do_event = (do_rec || iqe_set) && !ppf && !pfo && !iqe;
 
     // next F vector: record first, then the software clear
     reg [NREC-1:0] f_next;
@@ -96,8 +127,25 @@ module vtd_fault_recorder #(
     reg            im_next;
     reg            ip_next;
     reg            send;
+    reg            iqe_next;
+    reg            i_im_next;
+    reg            i_ip_next;
+    reg            isend;
     integer        k;
     always @* begin
+        iqe_next  = (iqe || iqe_set) && !iqe_clear;
+        i_im_next = iectl_wr ? iectl_wr_im : i_im;
+        i_ip_next = i_ip;
+        isend     = 1'b0;
+        if (inv_event) begin
+            if (i_im) i_ip_next = 1'b1;
+            else      isend     = 1'b1;
+        end
+        if (iectl_wr && !iectl_wr_im && i_ip_next) begin
+            isend     = 1'b1;
+            i_ip_next = 1'b0;
+        end
+        if (iwc_clear) i_ip_next = 1'b0;
         f_next = f;
         if (do_rec) f_next[idx] = 1'b1;
         if (frcd_clear && ({24'd0, frcd_clear_idx} < NREC)) f_next[frcd_clear_idx[IW-1:0]] = 1'b0;
@@ -113,7 +161,7 @@ module vtd_fault_recorder #(
             send    = 1'b1;
             ip_next = 1'b0;
         end
-        if (!(|f_next) && !pfo_next) ip_next = 1'b0;
+        if (!(|f_next) && !pfo_next && !iqe_next) ip_next = 1'b0;
     end
 
     reg [7:0] idx8;                 // idx zero-extended to the FRI width
@@ -124,9 +172,22 @@ module vtd_fault_recorder #(
 
     wire [IW-1:0] idx_inc = (idx == NFR[IW-1:0]) ? {IW{1'b0}} : idx + 1'b1;
 
-    // message queue
-    wire       irq_free  = !irq_valid || irq_ready;
-    wire [2:0] msg_total = {1'b0, msg_cnt} + {2'b00, send};
+    // message queue: the queued kinds plus this cycle's (fault first)
+    reg [4:0] mq_all;
+    reg [2:0] mq_n;
+    always @* begin
+        mq_all = {1'b0, mq_kind};
+        mq_n   = mq_cnt;
+        if (send && mq_n != 3'd4) begin
+            mq_all[mq_n] = 1'b0;
+            mq_n = mq_n + 3'd1;
+        end
+        if (isend && mq_n != 3'd4) begin
+            mq_all[mq_n] = 1'b1;
+            mq_n = mq_n + 3'd1;
+        end
+    end
+    wire irq_free = !irq_valid || irq_ready;
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -136,7 +197,11 @@ module vtd_fault_recorder #(
             fri       <= 8'd0;
             im        <= 1'b1;
             ip        <= 1'b0;
-            msg_cnt   <= 2'd0;
+            iqe       <= 1'b0;
+            i_im      <= 1'b1;
+            i_ip      <= 1'b0;
+            mq_kind   <= 4'd0;
+            mq_cnt    <= 3'd0;
             irq_valid <= 1'b0;
             irq_addr  <= 64'd0;
             irq_data  <= 32'd0;
@@ -151,6 +216,9 @@ module vtd_fault_recorder #(
             pfo <= pfo_next;
             im  <= im_next;
             ip  <= ip_next;
+            iqe  <= iqe_next;
+            i_im <= i_im_next;
+            i_ip <= i_ip_next;
             if (do_rec) begin
                 r_fi[idx]  <= rec_fi;
                 r_sid[idx] <= rec_sid;
@@ -160,18 +228,17 @@ module vtd_fault_recorder #(
             end
             if (idx_reset) idx <= {IW{1'b0}};
             else if (do_rec) idx <= idx_inc;
-            // fault event messages
-            if (irq_free) begin
-                if (msg_total != 3'd0) begin
-                    irq_valid <= 1'b1;
-                    irq_addr  <= {fe_uaddr, fe_addr};
-                    irq_data  <= {16'd0, fe_data};
-                    msg_cnt   <= msg_total[1:0] - 2'd1;
-                end else begin
-                    irq_valid <= 1'b0;
-                end
-            end else if (send && msg_cnt != 2'd3) begin
-                msg_cnt <= msg_cnt + 2'd1;
+            // event messages
+            if (irq_free && mq_n != 3'd0) begin
+                irq_valid <= 1'b1;
+                irq_addr  <= mq_all[0] ? {ie_uaddr, ie_addr} : {fe_uaddr, fe_addr};
+                irq_data  <= mq_all[0] ? {16'd0, ie_data} : {16'd0, fe_data};
+                mq_kind   <= mq_all[4:1];
+                mq_cnt    <= mq_n - 3'd1;
+            end else begin
+                if (irq_free) irq_valid <= 1'b0;
+                mq_kind <= mq_all[3:0];
+                mq_cnt  <= mq_n;
             end
         end
     end

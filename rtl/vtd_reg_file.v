@@ -12,23 +12,33 @@
 //
 // Implemented registers (access as in doc/vtd-rules.md):
 //   VER (RO 0x10), CAP, ECAP (RO constants from the parameters),
-//   GCMD (WO, reads 0; TE level, SRTP one-shot; QIE/IRE/CFI/SIRTP/WBF have
-//   no effect: QI=IR=RWBF=0, so their status bits stay 0),
-//   GSTS (TES, RTPS), RTADDR (RW bits 63:12, 11:10, 7),
+//   GCMD (WO, reads 0; TE, QIE (QI=1), IRE and CFI (IR=1) level bits, SRTP
+//   and SIRTP (IR=1) one-shot completing at once; WBF has no effect: RWBF=0),
+//   GSTS (TES, RTPS, QIES, IRES, IRTPS, CFIS), RTADDR (RW bits 63:12, 11:10, 7),
 //   CCMD (DID RW; SID, FM WO; CIRG/ICC RW; CAIG RO),
-//   FSTS (PFO RW1C; PPF, FRI RO from the fault recorder; IQE/ICE/ITE read 0
-//   since nothing sets them), FECTL (IM RW reset 1, IP RO), FEDATA 15:0,
+//   FSTS (PFO, IQE RW1C; PPF, FRI, IQE from the fault recorder; ICE/ITE read
+//   0: no device TLBs), FECTL (IM RW reset 1, IP RO), FEDATA 15:0,
 //   FEADDR 31:2, FEUADDR 31:0,
-//   IQH (reads 0), IQT.QT 18:4 RW, IQA (63:12, DW, QS) RW, ICS (reads 0),
-//   IECTL (IM RW reset 1, IP reads 0), IEDATA 15:0, IEADDR 31:2, IEUADDR RW,
-//   IQERCD (reads 0), IRTA (63:12, EIME, S) RW -- storage only: QI/IR absent,
+//   IQH (from the queue engine), IQT.QT 18:4 RW (a write pulses iqt_wr),
+//   IQA (63:12, DW, QS) RW, ICS.IWC (from the engine, RW1C via
+//   ics_iwc_clear), IECTL (IM/IP held by the fault recorder), IEDATA 15:0,
+//   IEADDR 31:2, IEUADDR RW, IQERCD.IQEI (from the engine), IRTA (63:12, EIME
+//   only with EIM=1, S) RW, latched by GCMD.SIRTP (IR=1),
 //   IVA (all fields WO, reads 0), IOTLB_REG (DID, DR, DW, IIRG, IVT RW;
 //   IAIG RO), FRCD[0..NFR] (from the fault recorder; F RW1C via the high
 //   qword), performance counters (RO).
 //   AFLOG, PMEN, PLMBASE/LIMIT, PHMBASE/LIMIT read 0 (P1/P2).
 //
+// With QI=0 (IR=0) the queue (interrupt-remapping) registers are plain
+// storage and their status bits stay 0, as in the golden model.
+// A GCMD/GSTS write is held (no AXI write completes) while ir_busy=1, so the
+// interrupt block's register inputs stay stable while an interrupt is in
+// flight.
+//
 // CCMD / IOTLB_REG start their operation on a write that strobes the top
-// dword with ICC / IVT = 1. While ICC (IVT) is 1 the register (and IVA) ignore
+// dword with ICC / IVT = 1. While GSTS.QIES=1 the register interface is
+// refused (sec. 6.4): the command completes with CAIG / IAIG = 00 and
+// nothing is invalidated. While ICC (IVT) is 1 the register (and IVA) ignore
 // writes. The operation itself is done by the unit once it is quiescent
 // (cc_inv_done / iotlb_inv_done), which clears ICC/IVT and sets CAIG/IAIG:
 //   CAIG = CIRG (00 when CIRG=00, which does nothing);
@@ -55,6 +65,10 @@ module vtd_reg_file #(
     parameter integer MAMV     = 18,
     parameter integer PT       = 1,
     parameter integer C        = 1,
+    parameter integer QI       = 1,   // ECAP.QI: queued invalidation
+    parameter integer IR       = 1,   // ECAP.IR: interrupt remapping
+    parameter integer EIM      = 1,   // ECAP.EIM: x2APIC mode (IRTA.EIME writable)
+    parameter integer MHMV     = 15,  // ECAP.MHMV (reads 0 with IR=0)
     parameter integer NUM_PERF = `VTD_PERF_NUM
 ) (
     input  wire        clk,
@@ -90,6 +104,25 @@ module vtd_reg_file #(
     output reg  [HAW-13:0] root_rta,   // latched at SRTP (bits >= HAW dropped)
     output reg  [1:0]  root_ttm,
     output reg         root_ssirwe,
+    // queued invalidation (vtd_inval_queue)
+    output reg         gsts_qies,
+    output wire [HAW-13:0] iqa_base,
+    output wire [2:0]  iqa_qs,
+    output wire        iqa_dw,
+    output wire [18:4] iqt,
+    output wire        iqt_wr,        // pulse: IQT written
+    output wire        iqe_clear,     // pulse: FSTS written with IQE=1
+    output wire        ics_iwc_clear, // pulse: ICS written with IWC=1
+    input  wire [18:4] iqh,
+    input  wire [3:0]  iqei,
+    input  wire        ics_iwc,
+    // interrupt remapping (vtd_intr_remap)
+    output reg         gsts_ires,
+    output reg         gsts_cfis,
+    output reg  [HAW-13:0] irta_base, // latched at SIRTP (bits >= HAW dropped)
+    output reg  [3:0]  irta_s,
+    output reg         irta_eime,
+    input  wire        ir_busy,       // an interrupt is in flight: hold GCMD writes
     // context-cache invalidation
     output wire        cc_inv_req,
     output wire [1:0]  cc_inv_gran,
@@ -119,9 +152,17 @@ module vtd_reg_file #(
     input  wire [7:0]  fsts_fri,
     input  wire        fectl_im,
     input  wire        fectl_ip,
+    input  wire        fsts_iqe,
+    input  wire        iectl_im,
+    input  wire        iectl_ip,
+    output wire        fr_iectl_wr,
+    output wire        fr_iectl_im,
     output wire [15:0] fe_data,
     output wire [31:0] fe_addr,
     output wire [31:0] fe_uaddr,
+    output wire [15:0] ie_data,
+    output wire [31:0] ie_addr,
+    output wire [31:0] ie_uaddr,
     // performance counters
     input  wire [64*NUM_PERF-1:0] perf_values
 );
@@ -158,6 +199,10 @@ module vtd_reg_file #(
         begin
             c = {63'd0, dummy & 1'b0};
             c[`VTD_ECAP_C_LSB]                     = (C != 0);
+            c[`VTD_ECAP_QI_LSB]                    = (QI != 0);
+            c[`VTD_ECAP_IR_LSB]                    = (IR != 0);
+            c[`VTD_ECAP_EIM_LSB]                   = (EIM != 0);
+            c[`VTD_ECAP_MHMV_MSB:`VTD_ECAP_MHMV_LSB] = (IR != 0) ? MHMV[3:0] : 4'd0;
             c[`VTD_ECAP_PT_LSB]                    = (PT != 0);
             c[`VTD_ECAP_IRO_MSB:`VTD_ECAP_IRO_LSB] = `VTD_IRO;
             ecap_value = c;
@@ -178,8 +223,9 @@ module vtd_reg_file #(
     assign s_axil_wready  = !w_full;
     assign s_axil_bresp   = 2'b00;
 
-    wire        wr_fire = aw_full && w_full && !s_axil_bvalid;
     wire [11:0] wa      = {aw_word, 3'b000};
+    wire        wr_hold = ir_busy && (wa == (`VTD_GCMD_OFF & 12'hFF8));
+    wire        wr_fire = aw_full && w_full && !s_axil_bvalid && !wr_hold;
     wire        wr_lo   = |w_strb[3:0];
     wire        wr_hi   = |w_strb[7:4];
     wire [63:0] w_bm    = {{8{w_strb[7]}}, {8{w_strb[6]}}, {8{w_strb[5]}}, {8{w_strb[4]}},
@@ -242,6 +288,7 @@ module vtd_reg_file #(
     // ------------------------------------------------------------------
     // register storage
     reg        gsts_rtps;
+    reg        gsts_irtps;
     reg [63:0] rtaddr;
     reg [15:0] ccmd_did;
     reg [15:0] ccmd_sid;
@@ -264,7 +311,6 @@ module vtd_reg_file #(
     reg [18:4] iqt_qt;
     reg [63:0] iqa;
     reg [63:0] irta;
-    reg        iectl_im;
     reg [15:0] iedata;
     reg [31:2] ieaddr;
     reg [31:0] ieuaddr;
@@ -273,13 +319,18 @@ module vtd_reg_file #(
         (64'd3 << `VTD_RTADDR_TTM_LSB) | (64'd1 << `VTD_RTADDR_SSIRWE_LSB);
     localparam [63:0] IQA_WMASK = 64'hFFFF_FFFF_FFFF_F000 |
         (64'd1 << `VTD_IQA_DW_LSB) | (64'd7 << `VTD_IQA_QS_LSB);
-    // IRTA.EIME is writable only with ECAP.EIM=1 (sec. 1.12); this unit has no x2APIC mode yet.
-    localparam [63:0] IRTA_WMASK = 64'hFFFF_FFFF_FFFF_F000 | (64'd15 << `VTD_IRTA_S_LSB);
+    // IRTA.EIME is writable only with ECAP.EIM=1 (sec. 1.12).
+    localparam [63:0] IRTA_WMASK = 64'hFFFF_FFFF_FFFF_F000 | (64'd15 << `VTD_IRTA_S_LSB) |
+        ((EIM != 0) ? (64'd1 << `VTD_IRTA_EIME_LSB) : 64'd0);
 
     // current values used as "old" for byte merging
     wire [31:0] gsts_val;
-    assign gsts_val = ({31'd0, gsts_tes}  << `VTD_GSTS_TES_LSB) |
-                      ({31'd0, gsts_rtps} << `VTD_GSTS_RTPS_LSB);
+    assign gsts_val = ({31'd0, gsts_tes}   << `VTD_GSTS_TES_LSB) |
+                      ({31'd0, gsts_rtps}  << `VTD_GSTS_RTPS_LSB) |
+                      ({31'd0, gsts_qies}  << `VTD_GSTS_QIES_LSB) |
+                      ({31'd0, gsts_ires}  << `VTD_GSTS_IRES_LSB) |
+                      ({31'd0, gsts_irtps} << `VTD_GSTS_IRTPS_LSB) |
+                      ({31'd0, gsts_cfis}  << `VTD_GSTS_CFIS_LSB);
     reg [63:0] ccmd_old;
     reg [63:0] iotlb_old;
     reg [63:0] iva_old;
@@ -319,6 +370,7 @@ module vtd_reg_file #(
     wire [31:0] feaddr_v  = v32(`VTD_RF_HI(`VTD_FEADDR_OFF), {feaddr, 2'b00}, w_data, w_bm);
     wire [31:0] feuaddr_v = v32(`VTD_RF_HI(`VTD_FEUADDR_OFF), feuaddr, w_data, w_bm);
     wire [31:0] iectl_v   = v32(`VTD_RF_HI(`VTD_IECTL_OFF), {iectl_im, 31'd0}, w_data, w_bm);
+    wire [31:0] ics_ones  = ones32(`VTD_RF_HI(`VTD_ICS_OFF), w_data, w_bm);
     wire [31:0] iedata_v  = v32(`VTD_RF_HI(`VTD_IEDATA_OFF), {16'd0, iedata}, w_data, w_bm);
     wire [31:0] ieaddr_v  = v32(`VTD_RF_HI(`VTD_IEADDR_OFF), {ieaddr, 2'b00}, w_data, w_bm);
     wire [31:0] ieuaddr_v = v32(`VTD_RF_HI(`VTD_IEUADDR_OFF), ieuaddr, w_data, w_bm);
@@ -329,15 +381,22 @@ module vtd_reg_file #(
     // Granularity actually done (sec. 1.6, 1.7, P12): none (00) when the latched TTM is not
     // legacy, for IIRG=11 without PSI or with AM > MAMV, and for the reserved value 00.
     wire       legacy_mode = (root_ttm == 2'b00);
-    wire [1:0] iotlb_eff = (!legacy_mode ||
+    wire [1:0] iotlb_eff = (!legacy_mode || gsts_qies ||
                             (iotlb_iirg == 2'b11 && (PSI == 0 || {26'd0, iva_am} > MAMV))) ?
                            2'b00 : iotlb_iirg;
-    wire [1:0] ccmd_eff  = legacy_mode ? ccmd_cirg : 2'b00;
+    wire [1:0] ccmd_eff  = (legacy_mode && !gsts_qies) ? ccmd_cirg : 2'b00;
 
     always @(posedge clk) begin
         if (!rst_n) begin
             gsts_tes    <= 1'b0;
             gsts_rtps   <= 1'b0;
+            gsts_irtps  <= 1'b0;
+            gsts_qies   <= 1'b0;
+            gsts_ires   <= 1'b0;
+            gsts_cfis   <= 1'b0;
+            irta_base   <= {(HAW-12){1'b0}};
+            irta_s      <= 4'd0;
+            irta_eime   <= 1'b0;
             rtaddr      <= 64'd0;
             root_rta    <= {(HAW-12){1'b0}};
             root_ttm    <= 2'b00;
@@ -363,7 +422,6 @@ module vtd_reg_file #(
             iqt_qt      <= 15'd0;
             iqa         <= 64'd0;
             irta        <= 64'd0;
-            iectl_im    <= 1'b1;
             iedata      <= 16'd0;
             ieaddr      <= 30'd0;
             ieuaddr     <= 32'd0;
@@ -376,6 +434,18 @@ module vtd_reg_file #(
                     root_ttm    <= rtaddr[`VTD_RTADDR_TTM_MSB:`VTD_RTADDR_TTM_LSB];
                     root_ssirwe <= rtaddr[`VTD_RTADDR_SSIRWE_LSB];
                     gsts_rtps   <= 1'b1;
+                end
+                if (QI != 0)
+                    gsts_qies <= gcmd_v[`VTD_GCMD_QIE_LSB];
+                if (IR != 0) begin
+                    gsts_ires <= gcmd_v[`VTD_GCMD_IRE_LSB];
+                    gsts_cfis <= gcmd_v[`VTD_GCMD_CFI_LSB];
+                    if (gcmd_v[`VTD_GCMD_SIRTP_LSB]) begin
+                        irta_base  <= irta[HAW-1:12];
+                        irta_s     <= irta[`VTD_IRTA_S_MSB:`VTD_IRTA_S_LSB];
+                        irta_eime  <= irta[`VTD_IRTA_EIME_LSB];
+                        gsts_irtps <= 1'b1;
+                    end
                 end
             end
             // RTADDR
@@ -425,14 +495,12 @@ module vtd_reg_file #(
                 feaddr  <= feaddr_v[31:2];
             if (`VTD_RF_W32(`VTD_FEUADDR_OFF))
                 feuaddr <= feuaddr_v;
-            // invalidation queue / IR registers (storage only)
+            // invalidation queue / IR registers
             if (`VTD_RF_W64LO(`VTD_IQT_OFF)) iqt_qt <= iqt_v[`VTD_IQT_QT_MSB:`VTD_IQT_QT_LSB];
             if (`VTD_RF_W64LO(`VTD_IQA_OFF)) iqa[31:0]  <= iqa_v[31:0]  & IQA_WMASK[31:0];
             if (`VTD_RF_W64HI(`VTD_IQA_OFF)) iqa[63:32] <= iqa_v[63:32] & IQA_WMASK[63:32];
             if (`VTD_RF_W64LO(`VTD_IRTA_OFF)) irta[31:0]  <= irta_v[31:0]  & IRTA_WMASK[31:0];
             if (`VTD_RF_W64HI(`VTD_IRTA_OFF)) irta[63:32] <= irta_v[63:32] & IRTA_WMASK[63:32];
-            if (`VTD_RF_W32(`VTD_IECTL_OFF))
-                iectl_im <= iectl_v[`VTD_IECTL_IM_LSB];
             if (`VTD_RF_W32(`VTD_IEDATA_OFF))
                 iedata  <= iedata_v[15:0];
             if (`VTD_RF_W32(`VTD_IEADDR_OFF))
@@ -466,9 +534,23 @@ module vtd_reg_file #(
     assign fr_frcd_clear_idx = frcd_woff[11:4];
     assign fr_fectl_wr   = `VTD_RF_W32(`VTD_FECTL_OFF);
     assign fr_fectl_im   = fectl_v[`VTD_FECTL_IM_LSB];
-    // P5: the fault index resets when a GCMD write takes TES from 1 to 0 (IRES is always 0
-    // here: no interrupt remapping yet), i.e. when both end up clear after one was set.
-    assign fr_idx_reset  = gcmd_wr && gsts_tes && !gcmd_v[`VTD_GCMD_TE_LSB];
+    // P5: the fault index resets when a GCMD write leaves TES=0 and IRES=0 after one of
+    // them was set.
+    assign fr_idx_reset  = gcmd_wr && (gsts_tes || gsts_ires) && !gcmd_v[`VTD_GCMD_TE_LSB] &&
+                           !(IR != 0 && gcmd_v[`VTD_GCMD_IRE_LSB]);
+    assign fr_iectl_wr   = `VTD_RF_W32(`VTD_IECTL_OFF);
+    assign fr_iectl_im   = iectl_v[`VTD_IECTL_IM_LSB];
+    assign ie_data       = iedata;
+    assign ie_addr       = {ieaddr, 2'b00};
+    assign ie_uaddr      = ieuaddr;
+    // queued invalidation
+    assign iqa_base      = iqa[HAW-1:12];
+    assign iqa_qs        = iqa[`VTD_IQA_QS_MSB:`VTD_IQA_QS_LSB];
+    assign iqa_dw        = iqa[`VTD_IQA_DW_LSB];
+    assign iqt           = iqt_qt;
+    assign iqt_wr        = `VTD_RF_W64LO(`VTD_IQT_OFF);
+    assign iqe_clear     = `VTD_RF_W32(`VTD_FSTS_OFF) && fsts_ones[`VTD_FSTS_IQE_LSB];
+    assign ics_iwc_clear = `VTD_RF_W32(`VTD_ICS_OFF) && ics_ones[`VTD_ICS_IWC_LSB];
     assign fe_data       = fedata;
     assign fe_addr       = {feaddr, 2'b00};
     assign fe_uaddr      = feuaddr;
@@ -518,6 +600,7 @@ module vtd_reg_file #(
             t = 32'd0;
             t[`VTD_FSTS_PFO_LSB]                   = fsts_pfo;
             t[`VTD_FSTS_PPF_LSB]                   = fsts_ppf;
+            t[`VTD_FSTS_IQE_LSB]                   = fsts_iqe;
             t[`VTD_FSTS_FRI_MSB:`VTD_FSTS_FRI_LSB] = fsts_fri;
             rv = rv | place32(`VTD_RF_HI(`VTD_FSTS_OFF), t);
         end
@@ -530,12 +613,16 @@ module vtd_reg_file #(
         if (`VTD_RF_R32(`VTD_FEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEDATA_OFF), {16'd0, fedata});
         if (`VTD_RF_R32(`VTD_FEADDR_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEADDR_OFF), {feaddr, 2'b00});
         if (`VTD_RF_R32(`VTD_FEUADDR_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_FEUADDR_OFF), feuaddr);
+        if (ra == `VTD_IQH_OFF)  rv = rv | {45'd0, iqh, 4'd0};
         if (ra == `VTD_IQT_OFF)  rv = rv | {45'd0, iqt_qt, 4'd0};
+        if (ra == `VTD_IQERCD_OFF) rv = rv | {60'd0, iqei};
+        if (`VTD_RF_R32(`VTD_ICS_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_ICS_OFF), {31'd0, ics_iwc});
         if (ra == `VTD_IQA_OFF)  rv = rv | iqa;
         if (ra == `VTD_IRTA_OFF) rv = rv | irta;
         if (`VTD_RF_R32(`VTD_IECTL_OFF)) begin
             t = 32'd0;
             t[`VTD_IECTL_IM_LSB] = iectl_im;
+            t[`VTD_IECTL_IP_LSB] = iectl_ip;
             rv = rv | place32(`VTD_RF_HI(`VTD_IECTL_OFF), t);
         end
         if (`VTD_RF_R32(`VTD_IEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_IEDATA_OFF), {16'd0, iedata});

@@ -6,19 +6,23 @@
 //
 // Block structure (this module only wires them together)
 //   vtd_reg_file          registers + AXI4-Lite slave
-//   vtd_fault_recorder    FRCD records, FSTS/FECTL, fault event messages
+//   vtd_fault_recorder    FRCD records, FSTS/FECTL, fault and completion events
 //   vtd_request_stage     request stage S1: direct answers (29h, TE=0, 30h,
 //                         IOTLB hit, pass-through), walker start, and the
 //                         drain before a register-based invalidation
 //   vtd_iotlb             IOTLB (+ vtd_iotlb_repl replacement state)
 //   vtd_context_cache     context-entry cache
 //   vtd_page_walker       MAX_WALKS walkers
-//   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers
+//   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers, the
+//                         queue engine and the IRTE reads (ARID = client index)
 //   vtd_response_arbiter  one answer per cycle (finished walker or S1) into
 //                         the response queue, with its fault record and a
 //                         walker's cache fills
+//   vtd_inval_queue       queued invalidation (QI=1): descriptors, drain, cache
+//                         and IEC invalidation, wait status writes (AXI AW/W/B)
+//   vtd_intr_remap        interrupt path: remapping with the IEC (IR=1), or
+//                         compatibility pass-through (IR=0)
 //   vtd_fifo              response queue (and the interrupt path's queue)
-//   vtd_intr_remap        interrupt path (compatibility pass-through, IR=0)
 //   vtd_perf_counters     event counters at VTD_PERF_BASE (indices
 //                         VTD_PERF_IDX_* of vtd_regs.vh)
 //
@@ -39,7 +43,18 @@
 //   While CCMD.ICC or IOTLB_REG.IVT is 1, no new request is taken; once S1 is
 //   empty and every walker is idle the invalidation runs in one cycle
 //   (vtd_request_stage drains, the caches invalidate, vtd_reg_file clears
-//   ICC/IVT).
+//   ICC/IVT). While QIES=1 it does nothing (CAIG/IAIG 00, sec. 6.4).
+// Queued invalidation (QI=1)
+//   vtd_inval_queue runs one descriptor at a time. For 1h/2h/4h and 5h it
+//   holds drain_req: no new request is taken; drain_ack is "S1 empty and
+//   every walker idle"; its cache invalidation (IOTLB address cut to MGAW) or
+//   IEC invalidation then runs (the caches in the same cycle). A register
+//   command waits while the engine drains. Queue errors set FSTS.IQE in the
+//   fault recorder (event logic, P9); the completion event (IECTL) and the
+//   fault event share irq_*.
+// Fault records
+//   A DMA fault is recorded in the cycle its response enters the queue; an
+//   interrupt fault (IR=1) in the first cycle without a DMA record.
 // Latency (cycles from the req handshake edge to the rsp handshake edge, with
 // rsp_ready=1): IOTLB hit, TE=0, 29h/30h and pass-through context-cache hits:
 // 2. A walk adds, per table read, 3 cycles of the unit (AR register, R
@@ -73,7 +88,8 @@
 //     msi_addr[31:0], msi_data[31:0]
 //   Interrupt out (valid/ready): intr_valid, intr_ready, intr_fault,
 //     intr_reason[7:0], intr_vector[7:0], intr_dest[31:0], intr_dm, intr_rh,
-//     intr_tm, intr_dlm[2:0]  (compatibility pass-through, P15/P17)
+//     intr_tm, intr_dlm[2:0]  (remapped with IR=1 and IRES=1, else
+//     compatibility pass-through, P15/P17; faults 20h-26h with IR=1)
 //   AXI4 master m_axi_* (table reads; 64-bit data):
 //     arid[AXI_ID_W-1:0] araddr[63:0] arlen[7:0] arsize[2:0] arburst[1:0]
 //     arlock arcache[3:0] arprot[2:0] arvalid arready
@@ -81,11 +97,15 @@
 //     awid awaddr[63:0] awlen[7:0] awsize[2:0] awburst[1:0] awlock
 //     awcache[3:0] awprot[2:0] awvalid awready  wdata[63:0] wstrb[7:0] wlast
 //     wvalid wready  bid bresp[1:0] bvalid bready
-//     Root/context entries: one 2-beat INCR burst (arlen=1, arsize=3);
-//     second-level entries: 1 beat. ARID = walker index. The write channels
-//     are unused for now (awvalid = wvalid = 0, bready = 1).
-//   Fault event message (valid/ready): irq_valid, irq_ready,
-//     irq_addr[63:0] = {FEUADDR, FEADDR}, irq_data[31:0] = FEDATA
+//     Root/context entries, descriptors and IRTEs: one 2-beat INCR burst
+//     (arlen=1, arsize=3); second-level entries: 1 beat. ARID = client index
+//     (walkers 0..MAX_WALKS-1, then the queue engine if QI, then the IRTE
+//     reads if IR). Writes: wait-descriptor status dwords only, one at a
+//     time: AWID = MAX_WALKS, awlen=0, awsize=2, wstrb 0x0F/0xF0, wlast=1, AW
+//     and W offered together, bready = 1 (an error response drops the write).
+//   Event messages (valid/ready): irq_valid, irq_ready, irq_addr[63:0],
+//     irq_data[31:0]: fault events {FEUADDR, FEADDR}, FEDATA and invalidation
+//     completion events {IEUADDR, IEADDR}, IEDATA, in the order raised
 // ---------------------------------------------------------------------------
 module vtd_remap_unit #(
     parameter integer HAW        = 48,        // host address width (32..52)
@@ -104,7 +124,12 @@ module vtd_remap_unit #(
     parameter integer CC_ENTRIES = 8,
     parameter integer MAX_WALKS  = 4,
     parameter integer REQ_TAG_W  = 8,
-    parameter integer AXI_ID_W   = 4
+    parameter integer AXI_ID_W   = 4,         // >= log2(MAX_WALKS + QI + IR) (one ARID per reader)
+    parameter integer QI         = 1,         // queued invalidation (ECAP.QI)
+    parameter integer IR         = 1,         // interrupt remapping (ECAP.IR; needs QI)
+    parameter integer EIM        = 1,         // x2APIC mode (ECAP.EIM; needs IR)
+    parameter integer MHMV       = 15,        // ECAP.MHMV: max IM of an IEC invalidation
+    parameter integer IEC_ENTRIES = 8         // interrupt entry cache entries (IR=1)
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -185,18 +210,18 @@ module vtd_remap_unit #(
     output wire [3:0]           m_axi_awcache,
     output wire [2:0]           m_axi_awprot,
     output wire                 m_axi_awvalid,
-    /* verilator lint_off UNUSEDSIGNAL */
-    // Write channels are unused until the invalidation queue needs them.
     input  wire                 m_axi_awready,
     output wire [63:0]          m_axi_wdata,
     output wire [7:0]           m_axi_wstrb,
     output wire                 m_axi_wlast,
     output wire                 m_axi_wvalid,
     input  wire                 m_axi_wready,
+    /* verilator lint_off UNUSEDSIGNAL */
+    // One status write at a time: the B beat needs no ID match.
     input  wire [AXI_ID_W-1:0]  m_axi_bid,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire [1:0]           m_axi_bresp,
     input  wire                 m_axi_bvalid,
-    /* verilator lint_on UNUSEDSIGNAL */
     output wire                 m_axi_bready,
     // fault event messages
     output wire                 irq_valid,
@@ -212,6 +237,11 @@ module vtd_remap_unit #(
     localparam integer TW        = REQ_TAG_W;
     localparam [4:0]   SAGAW_BITS = SAGAW[4:0];
     localparam [1:0]   SLLPS_BITS = SLLPS[1:0];
+    localparam integer QIN       = (QI != 0) ? 1 : 0;
+    localparam integer IRN       = (IR != 0) ? 1 : 0;
+    localparam integer NRD       = MAX_WALKS + QIN + IRN;   // read clients of the arbiter
+    localparam integer QI_RD     = MAX_WALKS;               // ARID of the queue engine
+    localparam integer IR_RD     = MAX_WALKS + QIN;         // ARID of the IRTE reads
 
     generate
         if (HAW < 32 || HAW > 52) begin : g_bad_haw
@@ -230,22 +260,54 @@ module vtd_remap_unit #(
             // Elaboration error: need HAW <= MGAW <= 64.
             vtd_error_mgaw_out_of_range u_err ();
         end
+        if (QI < 0 || QI > 1 || IR < 0 || IR > 1 || EIM < 0 || EIM > 1 ||
+            (IR != 0 && QI == 0) || (EIM != 0 && IR == 0)) begin : g_bad_qi_ir
+            // Elaboration error: QI/IR/EIM are 0/1, IR needs QI and EIM needs IR.
+            vtd_error_qi_ir_eim_illegal u_err ();
+        end
+        if (MHMV < 0 || MHMV > 15 || IEC_ENTRIES < 1) begin : g_bad_iec
+            // Elaboration error: MHMV is 0..15, IEC_ENTRIES at least 1.
+            vtd_error_mhmv_or_iec_entries_out_of_range u_err ();
+        end
     endgenerate
 
-    // unused AXI write channels
-    assign m_axi_awid    = {AXI_ID_W{1'b0}};
-    assign m_axi_awaddr  = 64'd0;
+    // AXI write channels: the queue engine's status writes (wait descriptor
+    // SW=1), one at a time: a 4-byte single-beat write (AWSIZE=2) of the status
+    // dword on its byte lanes (WSTRB 0Fh or F0h). AW and W are offered together;
+    // the engine's aw_ack is the cycle both have been taken; B is always
+    // accepted and handed back (an error response drops the write).
+    wire        qi_aw_req;
+    wire [63:0] qi_aw_addr;
+    wire [31:0] qi_w_data;
+    reg         aw_sent, w_sent;
+    wire        aw_fire = m_axi_awvalid && m_axi_awready;
+    wire        w_fire  = m_axi_wvalid && m_axi_wready;
+    wire        qi_aw_ack = qi_aw_req && (aw_sent || aw_fire) && (w_sent || w_fire);
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            aw_sent <= 1'b0;
+            w_sent  <= 1'b0;
+        end else if (qi_aw_ack) begin
+            aw_sent <= 1'b0;
+            w_sent  <= 1'b0;
+        end else begin
+            if (aw_fire) aw_sent <= 1'b1;
+            if (w_fire)  w_sent  <= 1'b1;
+        end
+    end
+    assign m_axi_awid    = QI_RD[AXI_ID_W-1:0];
+    assign m_axi_awaddr  = qi_aw_addr;
     assign m_axi_awlen   = 8'd0;
-    assign m_axi_awsize  = 3'd3;
+    assign m_axi_awsize  = 3'd2;
     assign m_axi_awburst = 2'b01;
     assign m_axi_awlock  = 1'b0;
     assign m_axi_awcache = 4'b0011;
     assign m_axi_awprot  = 3'b000;
-    assign m_axi_awvalid = 1'b0;
-    assign m_axi_wdata   = 64'd0;
-    assign m_axi_wstrb   = 8'd0;
-    assign m_axi_wlast   = 1'b0;
-    assign m_axi_wvalid  = 1'b0;
+    assign m_axi_awvalid = qi_aw_req && !aw_sent;
+    assign m_axi_wdata   = {qi_w_data, qi_w_data};
+    assign m_axi_wstrb   = qi_aw_addr[2] ? 8'hF0 : 8'h0F;
+    assign m_axi_wlast   = 1'b1;
+    assign m_axi_wvalid  = qi_aw_req && !w_sent;
     assign m_axi_bready  = 1'b1;
 
     // ------------------------------------------------------------------
@@ -274,10 +336,23 @@ module vtd_remap_unit #(
     wire [15:0]     fe_data;
     wire [31:0]     fe_addr, fe_uaddr;
     wire [64*NUM_PERF-1:0] perf_values;
+    // queued invalidation and interrupt remapping registers
+    wire            gsts_qies, gsts_ires, gsts_cfis, irta_eime;
+    wire [FW-1:0]   iqa_base, irta_base;
+    wire [2:0]      iqa_qs;
+    wire            iqa_dw, iqt_wr, iqe_clear, ics_iwc_clear;
+    wire [18:4]     iqt, iqh;
+    wire [3:0]      iqei, irta_s;
+    wire            ics_iwc, ir_busy;
+    wire            fsts_iqe, iectl_im, iectl_ip, fr_iectl_wr, fr_iectl_im;
+    wire [15:0]     ie_data;
+    wire [31:0]     ie_addr, ie_uaddr;
+    wire            qi_iqe_set, qi_inv_event;
 
     vtd_reg_file #(
         .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW_BITS), .SLLPS(SLLPS_BITS), .ND(ND), .NFR(NFR),
-        .PSI(PSI), .MAMV(MAMV), .PT(PT), .C(C), .NUM_PERF(NUM_PERF)
+        .PSI(PSI), .MAMV(MAMV), .PT(PT), .C(C), .QI(QI), .IR(IR), .EIM(EIM), .MHMV(MHMV),
+        .NUM_PERF(NUM_PERF)
     ) u_regs (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_axil_awaddr), .s_axil_awprot(s_axil_awprot),
@@ -290,6 +365,11 @@ module vtd_remap_unit #(
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
         .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
         .gsts_tes(gsts_tes), .root_rta(root_rta), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
+        .gsts_qies(gsts_qies), .iqa_base(iqa_base), .iqa_qs(iqa_qs), .iqa_dw(iqa_dw),
+        .iqt(iqt), .iqt_wr(iqt_wr), .iqe_clear(iqe_clear), .ics_iwc_clear(ics_iwc_clear),
+        .iqh(iqh), .iqei(iqei), .ics_iwc(ics_iwc),
+        .gsts_ires(gsts_ires), .gsts_cfis(gsts_cfis), .irta_base(irta_base), .irta_s(irta_s),
+        .irta_eime(irta_eime), .ir_busy(ir_busy),
         .cc_inv_req(cc_inv_req), .cc_inv_gran(cc_inv_gran), .cc_inv_did(cc_inv_did),
         .cc_inv_sid(cc_inv_sid), .cc_inv_fm(cc_inv_fm), .cc_inv_done(cc_inv_go),
         .iotlb_inv_req(iotlb_inv_req), .iotlb_inv_gran(iotlb_inv_gran),
@@ -301,7 +381,10 @@ module vtd_remap_unit #(
         .fr_rd_idx(fr_rd_idx), .fr_rd_lo(fr_rd_lo), .fr_rd_hi(fr_rd_hi),
         .fsts_pfo(fsts_pfo), .fsts_ppf(fsts_ppf), .fsts_fri(fsts_fri),
         .fectl_im(fectl_im), .fectl_ip(fectl_ip),
+        .fsts_iqe(fsts_iqe), .iectl_im(iectl_im), .iectl_ip(iectl_ip),
+        .fr_iectl_wr(fr_iectl_wr), .fr_iectl_im(fr_iectl_im),
         .fe_data(fe_data), .fe_addr(fe_addr), .fe_uaddr(fe_uaddr),
+        .ie_data(ie_data), .ie_addr(ie_addr), .ie_uaddr(ie_uaddr),
         .perf_values(perf_values)
     );
 
@@ -318,38 +401,51 @@ module vtd_remap_unit #(
         .pfo_clear(fr_pfo_clear), .frcd_clear(fr_frcd_clear),
         .frcd_clear_idx(fr_frcd_clear_idx), .fectl_wr(fr_fectl_wr),
         .fectl_wr_im(fr_fectl_im), .idx_reset(fr_idx_reset),
+        .iqe_set(qi_iqe_set), .iqe_clear(iqe_clear), .inv_event(qi_inv_event),
+        .iectl_wr(fr_iectl_wr), .iectl_wr_im(fr_iectl_im), .iwc_clear(ics_iwc_clear),
         .rd_idx(fr_rd_idx), .rd_lo(fr_rd_lo), .rd_hi(fr_rd_hi),
         .fsts_pfo(fsts_pfo), .fsts_ppf(fsts_ppf), .fsts_fri(fsts_fri),
         .fectl_im(fectl_im), .fectl_ip(fectl_ip),
+        .fsts_iqe(fsts_iqe), .iectl_im(iectl_im), .iectl_ip(iectl_ip),
         .fe_data(fe_data), .fe_addr(fe_addr), .fe_uaddr(fe_uaddr),
+        .ie_data(ie_data), .ie_addr(ie_addr), .ie_uaddr(ie_uaddr),
         .irq_valid(irq_valid), .irq_ready(irq_ready), .irq_addr(irq_addr), .irq_data(irq_data)
     );
 
     // ------------------------------------------------------------------
-    // interrupt path
-    /* verilator lint_off UNUSEDSIGNAL */
-    // IR=0 (ECAP.IR=0): the interrupt block's memory, fault-record and IEC
-    // invalidation outputs are idle and not connected yet.
-    wire        ir_ar_req, ir_rec_valid, ir_rec_write, ir_inv_done;
+    // interrupt path (IR=0: compatibility pass-through, memory and record
+    // ports idle)
+    wire        ir_ar_req, ir_ar_ack, ir_r_valid;
     wire [63:0] ir_ar_addr;
-    wire [7:0]  ir_ar_len, ir_rec_fr;
+    wire [7:0]  ir_ar_len;
+    wire        ir_rec_valid, ir_rec_ready, ir_rec_write;
+    wire [7:0]  ir_rec_fr;
     wire [15:0] ir_rec_sid;
     wire [51:0] ir_rec_fi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    vtd_intr_remap #(.IR(0), .HAW(HAW)) u_intr (
+    wire        qi_iec_inv_req, qi_iec_inv_global, qi_iec_inv_done;
+    wire [15:0] qi_iec_inv_index;
+    wire [4:0]  qi_iec_inv_im;
+    wire [63:0] rd_r_data;
+    wire [1:0]  rd_r_resp;
+    wire        rd_r_last;
+    // The register inputs of the interrupt block must stay stable while an
+    // interrupt is in flight (msi_ready=0 with IR=1): GCMD writes wait.
+    assign ir_busy = (IR != 0) && !msi_ready;
+    vtd_intr_remap #(.IR(IR), .HAW(HAW), .IEC_ENTRIES(IEC_ENTRIES)) u_intr (
         .clk(clk), .rst_n(rst_n),
         .msi_valid(msi_valid), .msi_ready(msi_ready), .msi_sid(msi_sid),
         .msi_addr(msi_addr), .msi_data(msi_data),
         .intr_valid(intr_valid), .intr_ready(intr_ready), .intr_fault(intr_fault),
         .intr_reason(intr_reason), .intr_vector(intr_vector), .intr_dest(intr_dest),
         .intr_dm(intr_dm), .intr_rh(intr_rh), .intr_tm(intr_tm), .intr_dlm(intr_dlm),
-        .ires(1'b0), .irta_base({(HAW-12){1'b0}}), .irta_s(4'd0), .eime(1'b0), .cfis(1'b0),
-        .ar_req(ir_ar_req), .ar_addr(ir_ar_addr), .ar_len(ir_ar_len), .ar_ack(1'b0),
-        .r_valid(1'b0), .r_data(64'd0), .r_resp(2'b00), .r_last(1'b0),
-        .rec_valid(ir_rec_valid), .rec_ready(1'b1), .rec_sid(ir_rec_sid), .rec_fi(ir_rec_fi),
-        .rec_fr(ir_rec_fr), .rec_write(ir_rec_write),
-        .inv_valid(1'b0), .inv_global(1'b0), .inv_index(16'd0), .inv_im(5'd0),
-        .inv_done(ir_inv_done)
+        .ires(gsts_ires), .irta_base(irta_base), .irta_s(irta_s),
+        .eime(irta_eime && (EIM != 0)), .cfis(gsts_cfis),
+        .ar_req(ir_ar_req), .ar_addr(ir_ar_addr), .ar_len(ir_ar_len), .ar_ack(ir_ar_ack),
+        .r_valid(ir_r_valid), .r_data(rd_r_data), .r_resp(rd_r_resp), .r_last(rd_r_last),
+        .rec_valid(ir_rec_valid), .rec_ready(ir_rec_ready), .rec_sid(ir_rec_sid),
+        .rec_fi(ir_rec_fi), .rec_fr(ir_rec_fr), .rec_write(ir_rec_write),
+        .inv_valid(qi_iec_inv_req), .inv_global(qi_iec_inv_global),
+        .inv_index(qi_iec_inv_index), .inv_im(qi_iec_inv_im), .inv_done(qi_iec_inv_done)
     );
 
     // ------------------------------------------------------------------
@@ -426,13 +522,17 @@ module vtd_remap_unit #(
     wire ev_request, ev_iotlb_hit, ev_iotlb_miss, ev_cc_hit, ev_cc_miss, ev_walk;
     wire ev_walk_read, ev_fault, in_flight;
 
+    // queue engine's drain (its invalidations run while it holds drain_req; the
+    // register path waits meanwhile, so the two never invalidate together)
+    wire          qi_drain_req, s1_quiet;
     vtd_request_stage #(.HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)) u_s1 (
         .clk(clk), .rst_n(rst_n),
         .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),
         .req_write(req_write), .req_size(req_size), .req_tag(req_tag),
         .gsts_tes(gsts_tes), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
-        .cc_inv_req(cc_inv_req), .iotlb_inv_req(iotlb_inv_req),
+        .cc_inv_req(cc_inv_req && !qi_drain_req), .iotlb_inv_req(iotlb_inv_req && !qi_drain_req),
         .cc_inv_go(cc_inv_go), .iotlb_inv_go(iotlb_inv_go),
+        .qi_drain_req(qi_drain_req), .quiet(s1_quiet),
         .s1_sid(s1_sid), .s1_addr(s1_addr), .s1_write(s1_write), .s1_size(s1_size),
         .s1_tag(s1_tag),
         .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),
@@ -451,6 +551,11 @@ module vtd_remap_unit #(
     wire             rq_in_valid, rq_in_ready;
     wire [RSP_W-1:0] rq_in, rq_out;
 
+    wire          dma_rec_valid, dma_rec_write;
+    wire [15:0]   dma_rec_sid;
+    wire [51:0]   dma_rec_fi;
+    wire [7:0]    dma_rec_fr;
+
     vtd_response_arbiter #(
         .HAW(HAW), .MGAW(MGAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)
     ) u_rsp_arb (
@@ -466,8 +571,8 @@ module vtd_remap_unit #(
         .d_fi(s1_addr[63:12]), .d_write(s1_write), .d_fault(d_fault), .d_reason(d_reason),
         .d_hpa(d_hpa), .d_record(d_record),
         .q_valid(rq_in_valid), .q_ready(rq_in_ready), .q_data(rq_in),
-        .rec_valid(rec_valid), .rec_sid(rec_sid), .rec_fi(rec_fi), .rec_fr(rec_fr),
-        .rec_write(rec_write),
+        .rec_valid(dma_rec_valid), .rec_sid(dma_rec_sid), .rec_fi(dma_rec_fi),
+        .rec_fr(dma_rec_fr), .rec_write(dma_rec_write),
         .tlb_fill_valid(tlb_fill_valid), .cc_fill_valid(cc_fill_valid),
         .fill_sid(fill_sid), .fill_did(fill_did), .fill_vpn(fill_vpn), .fill_ps(fill_ps),
         .fill_frame(fill_frame), .fill_r(fill_r), .fill_w(fill_w),
@@ -483,6 +588,105 @@ module vtd_remap_unit #(
     );
     assign {rsp_tag, rsp_fault, rsp_reason, rsp_addr} = rq_out;
 
+    // fault records: the DMA path's record is taken in the cycle its response
+    // enters the queue; the interrupt block's record waits for a free cycle
+    assign ir_rec_ready = !dma_rec_valid;
+    assign rec_valid = dma_rec_valid || ir_rec_valid;
+    assign rec_sid   = dma_rec_valid ? dma_rec_sid   : ir_rec_sid;
+    assign rec_fi    = dma_rec_valid ? dma_rec_fi    : ir_rec_fi;
+    assign rec_write = dma_rec_valid ? dma_rec_write : ir_rec_write;
+    assign rec_fr    = dma_rec_valid ? dma_rec_fr    : ir_rec_fr;
+
+    // ------------------------------------------------------------------
+    // queued invalidation engine (QI=0: absent, its outputs idle)
+    wire            qi_ar_req, qi_ar_ack, qi_r_valid;
+    wire [63:0]     qi_ar_addr;
+    wire [7:0]      qi_ar_len;
+    wire            qi_cc_inv_req, qi_iotlb_inv_req;
+    wire [1:0]      qi_cc_inv_gran, qi_cc_inv_fm, qi_iotlb_inv_gran;
+    wire [15:0]     qi_cc_inv_did, qi_cc_inv_sid, qi_iotlb_inv_did;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // descriptor ADDR bits 63:12; bits at and above MGAW are cut (as the register path does)
+    wire [51:0]     qi_iotlb_inv_vpn;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [5:0]      qi_iotlb_inv_am;
+    generate
+        if (QI != 0) begin : g_qi
+            /* verilator lint_off UNUSEDSIGNAL */
+            // busy and iqe_halted mirror state kept elsewhere (in_flight, FSTS.IQE); the IOTLB
+            // keeps no paging-structure entries, so IH has no effect.
+            wire qi_busy, qi_iotlb_inv_ih, qi_iqe_halted;
+            /* verilator lint_on UNUSEDSIGNAL */
+            vtd_inval_queue #(.HAW(HAW), .ND(ND), .PSI(PSI), .MAMV(MAMV), .MHMV(MHMV)) u_qi (
+                .clk(clk), .rst_n(rst_n),
+                .qies(gsts_qies), .iqa_base(iqa_base), .iqa_qs(iqa_qs), .iqa_dw(iqa_dw),
+                .iqt(iqt), .iqt_wr(iqt_wr), .iqe_clear(iqe_clear), .ics_iwc_clear(ics_iwc_clear),
+                .iqh(iqh), .iqei(iqei), .iqe_set(qi_iqe_set), .iqe_halted(qi_iqe_halted),
+                .ics_iwc(ics_iwc), .inv_event_req(qi_inv_event), .busy(qi_busy),
+                .ar_req(qi_ar_req), .ar_addr(qi_ar_addr), .ar_len(qi_ar_len), .ar_ack(qi_ar_ack),
+                .r_valid(qi_r_valid), .r_data(rd_r_data), .r_resp(rd_r_resp), .r_last(rd_r_last),
+                .aw_req(qi_aw_req), .aw_addr(qi_aw_addr), .w_data(qi_w_data),
+                .aw_ack(qi_aw_ack), .b_valid(m_axi_bvalid), .b_resp(m_axi_bresp),
+                .cc_inv_req(qi_cc_inv_req), .cc_inv_gran(qi_cc_inv_gran),
+                .cc_inv_did(qi_cc_inv_did), .cc_inv_sid(qi_cc_inv_sid), .cc_inv_fm(qi_cc_inv_fm),
+                .cc_inv_done(qi_cc_inv_req),
+                .iotlb_inv_req(qi_iotlb_inv_req), .iotlb_inv_gran(qi_iotlb_inv_gran),
+                .iotlb_inv_did(qi_iotlb_inv_did), .iotlb_inv_vpn(qi_iotlb_inv_vpn),
+                .iotlb_inv_am(qi_iotlb_inv_am), .iotlb_inv_ih(qi_iotlb_inv_ih),
+                .iotlb_inv_done(qi_iotlb_inv_req),
+                .iec_inv_req(qi_iec_inv_req), .iec_inv_global(qi_iec_inv_global),
+                .iec_inv_index(qi_iec_inv_index), .iec_inv_im(qi_iec_inv_im),
+                .iec_inv_done(qi_iec_inv_done),
+                .drain_req(qi_drain_req), .drain_ack(s1_quiet)
+            );
+        end else begin : g_no_qi
+            /* verilator lint_off UNUSEDSIGNAL */
+            // no engine: the read/write responses and the IEC acknowledge are not used
+            wire unused_qi = qi_ar_ack | qi_r_valid | qi_aw_ack | qi_iec_inv_done | s1_quiet |
+                             m_axi_bvalid | (|m_axi_bresp) | (|iqa_base) | (|iqa_qs) | iqa_dw |
+                             (|iqt) | iqt_wr | iqe_clear | ics_iwc_clear | gsts_qies;
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign qi_ar_req  = 1'b0;
+            assign qi_ar_addr = 64'd0;
+            assign qi_ar_len  = 8'd0;
+            assign qi_aw_req  = 1'b0;
+            assign qi_aw_addr = 64'd0;
+            assign qi_w_data  = 32'd0;
+            assign iqh = 15'd0;
+            assign iqei = 4'd0;
+            assign ics_iwc = 1'b0;
+            assign qi_iqe_set = 1'b0;
+            assign qi_inv_event = 1'b0;
+            assign qi_drain_req = 1'b0;
+            assign qi_cc_inv_req = 1'b0;
+            assign qi_cc_inv_gran = 2'b00;
+            assign qi_cc_inv_did = 16'd0;
+            assign qi_cc_inv_sid = 16'd0;
+            assign qi_cc_inv_fm = 2'b00;
+            assign qi_iotlb_inv_req = 1'b0;
+            assign qi_iotlb_inv_gran = 2'b00;
+            assign qi_iotlb_inv_did = 16'd0;
+            assign qi_iotlb_inv_vpn = 52'd0;
+            assign qi_iotlb_inv_am = 6'd0;
+            assign qi_iec_inv_req = 1'b0;
+            assign qi_iec_inv_global = 1'b0;
+            assign qi_iec_inv_index = 16'd0;
+            assign qi_iec_inv_im = 5'd0;
+        end
+    endgenerate
+
+    // cache invalidation: the queue engine's (while it drains) or the register path's
+    wire            tlb_inv_valid = qi_iotlb_inv_req || iotlb_inv_go;
+    wire [1:0]      tlb_inv_gran  = qi_iotlb_inv_req ? qi_iotlb_inv_gran : iotlb_inv_gran;
+    wire [15:0]     tlb_inv_did   = qi_iotlb_inv_req ? qi_iotlb_inv_did  : iotlb_inv_did;
+    wire [VPNW-1:0] tlb_inv_vpn   = qi_iotlb_inv_req ? qi_iotlb_inv_vpn[VPNW-1:0] : iotlb_inv_vpn;
+    wire [5:0]      tlb_inv_am    = qi_iotlb_inv_req ? qi_iotlb_inv_am   : iotlb_inv_am;
+    wire            ccache_inv_valid = qi_cc_inv_req || cc_inv_go;
+    wire [1:0]      ccache_inv_gran  = qi_cc_inv_req ? qi_cc_inv_gran : cc_inv_gran;
+    wire [15:0]     ccache_inv_did   = qi_cc_inv_req ? qi_cc_inv_did  : cc_inv_did;
+    wire [15:0]     ccache_inv_sid   = qi_cc_inv_req ? qi_cc_inv_sid  : cc_inv_sid;
+    wire [1:0]      ccache_inv_fm    = qi_cc_inv_req ? qi_cc_inv_fm   : cc_inv_fm;
+
     // ------------------------------------------------------------------
     // caches
     vtd_iotlb #(
@@ -497,8 +701,8 @@ module vtd_remap_unit #(
         .fill_sid(fill_sid), .fill_did(fill_did), .fill_vpn(fill_vpn),
         .fill_ps(fill_ps), .fill_frame(fill_frame),
         .fill_r(fill_r), .fill_w(fill_w),
-        .inv_valid(iotlb_inv_go), .inv_gran(iotlb_inv_gran), .inv_did(iotlb_inv_did),
-        .inv_vpn(iotlb_inv_vpn), .inv_am(iotlb_inv_am)
+        .inv_valid(tlb_inv_valid), .inv_gran(tlb_inv_gran), .inv_did(tlb_inv_did),
+        .inv_vpn(tlb_inv_vpn), .inv_am(tlb_inv_am)
     );
 
     vtd_context_cache #(.ENTRIES(CC_ENTRIES), .HAW(HAW), .ND(ND)) u_cc (
@@ -508,8 +712,8 @@ module vtd_remap_unit #(
         .fill_valid(cc_fill_valid),
         .fill_sid(fill_sid), .fill_did(fill_did), .fill_tt(fill_cc_tt),
         .fill_aw(fill_cc_aw), .fill_slptptr(fill_cc_slptptr), .fill_fpd(fill_cc_fpd),
-        .inv_valid(cc_inv_go), .inv_gran(cc_inv_gran), .inv_did(cc_inv_did),
-        .inv_sid(cc_inv_sid), .inv_fm(cc_inv_fm)
+        .inv_valid(ccache_inv_valid), .inv_gran(ccache_inv_gran), .inv_did(ccache_inv_did),
+        .inv_sid(ccache_inv_sid), .inv_fm(ccache_inv_fm)
     );
 
     // ------------------------------------------------------------------
@@ -545,17 +749,66 @@ module vtd_remap_unit #(
         end
     endgenerate
 
-    vtd_axi_read_arbiter #(.N(MAX_WALKS), .AXI_ID_W(AXI_ID_W)) u_rd_arb (
+    // read clients: walkers 0..MAX_WALKS-1, then the queue engine (QI), then
+    // the interrupt block's IRTE reads (IR); ARID = client index
+    wire [NRD-1:0]    rd_ar_req;
+    wire [64*NRD-1:0] rd_ar_addr;
+    wire [8*NRD-1:0]  rd_ar_len;
+    wire [NRD-1:0]    rd_ar_ack;
+    wire [NRD-1:0]    rd_r_valid;
+    wire              rd_ar_fire;
+    assign rd_ar_req[MAX_WALKS-1:0]        = wk_ar_req;
+    assign rd_ar_addr[64*MAX_WALKS-1:0]    = wk_ar_addr;
+    assign rd_ar_len[8*MAX_WALKS-1:0]      = wk_ar_len;
+    assign wk_ar_ack  = rd_ar_ack[MAX_WALKS-1:0];
+    assign wk_r_valid = rd_r_valid[MAX_WALKS-1:0];
+    assign wk_r_data  = rd_r_data;
+    assign wk_r_resp  = rd_r_resp;
+    assign wk_r_last  = rd_r_last;
+    generate
+        if (QI != 0) begin : g_qi_rd
+            assign rd_ar_req[QI_RD]        = qi_ar_req;
+            assign rd_ar_addr[64*QI_RD +: 64] = qi_ar_addr;
+            assign rd_ar_len[8*QI_RD +: 8]  = qi_ar_len;
+            assign qi_ar_ack  = rd_ar_ack[QI_RD];
+            assign qi_r_valid = rd_r_valid[QI_RD];
+        end else begin : g_no_qi_rd
+            /* verilator lint_off UNUSEDSIGNAL */
+            // no such client: its (idle) read request goes nowhere
+            wire unused_qi_rd = qi_ar_req | (|qi_ar_addr) | (|qi_ar_len);
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign qi_ar_ack  = 1'b0;
+            assign qi_r_valid = 1'b0;
+        end
+        if (IR != 0) begin : g_ir_rd
+            assign rd_ar_req[IR_RD]        = ir_ar_req;
+            assign rd_ar_addr[64*IR_RD +: 64] = ir_ar_addr;
+            assign rd_ar_len[8*IR_RD +: 8]  = ir_ar_len;
+            assign ir_ar_ack  = rd_ar_ack[IR_RD];
+            assign ir_r_valid = rd_r_valid[IR_RD];
+        end else begin : g_no_ir_rd
+            /* verilator lint_off UNUSEDSIGNAL */
+            // no such client: its (idle) read request goes nowhere
+            wire unused_ir_rd = ir_ar_req | (|ir_ar_addr) | (|ir_ar_len);
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign ir_ar_ack  = 1'b0;
+            assign ir_r_valid = 1'b0;
+        end
+    endgenerate
+    // WALK_READS counts the walkers' bursts only
+    assign ev_walk_read = rd_ar_fire && ({{(32-AXI_ID_W){1'b0}}, m_axi_arid} < MAX_WALKS);
+
+    vtd_axi_read_arbiter #(.N(NRD), .AXI_ID_W(AXI_ID_W)) u_rd_arb (
         .clk(clk), .rst_n(rst_n),
-        .w_ar_req(wk_ar_req), .w_ar_addr(wk_ar_addr), .w_ar_len(wk_ar_len), .w_ar_ack(wk_ar_ack),
-        .w_r_valid(wk_r_valid), .w_r_data(wk_r_data), .w_r_resp(wk_r_resp), .w_r_last(wk_r_last),
+        .w_ar_req(rd_ar_req), .w_ar_addr(rd_ar_addr), .w_ar_len(rd_ar_len), .w_ar_ack(rd_ar_ack),
+        .w_r_valid(rd_r_valid), .w_r_data(rd_r_data), .w_r_resp(rd_r_resp), .w_r_last(rd_r_last),
         .m_axi_arid(m_axi_arid), .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen),
         .m_axi_arsize(m_axi_arsize), .m_axi_arburst(m_axi_arburst), .m_axi_arlock(m_axi_arlock),
         .m_axi_arcache(m_axi_arcache), .m_axi_arprot(m_axi_arprot),
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),
         .m_axi_rid(m_axi_rid), .m_axi_rdata(m_axi_rdata), .m_axi_rresp(m_axi_rresp),
         .m_axi_rlast(m_axi_rlast), .m_axi_rvalid(m_axi_rvalid), .m_axi_rready(m_axi_rready),
-        .ar_fire(ev_walk_read)
+        .ar_fire(rd_ar_fire)
     );
 
     // ------------------------------------------------------------------

@@ -28,6 +28,10 @@
 //   done) the invalidation runs in one cycle (cc_inv_go / iotlb_inv_go; the
 //   context cache first when both are pending), then ICC/IVT clear and
 //   CAIG/IAIG report the granularity done.
+// Queued invalidation
+//   While the queue engine holds qi_drain_req, no new request is taken
+//   either; quiet (S1 empty, every walker idle) is its drain_ack, and the
+//   engine's invalidation runs while both are 1.
 //
 // Events (one-cycle strobes for vtd_perf_counters): ev_request (request
 // taken), ev_iotlb_hit / ev_iotlb_miss (S1 fires a request that reached the
@@ -57,6 +61,8 @@ module vtd_request_stage #(
     input  wire                 iotlb_inv_req,
     output wire                 cc_inv_go,      // run the context-cache invalidation now
     output wire                 iotlb_inv_go,   // run the IOTLB invalidation now
+    input  wire                 qi_drain_req,   // queued invalidation: take no new request
+    output wire                 quiet,          // S1 empty and every walker idle
     // the request held in S1
     output reg  [15:0]          s1_sid,
     output reg  [63:0]          s1_addr,
@@ -163,7 +169,7 @@ module vtd_request_stage #(
     wire s1_walk_go   = s1_valid && !s1_direct && f_any;
     wire s1_fire      = s1_direct_go || s1_walk_go;
 
-    wire inv_pending  = cc_inv_req || iotlb_inv_req;
+    wire inv_pending  = cc_inv_req || iotlb_inv_req || qi_drain_req;
     assign req_ready  = !inv_pending && (!s1_valid || s1_fire);
 
     always @(posedge clk) begin
@@ -196,7 +202,7 @@ module vtd_request_stage #(
     endgenerate
 
     // invalidations run when nothing is in flight
-    wire quiet = !s1_valid && (&wk_idle);
+    assign quiet = !s1_valid && (&wk_idle);
     assign cc_inv_go    = cc_inv_req && quiet;
     assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
 

@@ -23,6 +23,11 @@ PARAMETER_SETS: dict[str, dict[str, int]] = {
     "tiny": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "CC_ENTRIES": 1, "MAX_WALKS": 1, "NFR": 0},
     "wide": {"HAW": 52, "MGAW": 57, "SAGAW": 0b1110, "ND": 6, "MAX_WALKS": 8, "NFR": 143},
     "narrow": {"HAW": 39, "MGAW": 39, "SAGAW": 0b0010, "SLLPS": 0, "PSI": 0},
+    # queued invalidation / interrupt remapping / x2APIC turned off one after the other
+    "no_qi_ir": {"QI": 0, "IR": 0, "EIM": 0},
+    "qi_only": {"IR": 0, "EIM": 0},
+    "no_eim": {"EIM": 0, "IEC_ENTRIES": 1, "MHMV": 0},
+    "tiny_ids": {"MAX_WALKS": 1, "AXI_ID_W": 2, "IEC_ENTRIES": 3},
 }
 
 
@@ -51,7 +56,7 @@ def test_verilator_lint_wall_clean(name: str) -> None:
     assert proc.returncode == 0 and not messages, "\n".join(messages[:20]) or proc.stderr
 
 
-@pytest.mark.parametrize("name", ["default", "tiny", "wide"])
+@pytest.mark.parametrize("name", ["default", "tiny", "wide", "no_qi_ir"])
 def test_icarus_elaborates(name: str, tmp_path: Path) -> None:
     iverilog = shutil.which("iverilog")
     if iverilog is None:
@@ -77,6 +82,21 @@ def test_illegal_parameters_stop_elaboration() -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     assert proc.returncode != 0
     assert "power_of_two" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"QI": 0}, "qi_ir_eim_illegal"),              # IR=1 needs QI
+    ({"IR": 0}, "qi_ir_eim_illegal"),              # EIM=1 needs IR
+    ({"MAX_WALKS": 4, "AXI_ID_W": 2}, "axi_id_width"),  # 6 readers need 3 ID bits
+])
+def test_illegal_feature_parameters_stop_elaboration(params: dict[str, int], message: str) -> None:
+    env = dict(os.environ)
+    env["VERILATOR_ROOT"] = str(ROOT / ".venv" / "verilator_root")
+    cmd = [_verilator(), "--lint-only", f"-I{RTL}", "--top-module", TOP,
+           *[f"-G{k}={v}" for k, v in params.items()], *_sources()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Synthesis hygiene: Yosys elaborates the RTL and infers no latch, for every replacement
-policy and the degenerate cache shapes (one way, one walker, one fault record)."""
+policy, the degenerate cache shapes (one way, one walker, one fault record) and with queued
+invalidation / interrupt remapping turned off."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ SHAPES: dict[str, dict[str, int]] = {
     "fifo": {"IOTLB_REPL": 2},
     "random": {"IOTLB_REPL": 3},
     "degenerate": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "CC_ENTRIES": 1, "MAX_WALKS": 1, "NFR": 0},
+    "no_qi_ir": {"QI": 0, "IR": 0, "EIM": 0},
+    "qi_only": {"IR": 0, "EIM": 0, "IEC_ENTRIES": 1},
 }
 
 

@@ -2,6 +2,7 @@
 register layer, model mirror, checker, cache predictor, software layer, scenario gating."""
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ from tb.software.driver import Software
 from tb.software.register_layer import PollTimeout, RegisterLayer
 from tb.software.tables import G_DOMAIN, G_GLOBAL, G_PAGE, TableBuilder
 
-RTL_CFG = UnitConfig(QI=0, IR=0, EIM=0, MHMV=0)
+RTL_CFG = UnitConfig()  # the RTL's defaults are the model's (QI=IR=EIM=1)
 
 
 def run(coro):
@@ -41,21 +42,28 @@ def run(coro):
 
 # ----------------------------------------------------------------------------- config
 def test_rtl_model_config_maps_names_and_policies():
-    cfg = rtl_model_config({"IOTLB_REPL": 2, "NFR": 3, "AXI_ID_W": 2})
+    cfg = rtl_model_config({"IOTLB_REPL": 2, "NFR": 3, "AXI_ID_W": 3, "IEC_ENTRIES": 2})
     assert cfg.IOTLB_REPL == "FIFO" and cfg.NFR == 3
-    assert (cfg.QI, cfg.IR, cfg.EIM, cfg.MHMV) == (0, 0, 0, 0)
+    assert (cfg.QI, cfg.IR, cfg.EIM, cfg.MHMV) == (1, 1, 1, 15)
+    off = rtl_model_config({"QI": 0, "IR": 0, "EIM": 0, "MHMV": 0})
+    assert (off.QI, off.IR, off.EIM, off.MHMV) == (0, 0, 0, 0)
     assert rtl_model_config({"IOTLB_REPL": "random"}).IOTLB_REPL == "RANDOM"
     assert rtl_parameters({"IOTLB_REPL": "LRU"})["IOTLB_REPL"] == 0
 
 
-def test_rtl_model_config_rejects_what_the_rtl_lacks():
-    with pytest.raises(RtlConfigError, match=r"QI=1.*IR=1|IR=1.*QI=1"):
-        rtl_model_config({"QI": 1, "IR": 1})
+def test_rtl_model_config_rejects_illegal_sets():
+    with pytest.raises(RtlConfigError, match="IR"):
+        rtl_model_config({"QI": 0})  # IR=1 needs QI
+    with pytest.raises(RtlConfigError, match="AXI_ID_W"):
+        rtl_parameters({"MAX_WALKS": 4, "AXI_ID_W": 2})  # 4 walkers + QI + IR: 3 ID bits
+    assert rtl_parameters({"MAX_WALKS": 2, "AXI_ID_W": 2})["AXI_ID_W"] == 2
+    with pytest.raises(RtlConfigError, match="IEC_ENTRIES"):
+        rtl_parameters({"IEC_ENTRIES": 0})
     with pytest.raises(RtlConfigError, match="BOGUS"):
         rtl_model_config({"BOGUS": 1})
     with pytest.raises(RtlConfigError, match="IOTLB_REPL"):
         rtl_model_config({"IOTLB_REPL": "MRU"})
-    assert rtl_model_config({"QI": 0, "MHMV": 0}).QI == 0
+    assert rtl_model_config({"QI": 0, "IR": 0, "EIM": 0}).QI == 0
 
 
 def test_rtl_parameters_complete_and_stable():
@@ -241,10 +249,15 @@ def test_predictor_no_lookup_and_invalidation():
 SUITE = Path(__file__).parent / "scenarios"
 
 
-def test_scenario_gating_by_config_and_register_use():
-    qi = skip_reason(load(SUITE / "qi_basic.json"))
-    assert qi and "IQA" in qi
-    assert "MHMV" in skip_reason(load(SUITE / "registers_caps.json"))
+def test_scenario_gating_by_config_and_register_use(tmp_path: Path):
+    assert skip_reason(load(SUITE / "qi_basic.json")) is None
+    assert skip_reason(load(SUITE / "ir_remap_x2apic.json")) is None
+    assert skip_reason(load(SUITE / "registers_caps.json")) is None
+    doc = json.loads((SUITE / "qi_basic.json").read_text())
+    doc["config"] = {"QI": 0, "IR": 0, "EIM": 0}
+    (tmp_path / "off.json").write_text(json.dumps(doc))
+    off = skip_reason(load(tmp_path / "off.json"))
+    assert off and "QI=0" in off and "IQA" in off and "GCMD.QIE" in off
     basic = load(SUITE / "runner_basics.json")
     assert skip_reason(basic) is None
     assert scenario_params(basic)["NFR"] == 7

@@ -5,6 +5,32 @@ Tables are built once, by the table builder, into that memory; both the RTL (thr
 slave) and the model see every later edit at the same instant. A read touching an injected
 error range (``Memory.add_error``) raises in the target, which the slave answers with SLVERR.
 
+Writes. The unit's only writes are the status writes of invalidation-wait descriptors (SW=1):
+one beat of 4 bytes (AWLEN=0, AWSIZE=2, WSTRB 0Fh or F0h). The golden model performs the same
+status write itself, into this same memory, when it runs the queue; and the untimed model runs
+the queue when the register write that starts it completes (the mirror applies it at the B
+handshake), i.e. always before the RTL, which still has to fetch the descriptors. Applying the
+RTL's write as well would write every status twice (and could overwrite a value software
+changed in between), so the slave *compares* instead of applying:
+
+* the model's bus writes (``Memory.write``; software's ``poke`` is not one) are recorded, in
+  order, as the writes the RTL owes (:attr:`TbAxiMemory.expected`). The hook wraps the
+  ``write`` method of the bound memory object, so nothing changes for the model;
+* an RTL write must be the oldest owed write (same address, same bytes): it is then taken off
+  the list and answered OKAY; the memory already holds the value;
+* a write into an injected write-error range (``Memory.add_error(on_write=True)``) is answered
+  SLVERR. The model's write into such a range raised and was dropped (README conformance
+  notes), so nothing is owed; if the range was added between the model's write and the RTL's,
+  the owed write is taken off the list too;
+* anything else (wrong address or data, a burst or a size other than one 4-byte beat, a write
+  nobody owed) is recorded in ``stats.write_errors`` (and ``stats.writes``) and answered
+  SLVERR; the testbench reports it as an error.
+
+Writes the RTL still owes at the end are reported by the testbench as missing
+(:meth:`TbAxiMemory.owed`); :meth:`TbAxiMemory.settle` waits for them. A poll of memory by the
+scenario engine also waits until nothing is owed, so that it observes the RTL's write rather
+than the model's.
+
 Knobs (:class:`MemoryKnobs`): random read latency before a burst's first beat and between
 beats (awaited clock cycles), back-pressure on every AXI channel (cocotbext-axi pause
 generators: ARREADY/AWREADY/WREADY low, RVALID/BVALID delayed), and ``reorder``: bursts of
@@ -22,8 +48,9 @@ from typing import Any
 import cocotb
 from cocotb.triggers import ClockCycles, Lock
 from cocotbext.axi import AxiBus
-from cocotbext.axi.axi_slave import AxiSlaveRead, AxiSlaveWrite
+from cocotbext.axi.axi_slave import AxiSlaveRead
 from cocotbext.axi.constants import AxiBurstType, AxiResp
+from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
 from tb.agents.signals import pause_generator
@@ -43,19 +70,23 @@ class MemoryStats:
     bursts: int = 0
     beats: int = 0
     read_errors: int = 0  # beats answered SLVERR
-    writes: list[tuple[int, bytes]] = field(default_factory=list)  # unexpected, for now
+    writes: list[tuple[int, bytes]] = field(default_factory=list)  # unexpected writes
+    status_writes: int = 0  # writes that matched one the model made
+    write_errors: int = 0  # writes answered SLVERR (injected error ranges)
     protocol_errors: list[str] = field(default_factory=list)
     addresses: list[int] = field(default_factory=list)  # burst addresses, in AR order
 
     def clear(self) -> None:
         self.bursts = self.beats = self.read_errors = 0
+        self.status_writes = self.write_errors = 0
         self.writes.clear()
         self.protocol_errors.clear()
         self.addresses.clear()
 
     def as_dict(self) -> dict[str, int]:
         return {"mem_bursts": self.bursts, "mem_beats": self.beats,
-                "mem_read_errors": self.read_errors, "mem_writes": len(self.writes)}
+                "mem_read_errors": self.read_errors, "mem_writes": len(self.writes),
+                "mem_status_writes": self.status_writes, "mem_write_errors": self.write_errors}
 
 
 class ModelMemoryTarget:
@@ -73,9 +104,8 @@ class ModelMemoryTarget:
             self.stats.read_errors += 1
             raise
 
-    async def write(self, address: int, data: bytes) -> None:
-        self.stats.writes.append((address, bytes(data)))
-        self.memory.write(address, data)
+    async def write(self, address: int, data: bytes) -> None:  # pragma: no cover - unused
+        raise AssertionError("writes go through TbAxiSlaveWrite")
 
 
 class TbAxiSlaveRead(AxiSlaveRead):
@@ -146,6 +176,47 @@ class TbAxiSlaveRead(AxiSlaveRead):
             cur += nbytes
 
 
+class TbAxiSlaveWrite(Reset):
+    """AXI write slave that compares the unit's writes with the model's (module docstring)."""
+
+    def __init__(self, bus: Any, clock: Any, reset: Any, owner: TbAxiMemory) -> None:
+        from cocotbext.axi.axi_channels import AxiAWSink, AxiBSource, AxiWSink
+
+        super().__init__()
+        self.clock = clock
+        self.owner = owner
+        self.log = logging.getLogger("cocotb.tb.axi_write")
+        self.aw_channel = AxiAWSink(bus.aw, clock, reset, False)
+        self.w_channel = AxiWSink(bus.w, clock, reset, False)
+        self.b_channel = AxiBSource(bus.b, clock, reset, False)
+        self._cr: Any = None
+        self._init_reset(reset, False)
+
+    def _handle_reset(self, state: bool) -> None:
+        if state:
+            if self._cr is not None:
+                self._cr.kill()
+                self._cr = None
+            for ch in (self.aw_channel, self.w_channel, self.b_channel):
+                ch.clear()
+        elif self._cr is None:
+            self._cr = cocotb.start_soon(self._process())
+
+    async def _process(self) -> None:
+        while True:
+            aw = await self.aw_channel.recv()
+            beats = int(aw.awlen) + 1
+            data: list[Any] = []
+            for _ in range(beats):
+                data.append(await self.w_channel.recv())
+            b = self.b_channel._transaction_obj()
+            b.bid = int(aw.awid)
+            b.bresp = self.owner.check_write(int(aw.awaddr), beats, int(aw.awsize),
+                                             [(int(w.wdata), int(w.wstrb), int(w.wlast))
+                                              for w in data])
+            await self.b_channel.send(b)
+
+
 class TbAxiMemory:
     """AXI4 slave on ``m_axi_*`` serving ``memory``; see the module docstring for knobs."""
 
@@ -156,16 +227,84 @@ class TbAxiMemory:
         self.rng = rng
         self.stats = MemoryStats()
         self.target = ModelMemoryTarget(memory, self.stats)
+        self.expected: list[tuple[int, bytes]] = []  # the model's writes the RTL owes
+        self.memory = memory
+        self.bind(memory)
         logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
         bus = AxiBus.from_prefix(dut, "m_axi")
-        self.write_if = AxiSlaveWrite(bus.write, dut.clk, dut.rst_n, self.target,
-                                      reset_active_level=False)
+        self.clock = dut.clk
+        self.write_if = TbAxiSlaveWrite(bus.write, dut.clk, dut.rst_n, self)
         self.read_if = TbAxiSlaveRead(bus.read, clock=dut.clk, reset=dut.rst_n,
                                       target=self.target, reset_active_level=False,
                                       knobs=self.knobs, rng=rng, stats=self.stats)
         for log in (self.write_if.log, self.read_if.log):
             log.setLevel(logging.WARNING)
         self.set_backpressure(self.knobs.backpressure)
+
+    # ------------------------------------------------------------------ writes
+    def bind(self, memory: Memory) -> None:
+        """Serve ``memory``; record the model's bus writes into it as owed by the RTL."""
+        self.memory = memory
+        self.target.memory = memory
+        self.expected.clear()
+        if getattr(memory, "_tb_write_hook", None) is self:
+            return
+        plain = type(memory).write
+
+        def write(addr: int, data: bytes, _mem: Memory = memory) -> None:
+            plain(_mem, addr, data)  # raises inside an error range: nothing owed
+            hook = getattr(_mem, "_tb_write_hook", None)
+            if hook is not None:
+                hook.expected.append((addr, bytes(data)))
+
+        memory.write = write  # type: ignore[method-assign]
+        memory._tb_write_hook = self  # type: ignore[attr-defined]
+
+    def check_write(self, addr: int, beats: int, size: int,
+                    data: list[tuple[int, int, int]]) -> AxiResp:
+        """One AXI write burst of the RTL: compare it with the oldest owed write."""
+        if beats != 1 or size != 2 or addr % 4 or not data[0][2]:
+            self.stats.protocol_errors.append(
+                f"AXI write addr {addr:#x} len {beats} size {size}: expected one 4-byte beat "
+                "(AWLEN=0, AWSIZE=2, WLAST=1) at a 4-byte aligned address")
+            return AxiResp.SLVERR
+        wdata, wstrb, _ = data[0]
+        lane = addr % 8
+        want_strb = 0xF << lane
+        if wstrb != want_strb:
+            self.stats.protocol_errors.append(
+                f"AXI write addr {addr:#x}: WSTRB {wstrb:#04x}, expected {want_strb:#04x}")
+        value = (wdata >> (8 * lane) & 0xFFFF_FFFF).to_bytes(4, "little")
+        owed = self.expected[0] if self.expected else None
+        if owed == (addr, value):
+            self.expected.pop(0)
+            self.stats.status_writes += 1
+            if self.memory.faults(addr, 4, write=True):
+                self.stats.write_errors += 1
+                return AxiResp.SLVERR
+            return AxiResp.OKAY
+        if self.memory.faults(addr, 4, write=True):
+            self.stats.write_errors += 1  # dropped by the model too
+            return AxiResp.SLVERR
+        self.stats.writes.append((addr, value))
+        want = (f"{owed[0]:#x} <- {int.from_bytes(owed[1], 'little'):#x}" if owed
+                else "no write (the model made none)")
+        self.stats.protocol_errors.append(
+            f"AXI write {addr:#x} <- {int.from_bytes(value, 'little'):#x}: the model expects "
+            f"{want}")
+        return AxiResp.SLVERR
+
+    def owed(self) -> list[str]:
+        """The model's writes the RTL has not made (yet)."""
+        return [f"status write {a:#x} <- {int.from_bytes(d, 'little'):#x} not made by the RTL"
+                for a, d in self.expected]
+
+    async def settle(self, timeout: int = 2000) -> None:
+        """Wait (up to ``timeout`` cycles) until the RTL has made every owed write."""
+        for _ in range(timeout):
+            if not self.expected:
+                return
+            await ClockCycles(self.clock, 1)
 
     def set_backpressure(self, probability: float) -> None:
         self.knobs.backpressure = probability

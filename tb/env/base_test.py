@@ -84,5 +84,6 @@ async def run_uvm(dut: Any, test_cls: type[BaseTest], tb: Tb | None = None,
     finally:
         ConfigDB().clear()
     env = uvm_root().uvm_test_top.env  # type: ignore[attr-defined]
+    await tb.mem.settle()  # status writes the model made and the RTL still owes
     tb.finish(env.errors())
     return tb

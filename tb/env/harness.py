@@ -56,8 +56,7 @@ class Harness:
 
     def bind(self, memory: Memory) -> None:
         """Serve ``memory`` from now on (a new run with its own tables)."""
-        self.mem.memory = memory
-        self.mem.target.memory = memory
+        self.mem.bind(memory)
 
     async def reset(self, cycles: int = 10) -> None:
         """Reset the DUT; the port counters restart with it (they mirror PERF_REQUESTS)."""

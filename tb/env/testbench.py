@@ -181,6 +181,8 @@ class Tb:
         self.checker.final_check()
         for e in [*extra_errors, *self.mem.stats.protocol_errors]:
             self.checker.error(e)
+        for e in self.mem.owed():
+            self.checker.error(e)
         if self.mem.stats.writes:
             self.checker.error(f"{len(self.mem.stats.writes)} unexpected AXI write(s) to "
                                f"memory, first {self.mem.stats.writes[0][0]:#x}")

@@ -1,10 +1,10 @@
 """RTL parameters <-> the golden model's ``UnitConfig``, and the parameter sets the tests build.
 
 The RTL top (``rtl/vtd_remap_unit.v``) shares its parameter names with
-``python_model.config.UnitConfig``. It has no queued invalidation, interrupt remapping or x2APIC
-support yet: ECAP.QI/IR/EIM read 0, so a model compared with it must be configured with
-QI=IR=EIM=MHMV=0. ``IOTLB_REPL`` is an integer in the RTL (0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM) and
-a name in the model; both spellings are accepted here.
+``python_model.config.UnitConfig``, including the feature switches QI, IR, EIM and MHMV (defaults
+1, 1, 1, 15 in both). ``IOTLB_REPL`` is an integer in the RTL (0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM)
+and a name in the model; both spellings are accepted here. ``AXI_ID_W`` and ``IEC_ENTRIES`` are
+RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
 # Parameters of rtl/vtd_remap_unit.v, in its order.
 RTL_PARAMETERS: tuple[str, ...] = (
     "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
-    "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W",
+    "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W", "QI", "IR",
+    "EIM", "MHMV", "IEC_ENTRIES",
 )
-# Model parameters the RTL does not have, with the only value it implements.
-RTL_FIXED: dict[str, int] = {"QI": 0, "IR": 0, "EIM": 0, "MHMV": 0}
+# Model parameters the RTL does not have, with the only value it implements (none left).
+RTL_FIXED: dict[str, int] = {}
 # RTL parameters the model does not have, with the value the tests use by default.
-RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4}
+RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8}
 REPL_NAMES: dict[int, str] = {code: name for name, code in REPLACEMENT_POLICIES.items()}
 
 RtlParams = dict[str, int]
@@ -58,9 +59,8 @@ def _model_fields() -> set[str]:
 def rtl_model_config(params: Mapping[str, object]) -> UnitConfig:
     """The golden-model configuration equivalent to an RTL parameter set.
 
-    ``params`` uses the RTL's names (missing ones take the model's defaults). Model-only
-    parameters are accepted only with the value the RTL implements (QI=IR=EIM=MHMV=0);
-    anything else, and any unknown name, raises :class:`RtlConfigError` naming them.
+    ``params`` uses the RTL's names (missing ones take the model's defaults). An unknown name
+    or an illegal value raises :class:`RtlConfigError` naming it.
     """
     known = set(RTL_PARAMETERS) | set(RTL_FIXED)
     unknown = sorted(set(params) - known)
@@ -100,14 +100,18 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
             out[name] = _as_int(params.get(name, RTL_ONLY_DEFAULTS[name]), name)
         else:
             out[name] = int(getattr(cfg, name))
-    if not 1 <= out["AXI_ID_W"] <= 16 or 1 << out["AXI_ID_W"] < out["MAX_WALKS"]:
+    readers = out["MAX_WALKS"] + out["QI"] + out["IR"]
+    if not 1 <= out["AXI_ID_W"] <= 16 or 1 << out["AXI_ID_W"] < readers:
         raise RtlConfigError(f"AXI_ID_W={out['AXI_ID_W']}: must be 1..16 and give an ID per "
-                             f"walker (MAX_WALKS={out['MAX_WALKS']})")
+                             f"reader (MAX_WALKS={out['MAX_WALKS']} walkers, plus one each for "
+                             f"QI={out['QI']} and IR={out['IR']})")
+    if out["IEC_ENTRIES"] < 1:
+        raise RtlConfigError(f"IEC_ENTRIES={out['IEC_ENTRIES']}: must be at least 1")
     return out
 
 
 def config_to_params(cfg: UnitConfig, **rtl_only: int) -> RtlParams:
-    """RTL parameters for a model configuration (which must have QI=IR=EIM=MHMV=0)."""
+    """RTL parameters for a model configuration (RTL-only ones from ``rtl_only``)."""
     params: dict[str, object] = {k: getattr(cfg, k) for k in RTL_PARAMETERS
                                  if k not in RTL_ONLY_DEFAULTS}
     params.update({k: getattr(cfg, k) for k in RTL_FIXED})
@@ -145,14 +149,18 @@ def _as_int(raw: object, name: str) -> int:
 # --------------------------------------------------------------------------- parameter sets
 # Few on purpose: every distinct set is one Verilator build per simulator run.
 PRESETS: dict[str, dict[str, object]] = {
-    # The golden model's defaults (QI/IR off): directed tests, traffic tests, most scenarios.
+    # The golden model's defaults (QI, IR, EIM on): directed tests, traffic tests, most
+    # scenarios.
     "default": {},
+    # Queued invalidation, interrupt remapping and x2APIC mode off (ECAP.QI=IR=EIM=0):
+    # compatibility pass-through interrupts, no queue engine.
+    "noqi": {"QI": 0, "IR": 0, "EIM": 0},
     # 3-, 4- and 5-level tables (SAGAW 39/48/57, MGAW 57); the same set as the
     # dma_walk_levels scenario, so the two share one build.
     "wide": {"SAGAW": 0b1110, "MGAW": 57},
     # One IOTLB entry, one context-cache entry, one walker, 2 fault records, 4-bit tags.
     "tiny1": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
-              "MAX_WALKS": 1, "NFR": 1, "REQ_TAG_W": 4, "AXI_ID_W": 1},
+              "MAX_WALKS": 1, "NFR": 1, "REQ_TAG_W": 4, "AXI_ID_W": 2, "IEC_ENTRIES": 1},
     # One set of two ways, true LRU, one context-cache entry.
     "tiny2": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
               "MAX_WALKS": 2},

@@ -137,12 +137,13 @@ def page_list() -> list[Page]:
 
 
 def unit_config(params: dict[str, int]) -> UnitConfig:
-    """The table builder's configuration for RTL parameters (the RTL has QI=IR=EIM=0)."""
+    """The table builder's configuration for RTL parameters (missing ones at the defaults)."""
     return UnitConfig(HAW=params.get("HAW", 48), MGAW=params.get("MGAW", 48),
                       SAGAW=params.get("SAGAW", 0b0110), SLLPS=params.get("SLLPS", 0b11),
                       ND=params.get("ND", 2), PSI=params.get("PSI", 1),
-                      MAMV=params.get("MAMV", 18), PT=params.get("PT", 1), QI=0, IR=0, EIM=0,
-                      MHMV=0)
+                      MAMV=params.get("MAMV", 18), PT=params.get("PT", 1),
+                      QI=params.get("QI", 1), IR=params.get("IR", 1), EIM=params.get("EIM", 1),
+                      MHMV=params.get("MHMV", 15))
 
 
 class Layout:

@@ -23,6 +23,8 @@ from python_model.scenario.steps import MemRef, RegRef, Scenario
 from tb.flows.scenario.rtl import scenario_params
 
 SETTLE_CYCLES = 12  # after a step, for its fault event to come out
+# register writes that can start the invalidation queue (tail, QIE, clearing FSTS.IQE)
+QUEUE_STARTERS = ("IQT", "GCMD", "FSTS")
 COMMAND_TIMEOUT = 20000
 GSTS_TIMEOUT = 2000
 RESPONSE_TIMEOUT = 200000
@@ -186,6 +188,7 @@ def _ctx_class() -> type:
             self.problems += self.h.mem.stats.protocol_errors
             if self.h.mem.stats.writes:
                 self.problems.append(f"{len(self.h.mem.stats.writes)} unexpected AXI writes")
+            self.problems += self.h.mem.owed()
 
         async def settle(self) -> None:
             await ClockCycles(self.h.dut.clk, SETTLE_CYCLES)
@@ -217,23 +220,46 @@ def _ctx_class() -> type:
                     if await self._read(gsts.offset, gsts.size) == want:
                         break
                     await ClockCycles(self.h.dut.clk, 2)
+            if reg is not None and reg.name in QUEUE_STARTERS and self.unit.config.QI:
+                await self._queue_caught_up()
             await self.settle()
             self.rec.add("reg_write", None)
+
+        async def _queue_caught_up(self) -> None:
+            """The untimed model ran the invalidation queue inside the write; wait until the
+            RTL's queue got as far (IQH and FSTS.IQE as the model's, every status write the
+            model made made), so later steps see the invalidations done. The settle that
+            follows covers the last descriptor's completion (at most a few cycles after IQH
+            moves past it)."""
+            iqh, fsts = self.rmap.by_name("IQH"), self.rmap.by_name("FSTS")
+            iqe = fsts.field("IQE").mask
+            want_iqh = self.unit.read_reg("IQH")
+            want_iqe = self.unit.read_reg("FSTS") & iqe
+            for _ in range(COMMAND_TIMEOUT // 4):
+                if not self.h.mem.expected and \
+                        await self._read(iqh.offset, iqh.size) == want_iqh and \
+                        await self._read(fsts.offset, fsts.size) & iqe == want_iqe:
+                    return
+                await ClockCycles(self.h.dut.clk, 4)
 
         async def poll(self, target: RegRef | MemRef, mask: int, value: int,
                        timeout: int) -> bool:
             start, ok = self.h.cycles.now, False
             while True:
                 if isinstance(target, MemRef):
-                    x = self.memory.peek_u64(target.addr)
+                    # the model wrote its status writes already: read memory once the RTL has
+                    # made them too (tb.agents.axi_memory), so the poll waits for the RTL
+                    x = self.memory.peek_u64(target.addr) if not self.h.mem.expected else None
                 else:
                     x = await self._read(target.offset, target.size)
-                if x & mask == value:
+                if x is not None and x & mask == value:
                     ok = True
                     break
                 if self.h.cycles.now - start >= timeout:
                     break
                 await ClockCycles(self.h.dut.clk, 1)
+            if ok and isinstance(target, MemRef):
+                await self.settle()  # the status write's B response and what follows it
             self.mirror.flush()  # the untimed model has finished everything pending
             mx = self.memory.peek_u64(target.addr) if isinstance(target, MemRef) else \
                 self.unit.reg_read(target.offset, target.size)
@@ -348,6 +374,7 @@ def _scenario_test() -> Any:
                 failed.append(scenario.name)
                 ctx.stop()
                 continue
+            await harness.mem.settle()
             ctx.stop()
             model_run = execute(scenario, ReplayEngine(engine.rec.calls))
             rtl_run.doc.write(job["rtl"])

@@ -1,7 +1,8 @@
 """``vtd-scenario/1`` files on the RTL, with the golden model following alongside.
 
-``run(scenario, sim, waves)`` builds the RTL for the scenario's parameters (QI/IR/EIM/MHMV
-forced to the RTL's 0), runs the scenario in a simulator process and returns
+``run(scenario, sim, waves)`` builds the RTL for the scenario's parameters (its ``config``,
+the RTL and the model sharing the names, QI/IR/EIM included), runs the scenario in a simulator
+process and returns
 :class:`RtlResults`: the RTL's ``vtd-results/1`` document, which also carries (and unpacks
 into) ``(rtl_doc, model_doc)``. The model document comes from a golden model driven in
 lock-step with the RTL: for every ``dma``/``msi`` step it holds the outcome the RTL chose when
@@ -9,9 +10,9 @@ that outcome is one the architecture permits (stale cached state), otherwise the
 fresh answer, so comparing the two documents flags exactly the RTL answers that are not
 permitted. Register writes reach the model as :class:`tb.env.reg_mirror.ModelMirror` times them.
 
-Scenarios needing what the RTL lacks (queued invalidation, interrupt remapping, x2APIC) are
-refused with :class:`ScenarioUnsupported`, decided from the config and the registers used
-(:func:`skip_reason`), never from the name.
+A scenario that uses queued invalidation or interrupt remapping while its own parameters turn
+that feature off (QI=0 or IR=0) is refused with :class:`ScenarioUnsupported`, decided from the
+config and the registers used (:func:`skip_reason`), never from the name.
 
 Inside the simulator (cocotb test ``scenario_suite`` of :mod:`tb.flows.scenario.engine`) the steps
 run through
@@ -35,37 +36,35 @@ from pathlib import Path
 from python_model import regmap
 from python_model.scenario.results import ResultsDoc
 from python_model.scenario.steps import Poll, RegRead, RegRef, RegWrite, Scenario
-from tb.flows.params import RTL_FIXED, RtlConfigError, RtlParams, rtl_parameters
+from tb.flows.params import RtlConfigError, RtlParams, rtl_parameters
 from tb.flows.scenario.errors import RtlUnavailable, ScenarioUnsupported
 
 MODULE = "tb.flows.scenario.engine"  # the cocotb side
 
-# Registers of queued invalidation and interrupt remapping (ECAP.QI/IR), which the RTL lacks.
-QI_IR_REGISTERS = frozenset({"IQH", "IQT", "IQA", "ICS", "IECTL", "IEDATA", "IEADDR",
-                             "IEUADDR", "IQERCD", "IRTA"})
-GCMD_QI_IR = ("QIE", "IRE", "SIRTP", "CFI")
-ECAP_QI_IR = ("QI", "IR", "EIM", "MHMV")
+# Registers and GCMD/ECAP bits of queued invalidation (QI) and interrupt remapping (IR).
+QI_IR_REGISTERS = {"IQH": "QI", "IQT": "QI", "IQA": "QI", "ICS": "QI", "IECTL": "QI",
+                   "IEDATA": "QI", "IEADDR": "QI", "IEUADDR": "QI", "IQERCD": "QI",
+                   "IRTA": "IR"}
+GCMD_QI_IR = {"QIE": "QI", "IRE": "IR", "SIRTP": "IR", "CFI": "IR"}
+ECAP_QI_IR = {"QI": "QI", "IR": "IR", "EIM": "IR", "MHMV": "IR"}
 
 
 # --------------------------------------------------------------------------- outside the sim
 
 
 def scenario_params(scenario: Scenario) -> RtlParams:
-    """The RTL parameters for a scenario's ``config`` (model-only ones at the RTL's values)."""
-    params = dict(scenario.config_params)
-    for name, value in RTL_FIXED.items():
-        params.setdefault(name, value)
-    return rtl_parameters(params)
+    """The RTL parameters for a scenario's ``config`` (missing ones at their defaults)."""
+    return rtl_parameters(dict(scenario.config_params))
 
 
 def skip_reason(scenario: Scenario) -> str | None:
     """Why the RTL cannot run ``scenario`` (None when it can)."""
     try:
-        scenario_params(scenario)
+        params = scenario_params(scenario)
     except RtlConfigError as e:
         return f"config: {e}"
     rmap = regmap.RegisterMap(scenario.config.num_fault_records)
-    used: set[str] = set()
+    used: dict[str, str] = {}  # what -> feature
     for step in scenario.steps:
         a = step.action
         ref = a.reg if isinstance(a, (RegRead, RegWrite)) else \
@@ -76,21 +75,23 @@ def skip_reason(scenario: Scenario) -> str | None:
         if reg is None:
             continue
         if reg.name in QI_IR_REGISTERS:
-            used.add(reg.name)
+            used[reg.name] = QI_IR_REGISTERS[reg.name]
         if isinstance(a, RegWrite) and reg.name == "GCMD":
             shift = 8 * (ref.offset - reg.offset)
-            for bit in GCMD_QI_IR:
+            for bit, feature in GCMD_QI_IR.items():
                 if (a.value << shift) & regmap.fld("GCMD", bit).mask:
-                    used.add(f"GCMD.{bit}")
+                    used[f"GCMD.{bit}"] = feature
         if isinstance(a, RegRead) and reg.name == "ECAP" and step.expect \
                 and isinstance(step.expect.get("value"), int):
             value = int(step.expect["value"]) << 8 * (ref.offset - reg.offset)  # type: ignore[call-overload]
-            for f in ECAP_QI_IR:
+            for f, feature in ECAP_QI_IR.items():
                 if regmap.fld("ECAP", f).get(value):
-                    used.add(f"expects ECAP.{f}")
-    if used:
-        return ("uses queued invalidation / interrupt remapping, which the RTL lacks "
-                f"(ECAP.QI=IR=0): {', '.join(sorted(used))}")
+                    used[f"expects ECAP.{f}"] = feature
+    off = sorted(what for what, feature in used.items() if not params[feature])
+    if off:
+        features = sorted({used[w] for w in off})
+        return (f"uses {' / '.join(features)} while its parameters turn it off "
+                f"({', '.join(f'{f}=0' for f in features)}): {', '.join(off)}")
     return None
 
 
