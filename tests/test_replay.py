@@ -124,3 +124,14 @@ def test_planted_rtl_bug_is_caught_by_replay(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 1, f"SEED={seed}\n{proc.stdout}\n{proc.stderr}"
     assert "MISMATCH request #" in proc.stdout, proc.stdout
+
+
+def test_the_player_runs_on_icarus_too(tmp_path, capsys):
+    if shutil.which("iverilog") is None:
+        pytest.skip("iverilog is not installed")
+    trace, seed = _trace(tmp_path, "mixed", 500)
+    rc = main(["run", str(trace), "--sim", "icarus", "--out", str(tmp_path / "ivl.rsp"),
+               "--no-reference"])
+    text = capsys.readouterr().out
+    assert rc == 0, f"SEED={seed}\n{text}"
+    assert "PASS: 500 checked" in text

@@ -2,6 +2,7 @@
 
     python -m tb.flows.replay gen --n 100000 [--seed N] [--profile mixed|hit|miss] --out F
     python -m tb.flows.replay run TRACE [--params NAME] [--out RESPONSES] [--latency N]
+                                        [--sim verilator|icarus]
     python -m tb.flows.replay check TRACE RESPONSES [--params NAME]
 
 ``run`` builds the Verilog player (cached per parameter set), replays the trace, checks every
@@ -25,6 +26,7 @@ from tb.flows.replay.gen import PROFILES, generate
 from tb.flows.replay.run import (
     BUILD_ROOT,
     DEFAULT_LATENCY,
+    SIMULATORS,
     ReplayBuildError,
     RunResult,
     build_player,
@@ -52,14 +54,15 @@ class ReplayOutcome:
 
 
 def replay(trace_path: Path, params_name: str | None = None, out: Path | None = None,
-           latency: int = DEFAULT_LATENCY, reference: bool = True) -> ReplayOutcome:
+           latency: int = DEFAULT_LATENCY, reference: bool = True,
+           sim: str = "verilator") -> ReplayOutcome:
     """Build, run and check one trace (raises TraceError / RtlConfigError for bad input)."""
     trace = read_trace(trace_path)
     params = preset(params_name or trace.params)
     out = out or BUILD_ROOT / "results" / f"{trace_path.stem}.rsp"
     images = img.write_images(trace, out.parent / f"{trace_path.stem}.images")
-    built = build_player(params, images.slots_log2, latency)
-    result = run_player(built.binary, images.plusargs(), out)
+    built = build_player(params, images.slots_log2, latency, sim)
+    result = run_player(built, images.plusargs(), out)
     report = check_responses(trace, result, params, reference=reference)
     return ReplayOutcome(trace, result, report, built.seconds, built.reused)
 
@@ -115,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--params", default=None, help="parameter set (default: the trace's)")
     r.add_argument("--out", type=Path, default=None, help="response file")
     r.add_argument("--latency", type=int, default=DEFAULT_LATENCY)
+    r.add_argument("--sim", choices=SIMULATORS, default="verilator",
+                   help="Verilator (default) or Icarus (slow; a cross-check)")
     r.add_argument("--no-reference", action="store_true",
                    help="skip the sequential cache reference (informative counters)")
     c = sub.add_parser("check", help="check a response file against the model")
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "run":
             out = args.out or BUILD_ROOT / "results" / f"{args.trace.stem}.rsp"
-            o = replay(args.trace, args.params, out, args.latency, not args.no_reference)
+            o = replay(args.trace, args.params, out, args.latency, not args.no_reference,
+                       args.sim)
             _print_report(o, out)
             return 0 if o.report.ok else 1
         trace = read_trace(args.trace)

@@ -11,6 +11,7 @@ from tb.flows.replay.trace import Trace, TraceError, register
 PAGE_WORDS = 512
 MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
 OP_END, OP_WRITE, OP_POLL = 0, 1, 2
+MAX_PROG = 64  # the player's MAX_PROG: the program is padded with end records to this size
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,14 @@ def prog_records(trace: Trace) -> list[str]:
         rec = (code << 148 | strb << 140 | (reg.offset & ~7) << 128
                | (op.value << shift) << 64 | mask)
         out.append(f"{rec:038x}")
-    out.append(f"{OP_END:038x}")
-    return out
+    if len(out) >= MAX_PROG:
+        raise TraceError(f"{len(out)} register operations: the player holds {MAX_PROG - 1}")
+    return out + [f"{OP_END:038x}"] * (MAX_PROG - len(out))
 
 
 def write_images(trace: Trace, directory: Path) -> Images:
     directory.mkdir(parents=True, exist_ok=True)
     prog = prog_records(trace)
-    if len(prog) > 64:
-        raise TraceError(f"{len(trace.registers)} register operations: the player holds 63")
     pages = sorted({a >> 12 for a in trace.memory})
     slots_log2 = slots_log2_for(len(pages))
     where = place_pages(pages, slots_log2)

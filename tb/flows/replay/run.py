@@ -36,11 +36,18 @@ class ReplayBuildError(RuntimeError):
     """Verilator could not build the player; the message names the log."""
 
 
+SIMULATORS = ("verilator", "icarus")
+
+
 @dataclass(frozen=True)
 class PlayerBuild:
     binary: Path
     seconds: float
     reused: bool
+    sim: str = "verilator"
+
+    def command(self) -> list[str]:
+        return ["vvp", "-n", str(self.binary)] if self.sim == "icarus" else [str(self.binary)]
 
 
 @dataclass
@@ -69,42 +76,53 @@ def _sources(rtl_dir: Path) -> list[Path]:
     return sorted(PLAYER_DIR.glob("*.v")) + sorted(rtl_dir.glob("*.v"))
 
 
-def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path) -> str:
+def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path, sim: str) -> str:
     h = hashlib.sha1(json.dumps([sorted(params.items()), slots_log2, latency, VERILATOR_FLAGS,
-                                 MAKEFLAGS]).encode())
+                                 MAKEFLAGS, sim]).encode())
     for path in [*_sources(rtl_dir), *sorted(rtl_dir.glob("*.vh"))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
-def build_dir(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATENCY) -> Path:
+def build_dir(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATENCY,
+              sim: str = "verilator") -> Path:
     rtl_dir = simbuild.RTL_DIR
     suffix = "" if rtl_dir == (ROOT / "rtl").resolve() else \
         "-" + hashlib.sha1(str(rtl_dir).encode()).hexdigest()[:8]
-    return BUILD_ROOT / f"{params_key(params)}-m{slots_log2}-l{latency}{suffix}"
+    prefix = "" if sim == "verilator" else f"{sim}-"
+    return BUILD_ROOT / f"{prefix}{params_key(params)}-m{slots_log2}-l{latency}{suffix}"
 
 
-def build_player(params: RtlParams, slots_log2: int,
-                 latency: int = DEFAULT_LATENCY) -> PlayerBuild:
-    """Build (or reuse) the player for ``params``; safe to call concurrently."""
+def build_player(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATENCY,
+                 sim: str = "verilator") -> PlayerBuild:
+    """Build (or reuse) the player for ``params``; safe to call concurrently. Verilator is
+    the replay simulator; Icarus (``sim="icarus"``) works too, far slower."""
+    if sim not in SIMULATORS:
+        raise ValueError(f"simulator {sim!r}: one of {', '.join(SIMULATORS)}")
     rtl_dir = simbuild.RTL_DIR
-    directory = build_dir(params, slots_log2, latency)
-    binary = directory / "obj" / "vtd_replay"
-    digest = _digest(params, slots_log2, latency, rtl_dir)
+    directory = build_dir(params, slots_log2, latency, sim)
+    binary = directory / ("replay.vvp" if sim == "icarus" else "obj/vtd_replay")
+    digest = _digest(params, slots_log2, latency, rtl_dir, sim)
     stamp = directory / STAMP
     with simbuild._locked(directory.with_name(directory.name + ".lock")):
         if stamp.exists() and binary.exists():
             old = json.loads(stamp.read_text())
             if old.get("digest") == digest:
-                return PlayerBuild(binary, float(old.get("seconds", 0)), True)
+                return PlayerBuild(binary, float(old.get("seconds", 0)), True, sim)
         directory.mkdir(parents=True, exist_ok=True)
         env = simbuild.setup_tool_env(dict(os.environ))
         env.pop("MAKEFLAGS", None)
-        cmd = ["verilator", *VERILATOR_FLAGS, "-MAKEFLAGS", MAKEFLAGS, f"-I{rtl_dir}",
-               f"-I{PLAYER_DIR}", "--top-module", PLAYER_TOP, "--Mdir", str(directory / "obj"),
-               "-o", "vtd_replay", f"-GMEM_SLOTS_LOG2={slots_log2}", f"-GMEM_LATENCY={latency}",
-               *(f"-G{k}={v}" for k, v in params.items()), *map(str, _sources(rtl_dir))]
+        player = {**params, "MEM_SLOTS_LOG2": slots_log2, "MEM_LATENCY": latency}
+        if sim == "icarus":
+            cmd = ["iverilog", "-g2005", "-o", str(binary), f"-I{rtl_dir}", "-s", PLAYER_TOP,
+                   *(f"-P{PLAYER_TOP}.{k}={v}" for k, v in player.items()),
+                   *map(str, _sources(rtl_dir))]
+        else:
+            cmd = ["verilator", *VERILATOR_FLAGS, "-MAKEFLAGS", MAKEFLAGS, f"-I{rtl_dir}",
+                   f"-I{PLAYER_DIR}", "--top-module", PLAYER_TOP, "--Mdir",
+                   str(directory / "obj"), "-o", "vtd_replay",
+                   *(f"-G{k}={v}" for k, v in player.items()), *map(str, _sources(rtl_dir))]
         log = directory / "build.log"
         t0 = time.monotonic()
         with open(log, "w") as f:
@@ -113,21 +131,21 @@ def build_player(params: RtlParams, slots_log2: int,
             rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
         seconds = time.monotonic() - t0
         if rc or not binary.exists():
-            raise ReplayBuildError(f"Verilator build of the replay player failed (exit {rc}); "
+            raise ReplayBuildError(f"{sim} build of the replay player failed (exit {rc}); "
                                    f"log {log}:\n{simbuild.log_tail(log, 30)}")
         stamp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 1),
                                      "params": params, "slots_log2": slots_log2,
                                      "latency": latency}, indent=1))
-        return PlayerBuild(binary, seconds, False)
+        return PlayerBuild(binary, seconds, False, sim)
 
 
-def run_player(binary: Path, plusargs: list[str], out: Path) -> RunResult:
+def run_player(player: PlayerBuild, plusargs: list[str], out: Path) -> RunResult:
     """Run the player; the response file goes to ``out`` and is parsed back."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
         out.unlink()
     t0 = time.monotonic()
-    proc = subprocess.run([str(binary), *plusargs, f"+out={out}"], capture_output=True,
+    proc = subprocess.run([*player.command(), *plusargs, f"+out={out}"], capture_output=True,
                           text=True, cwd=out.parent)
     seconds = time.monotonic() - t0
     result = read_responses(out) if out.exists() else RunResult()
