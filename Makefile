@@ -38,11 +38,13 @@ SCENARIO ?=
 OUT ?=
 PYTEST_ARGS ?=
 SWEEP_ARGS ?=
+TRACE ?=
+PARAMS ?=
 
 PY_DIRS := $(wildcard python_model tb tests tools)
 RTL_TOP := vtd_remap_unit
 
-.PHONY: help venv test sim scenario lint bench sweep mutants waves regen clean distclean toolinfo
+.PHONY: help venv test sim scenario lint bench sweep mutants waves replay regen clean distclean toolinfo
 
 help:
 	@echo "vtd-remap make targets:"
@@ -55,6 +57,8 @@ help:
 	@echo "  make waves SCENARIO=file [SIM=verilator|icarus]  run a scenario with waveforms"
 	@echo "  make lint        verilator --lint-only -Wall on rtl/ + ruff check"
 	@echo "  make bench       performance benchmark (tb.flows.bench)"
+	@echo "  make replay TRACE=file [PARAMS=name]  replay a request stream on the RTL (Verilog"
+	@echo "                   player, no Python per request) and check it against the model"
 	@echo "  make sweep       parameter sweep (tb.flows.sweep \$$SWEEP_ARGS)"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
@@ -119,6 +123,16 @@ waves: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tb.flows.bench
+
+# A vtd-replay/1 trace through the Verilog player, checked in one batch (doc/replay-format.md).
+# Make one with: python -m tb.flows.replay gen --n 100000 --seed 1 --out build/replay/mixed.trace
+replay: $(STAMP)
+	@if [ -z "$(TRACE)" ]; then \
+		echo "error: set TRACE, e.g. make replay TRACE=build/replay/mixed.trace" >&2; \
+		echo "  (make one: $(PY) -m tb.flows.replay gen --n 100000 --out build/replay/mixed.trace)" >&2; \
+		exit 2; \
+	fi
+	$(PY) -m tb.flows.replay run $(TRACE) $(if $(PARAMS),--params $(PARAMS))
 
 # Plant known bugs in copies of the RTL and check that the tests catch each one.
 mutants: $(STAMP)

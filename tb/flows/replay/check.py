@@ -1,0 +1,221 @@
+"""The batch check of a replay: every response against the golden model, in the order the
+RTL answered, and the performance counters against what can be predicted.
+
+The tables do not change during a stream, so no cached state is ever stale: the model's
+fresh outcome (``dma_candidates(...)[0]``) is the only one accepted, and it is committed
+(``RemappingUnit.commit``) in response order, as the scoreboard (``tb.env.checker``) does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from python_model import regmap
+from python_model.memory import Memory
+from python_model.structures import touches_interrupt_range
+from python_model.unit import RemappingUnit
+from tb.flows.params import RtlParams, rtl_model_config
+from tb.flows.replay.run import Response, RunResult
+from tb.flows.replay.trace import Request, Trace, TraceError
+from tb.ref.caches import LegacyWalker, UnitCacheRef
+
+PERF_NAMES: dict[int, str] = {r.offset: r.name for r in regmap.perf_registers()}
+# Latency buckets (cycles from the request handshake to the response handshake): upper bounds.
+BUCKETS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 1 << 62)
+
+
+@dataclass
+class CounterRow:
+    name: str
+    rtl: int
+    expected: int | None  # None: not predictable for pipelined traffic (shown, not compared)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.expected is None or self.rtl == self.expected
+
+
+@dataclass
+class CheckReport:
+    checked: int = 0
+    faults: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    counters: list[CounterRow] = field(default_factory=list)
+    seconds: float = 0.0  # the response check (model) alone
+    memo_hits: int = 0
+    counter_seconds: float = 0.0  # counters, with the sequential cache reference
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and all(r.ok for r in self.counters)
+
+
+def model_for(trace: Trace, params: RtlParams) -> RemappingUnit:
+    """The golden model with the trace's memory and register programming applied."""
+    mem = Memory()
+    for addr, value in trace.memory.items():
+        mem.poke_u64(addr, value)
+    unit = RemappingUnit(rtl_model_config(params), mem)
+    for op in trace.registers:
+        if op.op == "write":
+            unit.write_reg(op.reg, op.value)
+        elif unit.read_reg(op.reg) & op.mask != op.value:
+            raise TraceError(f"register program: poll of {op.reg} for {op.value:#x} under mask "
+                             f"{op.mask:#x} never succeeds on the model (reads "
+                             f"{unit.read_reg(op.reg):#x})")
+    return unit
+
+
+def _describe_request(i: int, r: Request) -> str:
+    return (f"request #{i} (sid={r.sid:#06x} addr={r.addr:#x} "
+            f"{'write' if r.write else 'read'} size={r.size})")
+
+
+def _describe(kind: str, value: int) -> str:
+    return f"fault {value:#04x}" if kind == "fault" else f"ok {value:#x}"
+
+
+def check_responses(trace: Trace, result: RunResult, params: RtlParams,
+                    max_reports: int = 20, memo: bool = True,
+                    spot_every: int = 64, reference: bool = True) -> CheckReport:
+    """Every response against the model's fresh outcome, in response order.
+
+    With ``memo`` the model is asked once per (sid, 4 KB page, write): with static tables the
+    fresh outcome is a function of these (the interrupt range and every page size are 4 KB
+    aligned, and a request never crosses a 4 KB page), the output address adding the offset
+    in the page. Nothing is committed then: the fresh outcome does not depend on what the
+    model's caches hold, and its cache and fault-record state is compared with nothing here
+    (an empty cache state keeps ``dma_candidates`` cheap). Every ``spot_every``-th memoized
+    answer is recomputed by the model and a disagreement is reported. ``memo=False`` asks
+    the model for every request and commits it in response order, as the scoreboard does.
+    """
+    rep = CheckReport()
+    t0 = time.perf_counter()
+    unit = model_for(trace, params)
+    reqs = trace.requests
+    seen = bytearray(len(reqs))
+    cands_of = unit.dma_candidates
+    commit = unit.commit
+    mismatches = rep.mismatches
+    table: dict[tuple[int, int, bool], tuple[bool, int]] = {}
+    memo_hits = 0
+    for rsp in result.responses:
+        i = rsp.index
+        if not 0 <= i < len(reqs) or seen[i]:
+            mismatches.append(f"response with tag {rsp.tag:#x} names request #{i}, which "
+                              + ("does not exist" if not 0 <= i < len(reqs)
+                                 else "was already answered"))
+            continue
+        seen[i] = 1
+        r = reqs[i]
+        rep.checked += 1
+        key = (r.sid, r.addr >> 12, r.write)
+        known = table.get(key) if memo else None
+        if known is not None:
+            memo_hits += 1
+            fault, value = known
+            want = ("fault", value) if fault else ("ok", value | (r.addr & 0xFFF))
+            if spot_every and memo_hits % spot_every == 0:
+                fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
+                if fresh.outcome.visible() != want:
+                    mismatches.append(f"{_describe_request(i, r)}: the memoized outcome "
+                                      f"{_describe(*want)} differs from the model's "
+                                      f"{_describe(*fresh.outcome.visible())} (checker bug)")
+        else:
+            fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
+            out = fresh.outcome
+            want = out.visible()
+            if not memo:
+                commit(fresh)
+            if out.fault is not None:
+                table[key] = (True, out.reason)
+            else:
+                table[key] = (False, out.hpa & ~0xFFF)
+        if want[0] == "fault":
+            rep.faults += 1
+        observed = ("fault", rsp.reason) if rsp.fault else ("ok", rsp.addr)
+        if want != observed or (rsp.addr if rsp.fault else rsp.reason):
+            mismatches.append(f"{_describe_request(i, r)} tag {rsp.tag:#x} issued cycle "
+                              f"{rsp.issued}, answered cycle {rsp.answered}: RTL answered "
+                              f"{_describe(*observed)} (reason {rsp.reason:#04x}, addr "
+                              f"{rsp.addr:#x}), model {_describe(*want)}")
+    missing = [i for i, s in enumerate(seen) if not s]
+    if missing:
+        mismatches.append(f"{len(missing)} request(s) never answered, first "
+                          + ", ".join(_describe_request(i, reqs[i]) for i in missing[:3]))
+    mismatches.extend(f"player: {e}" for e in result.errors)
+    rep.seconds = time.perf_counter() - t0
+    rep.memo_hits = memo_hits
+    t1 = time.perf_counter()
+    rep.counters = counter_rows(trace, result, params, unit, rep.faults, reference)
+    rep.counter_seconds = time.perf_counter() - t1
+    del mismatches[max_reports:]
+    return rep
+
+
+def counter_rows(trace: Trace, result: RunResult, params: RtlParams, unit: RemappingUnit,
+                 faults: int, reference: bool = True) -> list[CounterRow]:
+    """PERF_* as read from the RTL against the order-independent expectations; the sequential
+    cache reference's prediction is shown for the rest (not compared: pipelined traffic)."""
+    perf = {PERF_NAMES[o]: v for o, v in result.perf.items() if o in PERF_NAMES}
+    if len(perf) != len(PERF_NAMES):
+        return [CounterRow("PERF_*", len(perf), len(PERF_NAMES), "counters not all read")]
+    lookups = sum(1 for r in trace.requests
+                  if unit.tes and not touches_interrupt_range(r.addr, r.size))
+    seq = sequential_prediction(trace, params, unit) if reference else {}
+    rows = [
+        CounterRow("PERF_REQUESTS", perf["PERF_REQUESTS"], len(trace.requests)),
+        CounterRow("PERF_FAULTS", perf["PERF_FAULTS"], faults, "model faults"),
+        CounterRow("IOTLB hits+misses", perf["PERF_IOTLB_HITS"] + perf["PERF_IOTLB_MISSES"],
+                   lookups, "requests that look up"),
+        CounterRow("CC hits+misses", perf["PERF_CC_HITS"] + perf["PERF_CC_MISSES"],
+                   perf["PERF_IOTLB_MISSES"], "= IOTLB misses"),
+        CounterRow("PERF_WALK_READS", perf["PERF_WALK_READS"], result.mem_reads,
+                   "= AR bursts the player served"),
+    ]
+    for name in ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS", "PERF_CC_MISSES",
+                 "PERF_WALKS"):
+        rows.append(CounterRow(name, perf[name], None,
+                               f"sequential reference {seq[name]}" if name in seq else ""))
+    rows.append(CounterRow("PERF_BUSY_CYCLES", perf["PERF_BUSY_CYCLES"], None,
+                           f"of {result.cycles} run cycles"))
+    return rows
+
+
+def sequential_prediction(trace: Trace, params: RtlParams,
+                          unit: RemappingUnit) -> dict[str, int]:
+    """What the cache reference predicts with one request at a time, in issue order."""
+    totals = {k: 0 for k in ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS",
+                             "PERF_CC_MISSES", "PERF_WALKS", "PERF_WALK_READS")}
+    ref = UnitCacheRef.from_params(dict(params))
+    if params["IOTLB_REPL"] == 3:
+        return {k: -1 for k in totals}  # random replacement: no single prediction
+    ref.translation_enabled = bool(unit.tes)
+    walker = LegacyWalker(unit.memory, unit.read_reg("RTADDR") & ~0xFFF, haw=params["HAW"],
+                          mgaw=params["MGAW"], did_bits=4 + 2 * params["ND"])
+    for r in trace.requests:
+        out = ref.request(r.sid, r.addr, r.write, r.size, walker)
+        for k, v in out.deltas().items():
+            totals[k] += v
+    ref.history.clear()
+    return totals
+
+
+def latency_histogram(responses: Sequence[Response]) -> list[tuple[str, int]]:
+    counts = [0] * len(BUCKETS)
+    for rsp in responses:
+        lat = rsp.answered - rsp.issued
+        for b, top in enumerate(BUCKETS):
+            if lat <= top:
+                counts[b] += 1
+                break
+    rows = []
+    low = 0
+    for top, n in zip(BUCKETS, counts, strict=True):
+        label = f"{low}-{top}" if top < 1 << 62 else f">{low - 1}"
+        rows.append((label, n))
+        low = top + 1
+    return rows

@@ -1,0 +1,100 @@
+"""A trace as the Verilog player's ``$readmemh`` images (doc/replay-format.md, "Player
+images"): the register program, the request records and the memory hash table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tb.flows.replay.trace import Trace, TraceError, register
+
+PAGE_WORDS = 512
+MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
+OP_END, OP_WRITE, OP_POLL = 0, 1, 2
+MAX_PROG = 64  # the player's MAX_PROG: the program is padded with end records to this size
+
+
+@dataclass(frozen=True)
+class Images:
+    prog: Path
+    req: Path
+    mem_keys: Path
+    mem_data: Path
+    requests: int
+    slots_log2: int
+
+    def plusargs(self) -> list[str]:
+        return [f"+prog={self.prog}", f"+req={self.req}", f"+nreq={self.requests}",
+                f"+mem_keys={self.mem_keys}", f"+mem_data={self.mem_data}"]
+
+
+def slots_log2_for(pages: int) -> int:
+    """Hash-table size (log2 slots) keeping the table at most half full."""
+    n = MIN_SLOTS_LOG2
+    while (1 << n) < 2 * pages:
+        n += 1
+    return n
+
+
+def page_hash(pn: int, slots_log2: int) -> int:
+    """The player's hash of a page number (vtd_replay_axi_mem.v ``hash``)."""
+    mask64 = (1 << 64) - 1
+    h = (pn ^ (pn >> slots_log2) ^ (pn >> (2 * slots_log2))) & mask64
+    return h & ((1 << slots_log2) - 1)
+
+
+def place_pages(pages: list[int], slots_log2: int) -> dict[int, int]:
+    """Page number -> slot, by linear probing from its hash (as the player searches)."""
+    slots = 1 << slots_log2
+    taken: dict[int, int] = {}
+    where: dict[int, int] = {}
+    for pn in sorted(pages):
+        s = page_hash(pn, slots_log2)
+        while s in taken:
+            s = (s + 1) % slots
+        taken[s] = pn
+        where[pn] = s
+    return where
+
+
+def prog_records(trace: Trace) -> list[str]:
+    """152-bit records {op, strb, offset, value, mask} (hex, 38 digits each)."""
+    out = []
+    for op in trace.registers:
+        reg = register(op.reg)
+        byte = reg.offset & 7
+        strb = (0xFF if reg.size == 8 else 0x0F) << byte
+        shift = 8 * byte
+        code = OP_WRITE if op.op == "write" else OP_POLL
+        mask = (op.mask << shift) if code == OP_POLL else 0
+        rec = (code << 148 | strb << 140 | (reg.offset & ~7) << 128
+               | (op.value << shift) << 64 | mask)
+        out.append(f"{rec:038x}")
+    if len(out) >= MAX_PROG:
+        raise TraceError(f"{len(out)} register operations: the player holds {MAX_PROG - 1}")
+    return out + [f"{OP_END:038x}"] * (MAX_PROG - len(out))
+
+
+def write_images(trace: Trace, directory: Path) -> Images:
+    directory.mkdir(parents=True, exist_ok=True)
+    prog = prog_records(trace)
+    pages = sorted({a >> 12 for a in trace.memory})
+    slots_log2 = slots_log2_for(len(pages))
+    where = place_pages(pages, slots_log2)
+    keys = ["0" * 16] * (1 << slots_log2)
+    for pn, s in where.items():
+        keys[s] = f"{(1 << 63) | pn:016x}"
+    data: list[str] = []
+    for pn in pages:
+        data.append(f"@{where[pn] * PAGE_WORDS:x}")
+        base = pn << 12
+        data += [f"{trace.memory.get(base + 8 * i, 0):016x}" for i in range(PAGE_WORDS)]
+    reqs = [f"{r.sid << 84 | r.addr << 20 | int(r.write) << 16 | r.size:025x}"
+            for r in trace.requests]
+    images = Images(directory / "prog.hex", directory / "req.hex", directory / "mem_keys.hex",
+                    directory / "mem_data.hex", len(trace.requests), slots_log2)
+    images.prog.write_text("\n".join(prog) + "\n")
+    images.req.write_text("\n".join(reqs) + "\n")
+    images.mem_keys.write_text("\n".join(keys) + "\n")
+    images.mem_data.write_text("\n".join(data) + "\n")
+    return images

@@ -1,0 +1,198 @@
+"""The ``vtd-replay/1`` trace file: reading (with errors naming the line and field) and
+writing. The format is described in doc/replay-format.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_model import regmap
+
+MAGIC = "vtd-replay/1"
+SECTIONS = ("memory", "registers", "requests")
+
+
+class TraceError(ValueError):
+    """A malformed trace; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class RegOp:
+    """``write NAME value`` or ``poll NAME mask value`` (NAME a register of the map)."""
+
+    op: str  # "write" | "poll"
+    reg: str
+    value: int
+    mask: int = 0
+
+
+@dataclass(frozen=True)
+class Request:
+    sid: int
+    addr: int
+    write: bool
+    size: int
+
+
+@dataclass
+class Trace:
+    header: dict[str, str] = field(default_factory=dict)
+    memory: dict[int, int] = field(default_factory=dict)  # 8-aligned byte address -> qword
+    registers: list[RegOp] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+    @property
+    def params(self) -> str:
+        return self.header.get("params", "default")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_trace(trace: Trace, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out: list[str] = [MAGIC]
+    out += [f"{k} {v}" for k, v in trace.header.items()]
+    out.append("[memory]")
+    prev = None
+    for addr in sorted(trace.memory):
+        if prev is None or addr != prev + 8 or addr % 0x1000 == 0:
+            out.append(f"@{addr:x}")
+        out.append(f"{trace.memory[addr]:016x}")
+        prev = addr
+    out.append("[registers]")
+    for op in trace.registers:
+        if op.op == "write":
+            out.append(f"write {op.reg} {op.value:x}")
+        else:
+            out.append(f"poll {op.reg} {op.mask:x} {op.value:x}")
+    out.append("[requests]")
+    out += [f"{r.sid:04x} {r.addr:x} {'w' if r.write else 'r'} {r.size}" for r in trace.requests]
+    path.write_text("\n".join(out) + "\n")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _hex(text: str, where: str, what: str, bits: int) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise TraceError(f"{where}: {what} {text!r} is not a hex number") from None
+    if not 0 <= value < 1 << bits:
+        raise TraceError(f"{where}: {what} {text!r} does not fit in {bits} bits")
+    return value
+
+
+_REGS: dict[str, regmap.Register] = {r.name: r for r in regmap.base_registers()}
+
+
+def register(name: str) -> regmap.Register:
+    """A register of the map by name (the fixed registers: no FRCD or counters)."""
+    return _REGS[name]
+
+
+def _register(name: str, where: str) -> regmap.Register:
+    if name not in _REGS:
+        raise TraceError(f"{where}: unknown register {name!r}")
+    return _REGS[name]
+
+
+def read_trace(path: Path) -> Trace:
+    """Parse ``path``; :class:`TraceError` names the line and field of the first problem."""
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise TraceError(f"{path}: cannot read ({e})") from None
+    if not lines or lines[0].strip() != MAGIC:
+        raise TraceError(f"{path}:1: first line must be {MAGIC!r}")
+    trace = Trace()
+    section = ""
+    addr: int | None = None
+    for no, raw in enumerate(lines[1:], start=2):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        where = f"{path}:{no}"
+        if line.startswith("["):
+            name = line.strip("[]")
+            if name not in SECTIONS or line != f"[{name}]":
+                raise TraceError(f"{where}: unknown section {line!r} (one of "
+                                 + ", ".join(f"[{s}]" for s in SECTIONS) + ")")
+            if SECTIONS.index(name) <= (SECTIONS.index(section) if section else -1):
+                raise TraceError(f"{where}: section [{name}] out of order (memory, registers, "
+                                 "requests)")
+            section = name
+            continue
+        words = line.split()
+        if not section:
+            if len(words) != 2:
+                raise TraceError(f"{where}: header line must be 'key value', got {line!r}")
+            trace.header[words[0]] = words[1]
+        elif section == "memory":
+            _memory_line(trace, words, where, addr)
+            addr = _next_addr(words, addr, where)
+        elif section == "registers":
+            trace.registers.append(_register_line(words, where))
+        else:
+            trace.requests.append(_request_line(words, where))
+    if section != "requests":
+        raise TraceError(f"{path}: no [requests] section")
+    return trace
+
+
+def _memory_line(trace: Trace, words: list[str], where: str, addr: int | None) -> None:
+    if words[0].startswith("@"):
+        return
+    if addr is None:
+        raise TraceError(f"{where}: memory data before any @address line")
+    for i, w in enumerate(words):
+        trace.memory[addr + 8 * i] = _hex(w, where, f"memory word {i + 1}", 64)
+
+
+def _next_addr(words: list[str], addr: int | None, where: str) -> int | None:
+    if words[0].startswith("@"):
+        if len(words) != 1:
+            raise TraceError(f"{where}: an @address line holds the address only")
+        a = _hex(words[0][1:], where, "address", 64)
+        if a % 8:
+            raise TraceError(f"{where}: address {a:#x} is not 8-byte aligned")
+        return a
+    assert addr is not None
+    return addr + 8 * len(words)
+
+
+def _register_line(words: list[str], where: str) -> RegOp:
+    if words[0] == "write" and len(words) == 3:
+        reg = _register(words[1], where)
+        return RegOp("write", reg.name, _hex(words[2], where, "value", 8 * reg.size))
+    if words[0] == "poll" and len(words) == 4:
+        reg = _register(words[1], where)
+        mask = _hex(words[2], where, "mask", 8 * reg.size)
+        value = _hex(words[3], where, "value", 8 * reg.size)
+        if value & ~mask:
+            raise TraceError(f"{where}: poll value {value:#x} has bits outside mask {mask:#x}")
+        return RegOp("poll", reg.name, value, mask)
+    raise TraceError(f"{where}: expected 'write REG value' or 'poll REG mask value', got "
+                     f"{' '.join(words)!r}")
+
+
+def _request_line(words: list[str], where: str) -> Request:
+    if len(words) != 4:
+        raise TraceError(f"{where}: a request is 'sid addr r|w size', got {' '.join(words)!r}")
+    sid = _hex(words[0], where, "sid", 16)
+    addr = _hex(words[1], where, "addr", 64)
+    if words[2] not in ("r", "w"):
+        raise TraceError(f"{where}: write field {words[2]!r} must be r or w")
+    try:
+        size = int(words[3], 10)
+    except ValueError:
+        raise TraceError(f"{where}: size {words[3]!r} is not a decimal number") from None
+    if not 1 <= size <= 4096 or (addr & 0xFFF) + size > 4096:
+        raise TraceError(f"{where}: size {size} at addr {addr:#x} must be 1..4096 and stay "
+                         "within one 4 KB page")
+    write = words[2] == "w"
+    if write and size == 4 and 0xFEE0_0000 <= addr <= 0xFEEF_FFFF:
+        raise TraceError(f"{where}: a 4-byte write to {addr:#x} is an interrupt request, not "
+                         "DMA")
+    return Request(sid, addr, write, size)

@@ -1,0 +1,159 @@
+`timescale 1ns/1ps
+// vtd_replay_axi_mem: the replay player's memory, an AXI4 read slave serving the tables'
+// image with a fixed latency.
+//
+// Testbench code (tb/replay/, not part of the unit). The image is a set of 4 KB pages kept
+// in a hash table of 2^SLOTS_LOG2 slots (doc/replay-format.md, "Player images"):
+//   page_key[s] = {1'b1, page number[62:0]} for an occupied slot, 0 for an empty one;
+//   data[s*512 + (addr[11:3])] = the 64-bit word at that address.
+// A page lives in slot hash(page) or, when that is taken, in the next free slot after it
+// (linear probing; the image writer keeps the table at most half full). Addresses in no
+// page read as zero, with an OKAY response, like the golden model's memory.
+// Files: +mem_keys=<file> and +mem_data=<file> ($readmemh).
+//
+// Read bursts are queued in arrival order (QDEPTH of them); each is answered LATENCY cycles
+// after its AR handshake at the earliest, one beat per cycle, in order. The write channels
+// never handshake (awready = wready = 0); wr_seen is 1 once the unit has raised awvalid or
+// wvalid, which in legacy DMA mode it must not.
+module vtd_replay_axi_mem #(
+    parameter integer AXI_ID_W   = 4,
+    parameter integer SLOTS_LOG2 = 11,
+    parameter integer LATENCY    = 4,
+    parameter integer QDEPTH     = 16
+) (
+    input  wire                clk,
+    input  wire                rst_n,
+    input  wire [AXI_ID_W-1:0] arid,
+    input  wire [63:0]         araddr,
+    input  wire [7:0]          arlen,
+    input  wire                arvalid,
+    output wire                arready,
+    output reg  [AXI_ID_W-1:0] rid,
+    output reg  [63:0]         rdata,
+    output wire [1:0]          rresp,
+    output reg                 rlast,
+    output reg                 rvalid,
+    input  wire                rready,
+    input  wire                awvalid,
+    output wire                awready,
+    input  wire                wvalid,
+    output wire                wready,
+    output wire                bvalid,
+    output reg                 wr_seen,
+    output reg  [63:0]         reads
+);
+    localparam integer SLOTS = 1 << SLOTS_LOG2;
+    localparam integer QW = (QDEPTH > 1) ? $clog2(QDEPTH) : 1;
+
+    reg [63:0] page_key [0:SLOTS-1];
+    reg [63:0] data     [0:SLOTS*512-1];
+
+    reg [8*512-1:0] keys_file, data_file;
+    initial begin
+        if (!$value$plusargs("mem_keys=%s", keys_file)) begin
+            $display("vtd_replay_axi_mem: +mem_keys=<file> missing");
+            $finish;
+        end
+        if (!$value$plusargs("mem_data=%s", data_file)) begin
+            $display("vtd_replay_axi_mem: +mem_data=<file> missing");
+            $finish;
+        end
+        $readmemh(keys_file, page_key);
+        $readmemh(data_file, data);
+    end
+
+    function [SLOTS_LOG2-1:0] hash(input [63:0] pn);
+        reg [63:0] h;
+        begin
+            h = pn ^ (pn >> SLOTS_LOG2) ^ (pn >> (2 * SLOTS_LOG2));
+            hash = h[SLOTS_LOG2-1:0];
+        end
+    endfunction
+
+    function [63:0] lookup(input [63:0] a);
+        reg [63:0]           want;
+        reg [SLOTS_LOG2-1:0] s;
+        reg                  stop;
+        integer              n;
+        begin
+            want   = {1'b1, 11'd0, a[63:12]};
+            s      = hash({12'd0, a[63:12]});
+            stop   = 1'b0;
+            n      = 0;
+            lookup = 64'd0;
+            while (!stop) begin
+                if (page_key[s] == want) begin
+                    lookup = data[{s, a[11:3]}];
+                    stop   = 1'b1;
+                end else if (!page_key[s][63] || n >= SLOTS - 1) begin
+                    stop = 1'b1;
+                end else begin
+                    s = s + 1'b1;
+                    n = n + 1;
+                end
+            end
+        end
+    endfunction
+
+    // queue of accepted bursts
+    reg [AXI_ID_W-1:0] q_id   [0:QDEPTH-1];
+    reg [63:0]         q_addr [0:QDEPTH-1];
+    reg [7:0]          q_len  [0:QDEPTH-1];
+    reg [63:0]         q_due  [0:QDEPTH-1];
+    reg [QW-1:0]       q_head, q_tail;
+    reg [QW:0]         q_count;
+    reg [7:0]          beat;
+    reg [63:0]         cycle;
+
+    assign arready = (q_count < QDEPTH);
+    assign rresp   = 2'b00;
+    assign awready = 1'b0;
+    assign wready  = 1'b0;
+    assign bvalid  = 1'b0;
+
+    wire push = arvalid && arready;
+    wire head_ready = (q_count != 0) && (cycle >= q_due[q_head]);
+    wire load = head_ready && (!rvalid || rready);
+    wire pop  = load && (beat == q_len[q_head]);
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            q_head  <= {QW{1'b0}};
+            q_tail  <= {QW{1'b0}};
+            q_count <= {(QW+1){1'b0}};
+            beat    <= 8'd0;
+            cycle   <= 64'd0;
+            rvalid  <= 1'b0;
+            rlast   <= 1'b0;
+            rid     <= {AXI_ID_W{1'b0}};
+            rdata   <= 64'd0;
+            wr_seen <= 1'b0;
+            reads   <= 64'd0;
+        end else begin
+            cycle <= cycle + 64'd1;
+            if (awvalid || wvalid) wr_seen <= 1'b1;
+            if (push) begin
+                q_id[q_tail]   <= arid;
+                q_addr[q_tail] <= araddr;
+                q_len[q_tail]  <= arlen;
+                q_due[q_tail]  <= cycle + LATENCY;
+                q_tail         <= (q_tail == QDEPTH - 1) ? {QW{1'b0}} : q_tail + 1'b1;
+                reads          <= reads + 64'd1;
+            end
+            if (rvalid && rready) rvalid <= 1'b0;
+            if (load) begin
+                rvalid <= 1'b1;
+                rid    <= q_id[q_head];
+                rdata  <= lookup(q_addr[q_head] + {53'd0, beat, 3'b000});
+                rlast  <= (beat == q_len[q_head]);
+                if (pop) begin
+                    beat   <= 8'd0;
+                    q_head <= (q_head == QDEPTH - 1) ? {QW{1'b0}} : q_head + 1'b1;
+                end else begin
+                    beat <= beat + 8'd1;
+                end
+            end
+            q_count <= q_count + {{QW{1'b0}}, push} - {{QW{1'b0}}, pop};
+        end
+    end
+endmodule
