@@ -650,7 +650,7 @@ def test_cli_rtl_unsupported_is_exit_2_and_skipped_in_suite(
     assert "needs queued invalidation (ECAP.QI=0); run it with SIM=model" in capsys.readouterr().err
     assert main(["suite", str(tmp_path), "--sim", "icarus"]) == 0
     out = capsys.readouterr().out
-    assert "SKIP    " in out and "1 skipped (features the RTL lacks): PASS" in out
+    assert "SKIP    " in out and "1 skipped (features the RTL build turns off): PASS" in out
 
 
 def test_cli_rtl_run_is_compared_with_the_model(tmp_path: Path,
@@ -731,13 +731,13 @@ def test_cli_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "PASS    a.json (1 steps, 1 expects)" in out
     assert "FAIL    b.json: step 1 (reg_read) on model: expect 'value'" in out
     assert ("2 files, 3 steps, 2 expects checked, 1 failures in 1 files, 0 invalid, 0 skipped "
-            "(features the RTL lacks): FAIL") in out
+            "(features the RTL build turns off): FAIL") in out
     assert (tmp_path / "out" / "a.model.json").exists()
     write(d, doc([{"op": "nope"}]), "c.json")
     assert main(args) == 2
     out = capsys.readouterr().out
     assert "INVALID " in out and "c.json: step 0: field 'op': unknown op 'nope'" in out
-    assert "1 invalid, 0 skipped (features the RTL lacks): FAIL" in out
+    assert "1 invalid, 0 skipped (features the RTL build turns off): FAIL" in out
 
 
 # --------------------------------------------------------------------------- the real model

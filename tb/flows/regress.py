@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'reused' if info.reused else 'built'} ({info.seconds:.1f} s) "
               f"[{describe(preset(s))}]", flush=True)
     outcomes: list[Outcome] = []
+    t_runs = time.monotonic()
 
     def job(e: Run) -> Outcome:
         seed = random.Random(f"{master}:{e.name}").randrange(1, 1 << 31)
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             sc = run_scenarios(args.sim)
             print(f"  {'PASS' if sc.ok else 'FAIL'} {'scenarios':22s} {sc.seconds:6.1f} s  "
                   f"{sc.stats.get('scenarios_run', 0)} run, "
-                  f"{sc.stats.get('scenarios_skipped', 0)} skipped (QI/IR)", flush=True)
+                  f"{sc.stats.get('scenarios_skipped', 0)} skipped (feature off in the build)",
+                  flush=True)
             outcomes.append(sc)
         outcomes += [f.result() for f in futures]
     total: dict = {}
@@ -150,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
           f"({total.get('scenario_steps', 0)} steps), {total.get('scenarios_skipped', 0)} "
           "skipped")
     print(f"  simulated        {total.get('cycles', 0)} cycles")
+    runs_s = max(time.monotonic() - t_runs, 1e-9)
+    print(f"  rates            {total.get('dma_checked', 0) / runs_s:.0f} DMA responses checked/s, "
+          f"{total.get('cycles', 0) / runs_s:.0f} simulated cycles/s ({runs_s:.0f} s of runs "
+          f"on {args.jobs} jobs, builds excluded)")
     print(cov.report())
     print(f"result: {'PASS' if not failed else 'FAIL'} (SEED={master})")
     return 1 if failed else 0

@@ -35,6 +35,11 @@ module vtd_replay_top #(
     parameter integer MAX_WALKS  = 4,
     parameter integer REQ_TAG_W  = 8,
     parameter integer AXI_ID_W   = 4,
+    parameter integer QI         = 1,
+    parameter integer IR         = 1,
+    parameter integer EIM        = 1,
+    parameter integer MHMV       = 15,
+    parameter integer IEC_ENTRIES = 8,
     // player parameters
     parameter integer MAX_REQS   = 1 << 20,   // request records the player can hold
     parameter integer MAX_PROG   = 64,        // register program records
@@ -121,7 +126,8 @@ module vtd_replay_top #(
         .HAW(HAW), .MGAW(MGAW), .SAGAW(SAGAW), .SLLPS(SLLPS), .ND(ND), .NFR(NFR), .PSI(PSI),
         .MAMV(MAMV), .PT(PT), .C(C), .IOTLB_SETS(IOTLB_SETS), .IOTLB_WAYS(IOTLB_WAYS),
         .IOTLB_REPL(IOTLB_REPL), .CC_ENTRIES(CC_ENTRIES), .MAX_WALKS(MAX_WALKS),
-        .REQ_TAG_W(REQ_TAG_W), .AXI_ID_W(AXI_ID_W)
+        .REQ_TAG_W(REQ_TAG_W), .AXI_ID_W(AXI_ID_W), .QI(QI), .IR(IR), .EIM(EIM),
+        .MHMV(MHMV), .IEC_ENTRIES(IEC_ENTRIES)
     ) u_dut (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_awaddr), .s_axil_awprot(s_awprot), .s_axil_awvalid(s_awvalid),

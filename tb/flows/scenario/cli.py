@@ -35,7 +35,7 @@ class FileOutcome:
     expects: int = 0
     failures: list[str] = field(default_factory=list)
     invalid: str | None = None
-    unsupported: str | None = None  # the RTL lacks a feature the file needs
+    unsupported: str | None = None  # the RTL build turns off a feature the file needs
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -162,7 +162,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
     print(f"suite {directory} on {args.sim}: {len(files)} files, "
           f"{sum(o.steps for o in outcomes)} steps, {sum(o.expects for o in outcomes)} "
           f"expects checked, {sum(len(o.failures) for o in outcomes)} failures in {failed} "
-          f"files, {invalid} invalid, {skipped} skipped (features the RTL lacks): "
+          f"files, {invalid} invalid, {skipped} skipped (features the RTL build turns off): "
           f"{'PASS' if worst == EXIT_OK else 'FAIL'}")
     return worst
 
