@@ -25,7 +25,7 @@ documented intent in the RTL headers (not from their code):
     entry, else the entry at a round-robin pointer (reset 0), which then advances. Hits do not
     change any state. Invalidation: global; domain (DID); device (DID and SID under the
     function mask FM: 1 masks SID[2], 2 SID[2:1], 3 SID[2:0]).
-``rtl/vtd_remap_unit.v`` (request pipeline and performance counters)
+``rtl/vtd_request_stage.v``, ``vtd_response_arbiter.v`` (request pipeline, performance counters)
     A request whose bytes touch FEE0_0000-FEEF_FFFF, or that arrives with translation off or
     TTM/SSIRWE bad, does not reach the caches. Otherwise an IOTLB hit with the needed
     permission (and an output not touching the interrupt range) answers it (IOTLB_HITS, the
@@ -703,7 +703,7 @@ class Outcome:
 
 @dataclass
 class UnitCacheRef:
-    """The RTL's caches behind its request pipeline (vtd_remap_unit.v): which cache answers
+    """The RTL's caches behind its request pipeline (vtd_request_stage.v, vtd_response_arbiter.v): which cache answers
     a request, what it increments, what the walk fills, and register-based invalidation."""
 
     iotlb: IotlbRef
