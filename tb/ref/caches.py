@@ -703,7 +703,8 @@ class Outcome:
 
 @dataclass
 class UnitCacheRef:
-    """The RTL's caches behind its request pipeline (vtd_request_stage.v, vtd_response_arbiter.v): which cache answers
+    """The RTL's caches behind its request pipeline (vtd_request_stage.v,
+    vtd_response_arbiter.v): which cache answers
     a request, what it increments, what the walk fills, and register-based invalidation."""
 
     iotlb: IotlbRef
