@@ -1,4 +1,5 @@
 `timescale 1ns/1ps
+`include "vtd_regs.vh"
 // vtd_replay_top: replays a DMA request stream through vtd_remap_unit with no Python in the
 // loop (doc/replay-format.md).
 //
@@ -49,7 +50,7 @@ module vtd_replay_top #(
 );
     localparam integer TW    = REQ_TAG_W;
     localparam integer NTAGS = 1 << TW;
-    localparam integer NPERF = 9;
+    localparam integer NPERF = `VTD_PERF_NUM;  // from the register description
 
     reg clk = 1'b0;
     reg rst_n = 1'b0;
@@ -321,7 +322,7 @@ module vtd_replay_top #(
                     end else begin
                         cmd_valid <= 1'b1;
                         cmd_write <= 1'b0;
-                        cmd_addr  <= 12'hF00 + perf_i[8:0] * 12'd8;
+                        cmd_addr  <= `VTD_PERF_BASE + perf_i[8:0] * 12'd8;
                         phase     <= P_PERF_WAIT;
                     end
                 end
