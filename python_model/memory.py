@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 PAGE = 4096
@@ -39,6 +40,9 @@ class Memory:
         self._pages: dict[int, bytearray] = {}
         self._errors: list[ErrorRange] = []
         self.write_log: list[tuple[int, bytes]] = []  # every write, in order (checked by tests)
+        # called after every successful bus write (write(), not software's poke()): a
+        # testbench that must see the unit's own writes (status writes) observes them here
+        self.bus_write_observers: list[Callable[[int, bytes], None]] = []
 
     # --- error injection ---
     def add_error(self, start: int, size: int, on_read: bool = True, on_write: bool = True) -> None:
@@ -67,6 +71,8 @@ class Memory:
         if self.faults(addr, len(data), write=True):
             raise MemoryAccessError(addr, len(data), write=True)
         self.poke(addr, data)
+        for observe in self.bus_write_observers:
+            observe(addr, bytes(data))
 
     def peek(self, addr: int, size: int) -> bytes:
         """Read ignoring injected errors (software's or a checker's view)."""

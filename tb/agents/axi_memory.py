@@ -228,7 +228,6 @@ class TbAxiMemory:
         self.stats = MemoryStats()
         self.target = ModelMemoryTarget(memory, self.stats)
         self.expected: list[tuple[int, bytes]] = []  # the model's writes the RTL owes
-        self.memory = memory
         self.bind(memory)
         logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
         bus = AxiBus.from_prefix(dut, "m_axi")
@@ -244,21 +243,17 @@ class TbAxiMemory:
     # ------------------------------------------------------------------ writes
     def bind(self, memory: Memory) -> None:
         """Serve ``memory``; record the model's bus writes into it as owed by the RTL."""
+        old = getattr(self, "memory", None)
+        if old is not None and self._owe in old.bus_write_observers:
+            old.bus_write_observers.remove(self._owe)
         self.memory = memory
         self.target.memory = memory
         self.expected.clear()
-        if getattr(memory, "_tb_write_hook", None) is self:
-            return
-        plain = type(memory).write
+        memory.bus_write_observers.append(self._owe)
 
-        def write(addr: int, data: bytes, _mem: Memory = memory) -> None:
-            plain(_mem, addr, data)  # raises inside an error range: nothing owed
-            hook = getattr(_mem, "_tb_write_hook", None)
-            if hook is not None:
-                hook.expected.append((addr, bytes(data)))
-
-        memory.write = write  # type: ignore[method-assign]
-        memory._tb_write_hook = self  # type: ignore[attr-defined]
+    def _owe(self, addr: int, data: bytes) -> None:
+        """The model wrote ``data`` at ``addr`` as a bus master: the RTL owes the same write."""
+        self.expected.append((addr, data))
 
     def check_write(self, addr: int, beats: int, size: int,
                     data: list[tuple[int, int, int]]) -> AxiResp:
