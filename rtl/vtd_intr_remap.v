@@ -47,10 +47,13 @@
 //   msi_ready is 1 only while the block is idle, so requests are taken one at
 //   a time (a hit every 3 cycles at best). The memory port is this block's own
 //   client: nothing here waits for the DMA path.
-// IEC invalidation: forwarded to vtd_int_entry_cache except while an IRTE read
-//   is in flight (the read and its fill complete first, so an IRTE read before
-//   the invalidation cannot be cached after it: sec. 6.3 drains interrupts in
-//   flight). inv_done follows 1 cycle after inv_valid otherwise.
+// IEC invalidation: forwarded to vtd_int_entry_cache only while the block is
+//   idle: a request in progress (its IRTE read and fill, or its answer waiting
+//   for intr_ready) completes first, so an IRTE read before the invalidation
+//   is neither cached nor delivered after it (sec. 6.3 drains interrupts in
+//   flight; a wait descriptor behind the invalidation completes only after
+//   every interrupt remapped through the old entry left the unit). inv_done
+//   follows 1 cycle after the block is idle with inv_valid.
 //
 // ---------------------------------------------------------------------------
 // Ports
@@ -249,7 +252,7 @@ module vtd_intr_remap #(
             wire              iec_hit;
             wire [IEC_DW-1:0] iec_data;
             wire              fill_valid;
-            wire              can_inv = (st != S_AR) && (st != S_R) && (st != S_CHK);
+            wire              can_inv = (st == S_IDLE);
 
             vtd_int_entry_cache #(.IEC_ENTRIES(IEC_ENTRIES), .DW(IEC_DW)) u_iec (
                 .clk       (clk),

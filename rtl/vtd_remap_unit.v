@@ -532,7 +532,7 @@ module vtd_remap_unit #(
         .gsts_tes(gsts_tes), .root_ttm(root_ttm), .root_ssirwe(root_ssirwe),
         .cc_inv_req(cc_inv_req && !qi_drain_req), .iotlb_inv_req(iotlb_inv_req && !qi_drain_req),
         .cc_inv_go(cc_inv_go), .iotlb_inv_go(iotlb_inv_go),
-        .qi_drain_req(qi_drain_req), .quiet(s1_quiet),
+        .qi_drain_req(qi_drain_req), .rsp_idle(!rsp_valid), .quiet(s1_quiet),
         .s1_sid(s1_sid), .s1_addr(s1_addr), .s1_write(s1_write), .s1_size(s1_size),
         .s1_tag(s1_tag),
         .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),

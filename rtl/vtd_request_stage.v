@@ -24,14 +24,18 @@
 //
 // Register-based invalidation
 //   While CCMD.ICC or IOTLB_REG.IVT is 1 (cc_inv_req / iotlb_inv_req), no new
-//   request is taken; once S1 is empty and every walker is idle (their fills
-//   done) the invalidation runs in one cycle (cc_inv_go / iotlb_inv_go; the
+//   request is taken; once S1 is empty, every walker is idle (their fills
+//   done) and every answer has left the response queue (rsp_idle) the
+//   invalidation runs in one cycle (cc_inv_go / iotlb_inv_go; the
 //   context cache first when both are pending), then ICC/IVT clear and
 //   CAIG/IAIG report the granularity done.
 // Queued invalidation
 //   While the queue engine holds qi_drain_req, no new request is taken
-//   either; quiet (S1 empty, every walker idle) is its drain_ack, and the
-//   engine's invalidation runs while both are 1.
+//   either; quiet (S1 empty, every walker idle, response queue empty) is its
+//   drain_ack, and the engine's invalidation runs while both are 1. Waiting
+//   for the response queue too means a translation made before an
+//   invalidation has reached the device before the invalidation (and so a
+//   wait descriptor behind it) completes: none is delivered after it.
 //
 // Events (one-cycle strobes for vtd_perf_counters): ev_request (request
 // taken), ev_iotlb_hit / ev_iotlb_miss (S1 fires a request that reached the
@@ -62,7 +66,8 @@ module vtd_request_stage #(
     output wire                 cc_inv_go,      // run the context-cache invalidation now
     output wire                 iotlb_inv_go,   // run the IOTLB invalidation now
     input  wire                 qi_drain_req,   // queued invalidation: take no new request
-    output wire                 quiet,          // S1 empty and every walker idle
+    input  wire                 rsp_idle,       // response queue empty (all answers delivered)
+    output wire                 quiet,          // S1 empty, every walker idle, rsp_idle
     // the request held in S1
     output reg  [15:0]          s1_sid,
     output reg  [63:0]          s1_addr,
@@ -202,7 +207,7 @@ module vtd_request_stage #(
     endgenerate
 
     // invalidations run when nothing is in flight
-    assign quiet = !s1_valid && (&wk_idle);
+    assign quiet = !s1_valid && (&wk_idle) && rsp_idle;
     assign cc_inv_go    = cc_inv_req && quiet;
     assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
 

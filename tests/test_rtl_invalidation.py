@@ -1,4 +1,4 @@
-"""Table changes plus register-based invalidation while DMA traffic runs.
+"""Table changes plus invalidation while DMA (and interrupt) traffic runs.
 
 Rounds of: background random traffic; meanwhile the software unmaps regions, changes
 permissions, remaps pages elsewhere, maps new regions, moves devices between domains,
@@ -7,13 +7,32 @@ and IH, domain-selective, global; device/domain/global context-cache invalidatio
 the table edit and the invalidation's completion the scoreboard accepts the old and the new
 outcome (stale cached state); after it only the new one. After each round: drain, compare
 fault records/FSTS with the model, service faults. Prints its seed; replay with ``SEED=``.
+
+Knob ``queued=1``: the driver enables queued invalidation first (as Linux does when ECAP.QI=1)
+and every invalidation goes through the queue, each followed by a wait descriptor whose status
+write the driver polls for; the tail starts at a random place so the queue wraps; some
+invalidations are batched (several unmaps, one submission, one wait). The scoreboard checks
+that nothing accepted before an invalidation is answered after its wait completed. Knob
+``msi=1`` (with ``queued``): interrupt remapping on top (``eime=1``: x2APIC), MSIs from every
+device beside the DMA traffic, and IRTE retargets each followed by an IEC invalidation
+(index-selective or global). Checkpoints then also compare IQH/IQT/IQA/ICS/IECTL/IQERCD.
 """
 
 import cocotb
 from rtl_runner import plan_test
 
+from tb.agents.dma import DmaItem
+from tb.agents.msi import MsiItem
 from tb.env.base_test import BaseTest, run_uvm
-from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, MappingConflict
+from tb.software.table_formats import (
+    IEC_INDEX,
+    iec_inv_dsc,
+    inv_wait_dsc,
+    iotlb_inv_dsc,
+    psi_range,
+)
+from tb.software.tables import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE, MappingConflict
+from tb.stimulus.interrupts import InterruptTraffic
 from tb.stimulus.traffic import Region, TrafficGen, TrafficKnobs, build_topology
 
 
@@ -25,7 +44,20 @@ class InvalidationTest(BaseTest):
         self.topo = build_topology(tb.builder, rt.rng("topology"), domains=4,
                                    devices_per_domain=2, regions_per_domain=8)
         await sw.setup_fault_event()
+        self.queued = bool(rt.iknob("queued", 0))
+        self.intr = None
+        if self.queued:
+            await sw.enable_queued_invalidation(qs=0)
+            # start the tail anywhere, so the storm wraps the queue (waits without status)
+            await sw.run_steps(tb.builder.submit_invalidations(
+                [inv_wait_dsc()] * rng.randrange(0, tb.builder.iq_entries - 8), wait=False))
         await sw.enable_translation()
+        if self.queued and rt.iknob("msi", 0):
+            sids = [d.sid for d in self.topo.devices] + list(self.topo.unassigned)
+            self.intr = InterruptTraffic(tb.builder, rt.rng("interrupts"), sids,
+                                         eime=bool(rt.iknob("eime", 0)))
+            self.intr.setup()
+            await sw.enable_interrupt_remapping(cfi=bool(rng.getrandbits(1)))
         gen = TrafficGen(self.topo, tb.config, rt.rng("traffic"), TrafficKnobs(hit_locality=0.6))
         rounds, actions = rt.iknob("rounds", 4), rt.iknob("actions", 12)
         self.done = {}
@@ -36,20 +68,46 @@ class InvalidationTest(BaseTest):
                 while running[0]:
                     await self.env.dma(gen.items(20))
 
-            task = cocotb.start_soon(traffic())
+            async def interrupts(running=running):
+                while running[0]:
+                    await self.env.msi(self.intr.items(6))
+
+            tasks = [cocotb.start_soon(traffic())]
+            if self.intr is not None:
+                tasks.append(cocotb.start_soon(interrupts()))
             for _ in range(actions):
                 await tb.wait(rng.randint(10, 150))
                 await self.action(rng)
             running[0] = False
-            await task
+            for task in tasks:
+                await task
             await tb.checkpoint(self.regs)
             await sw.service_faults()
-        tb.log.info("invalidation actions: %s", self.done)
+        tb.log.info("invalidation actions: %s; queue releases %s; checked %d MSIs", self.done,
+                    tb.mirror.queue.releases if tb.mirror.queue else {},
+                    tb.checker.stats.msi_checked)
+        if self.queued and not self.done.get("queued-waits"):
+            raise AssertionError("queued mode made no queued invalidation")
 
     async def action(self, rng):
-        kinds = ["unmap", "protect", "remap", "map", "move", "unassign", "global"]
-        kind = rng.choices(kinds, weights=[5, 3, 3, 2, 2, 1, 1])[0]
+        kinds = ["unmap", "protect", "remap", "map", "move", "unassign", "global", "batch",
+                 "irte"]
+        weights = [5, 3, 3, 2, 2, 1, 1, 2 * self.queued, 4 * (self.intr is not None)]
+        kind = rng.choices(kinds, weights=weights)[0]
         self.done[kind] = self.done.get(kind, 0) + 1
+        if self.queued:
+            self.done["queued-waits"] = self.done.get("queued-waits", 0) + 1
+        if kind == "irte":
+            index = self.intr.edit()
+            if rng.random() < 0.8:
+                await self.sw.invalidate_iec(index, im=rng.choice([0, 0, 1]) if index % 2 == 0
+                                             else 0)
+            else:
+                await self.sw.invalidate_iec()
+            return
+        if kind == "batch":
+            await self.batch_unmap(rng)
+            return
         self.tb.log.debug("cycle %d: action %s", self.tb.cycles.now, kind)
         sw, b = self.sw, self.tb.builder
         devs = [d for d in self.topo.devices if d.domain is not None]
@@ -113,6 +171,29 @@ class InvalidationTest(BaseTest):
         else:
             await sw.invalidate_global()
 
+    async def batch_unmap(self, rng):
+        """Unmap a few pages of one domain, then one submission of their page-selective
+        IOTLB invalidations behind a single wait (a batched flush)."""
+        dom = rng.choice(self.topo.domains)
+        regions = self._regions(dom)
+        descs, events = [], []
+        for _ in range(rng.randint(2, 5)):
+            if not regions:
+                break
+            r = rng.choice(regions)
+            page_iova = r.iova + r.page * rng.randrange(r.size // r.page)
+            dom.unmap(page_iova, r.page)
+            self._split_out(regions, r, page_iova)
+            addr, am = psi_range(page_iova, r.page)
+            if am > self.tb.config.MAMV:  # as the driver does: the whole domain instead
+                descs.append(iotlb_inv_dsc(G_DOMAIN, did=dom.did))
+                events.append(("iotlb", G_DOMAIN, dom.did, 0, 0))
+            else:
+                descs.append(iotlb_inv_dsc(G_PAGE, did=dom.did, addr=addr, am=am))
+                events.append(("iotlb", G_PAGE, dom.did, addr, am))
+        if descs:
+            await self.sw.submit(descs, events)
+
     def _regions(self, dom):
         for d in self.topo.devices:
             if d.domain is dom:
@@ -128,9 +209,77 @@ class InvalidationTest(BaseTest):
                 regions.append(Region(r.domain, r.iova + off, r.page, r.page, r.read, r.write))
 
 
+class DrainOrderTest(BaseTest):
+    """Directed: a queued invalidation's wait must not complete while an answer made from an
+    entry it invalidates is still held by back-pressure (doc/architecture.md, queued
+    invalidation). A DMA answer (IOTLB hit) waits with rsp_ready low while an IOTLB
+    invalidation and a wait are queued; an interrupt answer (IEC hit) waits with intr_ready low
+    while an IEC invalidation and a wait are queued. Each time the status must stay unwritten
+    until the answer is taken, and afterwards the new entry is used."""
+
+    async def body(self):
+        tb, sw, b = self.tb, self.sw, self.tb.builder
+        await sw.enable_queued_invalidation()
+        dom = b.create_domain()
+        dom.map(0x10000, 0x200000, 4096)
+        b.assign_device("01:00.0", dom)
+        await sw.enable_translation()
+        b.create_irt(16)
+        b.set_irte(5, vector=0x41, dest=1)
+        await sw.enable_interrupt_remapping()
+        await self.one(0x0100, 0x10008, hpa=0x200008, what="fills the IOTLB")
+        dma_ready = self.env.dma_agent.driver.ready
+        await self.held_answer(
+            hold=dma_ready,
+            send=lambda: self.env.dma([DmaItem(sid=0x0100, addr=0x10010)]),
+            answered=lambda: tb.dma_port.drain(),
+            edit=lambda: dom.map(0x10000, 0x300000, 4096, replace=True),
+            descriptor=iotlb_inv_dsc(G_DOMAIN, did=dom.did),
+            event=("iotlb", G_DOMAIN, dom.did, 0, 0), what="DMA answer")
+        await self.one(0x0100, 0x10010, hpa=0x300010, what="after the IOTLB invalidation")
+        await self.env.msi([MsiItem(sid=0x0100, addr=b.msi_address(5, shv=False))])
+        intr_ready = self.env.msi_agent.driver.ready
+        held = MsiItem(sid=0x0100, addr=b.msi_address(5, shv=False))
+        await self.held_answer(
+            hold=intr_ready, send=lambda: self.env.msi_send([held]),
+            answered=lambda: self.env.msi_answered([held]),
+            edit=lambda: b.set_irte(5, vector=0x42, dest=1),
+            descriptor=iec_inv_dsc(IEC_INDEX, iidx=5),
+            event=("iec", 0, 5, 0), what="interrupt answer")
+        assert held.rsp is not None and held.rsp.vector == 0x41, \
+            f"the held interrupt was looked up before the invalidation: {held.rsp}"
+        fresh = MsiItem(sid=0x0100, addr=b.msi_address(5, shv=False))
+        await self.env.msi([fresh])
+        assert fresh.rsp is not None and fresh.rsp.vector == 0x42, \
+            f"after the IEC invalidation the new entry: {fresh.rsp}"
+
+    async def held_answer(self, hold, send, answered, edit, descriptor, event, what):
+        tb, b = self.tb, self.tb.builder
+        hold.set_probability(1.0)  # the consumer stops taking answers
+        await send()
+        await tb.wait(20)  # the answer is made (from the cached entry) and waits
+        edit()
+        steps = b.submit_invalidations([descriptor])
+        status, seq = b.wait_status_addr, steps[-1]["value"]
+        await self.sw.run_steps(steps[:-1])  # everything but the poll
+        await tb.wait(400)
+        if tb.memory.peek_u64(status) & 0xFFFF_FFFF == seq:
+            tb.checker.error(f"the wait completed while the {what} made before the "
+                             "invalidation was still held")
+        hold.set_probability(0.0)
+        await answered()
+        await self.sw.run_steps(steps[-1:])
+        self.sw._note(*event)
+
+
 @cocotb.test()
 async def invalidation_under_traffic(dut):
     await run_uvm(dut, InvalidationTest)
+
+
+@cocotb.test()
+async def drain_order(dut):
+    await run_uvm(dut, DrainOrderTest)
 
 
 # pytest: every run of this module in the testplan (doc/testplan.toml)

@@ -7,9 +7,10 @@ error range (``Memory.add_error``) raises in the target, which the slave answers
 
 Writes. The unit's only writes are the status writes of invalidation-wait descriptors (SW=1):
 one beat of 4 bytes (AWLEN=0, AWSIZE=2, WSTRB 0Fh or F0h). The golden model performs the same
-status write itself, into this same memory, when it runs the queue; and the untimed model runs
-the queue when the register write that starts it completes (the mirror applies it at the B
-handshake), i.e. always before the RTL, which still has to fetch the descriptors. Applying the
+status write itself, into this same memory, when it runs the queue: either when the tail write
+completes (the scenario flows), i.e. before the RTL, which still has to fetch the descriptors,
+or, in the pyuvm environment, just before the RTL's write is compared (``before_rtl_write``
+lets the testbench give the model the queue up to that wait descriptor). Applying the
 RTL's write as well would write every status twice (and could overwrite a value software
 changed in between), so the slave *compares* instead of applying:
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +230,9 @@ class TbAxiMemory:
         self.stats = MemoryStats()
         self.target = ModelMemoryTarget(memory, self.stats)
         self.expected: list[tuple[int, bytes]] = []  # the model's writes the RTL owes
+        # told of each RTL write before it is compared (the testbench lets the model run the
+        # invalidation queue up to the wait descriptor that asked for it: tb.env.queue_mirror)
+        self.before_rtl_write: Callable[[int, bytes], None] | None = None
         self.bind(memory)
         logging.getLogger(f"cocotb.{dut._name}.m_axi").setLevel(logging.WARNING)
         bus = AxiBus.from_prefix(dut, "m_axi")
@@ -270,6 +275,8 @@ class TbAxiMemory:
             self.stats.protocol_errors.append(
                 f"AXI write addr {addr:#x}: WSTRB {wstrb:#04x}, expected {want_strb:#04x}")
         value = (wdata >> (8 * lane) & 0xFFFF_FFFF).to_bytes(4, "little")
+        if self.before_rtl_write is not None:
+            self.before_rtl_write(addr, value)
         owed = self.expected[0] if self.expected else None
         if owed == (addr, value):
             self.expected.pop(0)

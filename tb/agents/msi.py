@@ -7,11 +7,14 @@ intr_dlm`` (in request order). Fault event port ``irq_valid/irq_ready/irq_addr/i
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import cocotb
+from cocotb.triggers import ReadOnly, RisingEdge
 from pyuvm import (
     uvm_agent,
     uvm_analysis_port,
@@ -21,6 +24,7 @@ from pyuvm import (
     uvm_sequencer,
 )
 
+from python_model import regmap
 from python_model.structures import INTR_LO
 from tb.agents.port_agent import PortAgent
 from tb.agents.signals import CycleCounter, ReadyDriver, handshakes, until_accepted
@@ -107,31 +111,73 @@ class MsiDriver(uvm_driver):
             self.seq_item_port.item_done()
 
 
+_PERF_FAULTS = [name for name, _ in regmap.PERF_COUNTERS].index("PERF_FAULTS")
+
+
 class IntrMonitor(uvm_component):
-    """Publishes ``(MsiItem, IntrResponse)``: interrupts come out in request order."""
+    """Publishes ``(MsiItem, IntrResponse)``: interrupts come out in request order.
+
+    Fault-record order. The unit records an interrupt fault just before it presents the
+    answer (intr_valid rises), a DMA fault when the answer enters the response queue, which the
+    device may drain much later; the rules leave the interleaving of the two open, and it
+    decides which record lands in which FRCD slot. So a faulting interrupt answer is published
+    when it *appears* (sampled after the edge intr_valid rose at, where the record was made),
+    not at its handshake, with the number of DMA fault answers the unit had made by then (the
+    PERF_FAULTS counter, read from the unit's ``perf_values`` wire: an order hint only, never
+    a value that is checked) in ``IntrResponse.dma_faults_before``; the checker commits the
+    interrupt's record to the model after that many DMA fault answers. A DMA fault recorded
+    after it is answered after it too (the queue takes at least a cycle).
+    """
 
     def __init__(self, name: str, parent: Any) -> None:
         super().__init__(name, parent)
         self.port: MsiPort | None = None
         self.errors: list[str] = []
+        self._early = 0  # faulting answers published when they appeared, handshake pending
 
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
+
+    def _publish(self, rsp: IntrResponse) -> None:
+        port = self.port
+        assert port is not None
+        if not port.in_flight:
+            self.errors.append(f"interrupt output with no MSI in flight (cycle "
+                               f"{rsp.cycle}): {rsp.describe()}")
+            self.logger.error(self.errors[-1])
+            return
+        item = port.in_flight.popleft()
+        item.rsp = rsp
+        self.ap.write((item, rsp))
+
+    async def _faults_as_they_appear(self) -> None:
+        port = self.port
+        assert port is not None
+        dut = port.dut
+        perf = getattr(dut, "perf_values", None)
+        if perf is None:
+            return
+        rise, read_only = RisingEdge(dut.intr_valid), ReadOnly()
+        while True:
+            await rise
+            await read_only
+            if dut.intr_valid.value and dut.intr_fault.value:
+                before = int(perf.value) >> (64 * _PERF_FAULTS) & (1 << 64) - 1
+                self._early += 1
+                self._publish(dataclasses.replace(port.sample_interrupt(),
+                                                  dma_faults_before=before))
 
     async def run_phase(self) -> None:
         port = self.port
         assert port is not None
         dut = port.dut
+        cocotb.start_soon(self._faults_as_they_appear())
         async for _ in handshakes(port.clk, dut.intr_valid, dut.intr_ready):
             rsp = port.sample_interrupt()
-            if not port.in_flight:
-                self.errors.append(f"interrupt output with no MSI in flight (cycle "
-                                   f"{rsp.cycle}): {rsp.describe()}")
-                self.logger.error(self.errors[-1])
+            if rsp.fault and self._early:
+                self._early -= 1  # published when it appeared
                 continue
-            item = port.in_flight.popleft()
-            item.rsp = rsp
-            self.ap.write((item, rsp))
+            self._publish(rsp)
 
 
 class IrqMonitor(uvm_component):

@@ -40,6 +40,9 @@ class IntrResponse:
     tm: int
     dlm: int
     cycle: int = 0
+    # for a fault: DMA fault answers the unit had made when it recorded this fault (None if
+    # unknown); the fault records of the two paths interleave in that order
+    dma_faults_before: int | None = None
 
     def visible(self) -> tuple[object, ...]:
         """In the form of ``MsiOutcome.visible()``."""

@@ -9,6 +9,26 @@ order, which is the order in which the RTL records faults. A candidate seen only
 is committed without its cache fills when an invalidation completed in between: the RTL may
 answer an in-flight request from before the invalidation, but must not keep what it read.
 
+Drain order (doc/architecture.md, queued and register-based invalidation): the RTL runs an
+invalidation only once every request it accepted before is answered and delivered, so when an
+invalidation completes (software saw ICC/IVT clear; the RTL made a wait descriptor's status
+write) no DMA request accepted before software started writing that command may still be
+unanswered, nor an interrupt request when the command invalidated the interrupt entry cache:
+:meth:`ModelChecker.bump_epoch` reports any such request as a mismatch.
+
+With ``strict_invalidation`` (the pyuvm environment, whose mirror gives the model an
+invalidation only once the RTL has completed it) an answer that matches only a *cached* outcome
+permitted at issue, which an invalidation removed before the answer, is a mismatch: with the
+drain rule the RTL cannot deliver it after that invalidation completed.
+
+Fills that outlive the model's invalidation. The model applies an invalidation when software
+sees it complete (the poll, the wait's status write), the RTL somewhat earlier; a request the
+RTL accepted after software began writing the command may have been looked up after the RTL
+invalidated and its fill kept, while the model dropped it along with older entries. So after
+each model invalidation the fresh fills of requests accepted since the command's start are put
+back as "may be cached" (:meth:`ModelChecker.refill_since`). Requests accepted before the start
+are drained by the RTL before it invalidates: their fills stay dropped.
+
 Fault-event messages are matched in order against the model's ``events``; fault records and
 FSTS are compared at quiescent checkpoints (:meth:`ModelChecker.compare_register`).
 """
@@ -16,6 +36,7 @@ FSTS are compared at quiescent checkpoints (:meth:`ModelChecker.compare_register
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +71,8 @@ class CheckStats:
 class _Issued:
     candidates: list[Any]
     epoch: int
+    item: Any
+    kind: str  # "dma" or "msi"
 
 
 @dataclass
@@ -65,6 +88,15 @@ class ModelChecker:
     last_completed_start: int = -1  # issue cycle of the newest completed command
     _rtl_events: list[EventMsg] = field(default_factory=list)
     _matched_events: int = 0
+    # (issue cycle, fills) of recent answers that took the fresh outcome
+    _recent_fills: deque[tuple[int, list[Any]]] = field(
+        default_factory=lambda: deque(maxlen=4096))
+    dma_fault_answers: int = 0  # DMA answers with fault=1 seen (matched or not)
+    # the mirror gives the model each invalidation only once the RTL completed it (register
+    # polls, wait status writes): an answer from an entry invalidated since is then a bug
+    strict_invalidation: bool = False
+    # interrupt answers waiting for DMA fault answers the unit made before their record
+    _pending_msi: deque[tuple[int, Any, Any, Any]] = field(default_factory=deque)
 
     # ----------------------------------------------------------------- bookkeeping
     def error(self, text: str) -> None:
@@ -77,14 +109,36 @@ class ModelChecker:
         """Software is about to write a command (invalidation, GCMD) at ``cycle``."""
         self._command_starts.append(cycle)
 
-    def bump_epoch(self, why: str = "") -> None:
-        """An invalidation (or root/translation enable change) completed in the model."""
-        del why
+    def bump_epoch(self, why: str = "", start: int | None = None,
+                   drains: frozenset[str] = frozenset(), now: int | None = None) -> None:
+        """A command (an invalidation, a root/translation enable change) completed in the
+        model. ``start``: the cycle software began writing it (default: the oldest
+        :meth:`command_started`). ``drains``: the request kinds ("dma", "msi") the RTL must
+        have answered, of those accepted before ``start``, by now (module docstring)."""
         self.epoch += 1
-        if self._command_starts:
-            self.last_completed_start = max(self.last_completed_start,
-                                            self._command_starts.pop(0))
+        if start is None and self._command_starts:
+            start = self._command_starts.pop(0)
+        if start is not None:
+            self.refill_since(start)
+            self.last_completed_start = max(self.last_completed_start, start)
+            for issued in self._issued.values():
+                cycle = getattr(issued.item, "issue_cycle", None)
+                if issued.kind in drains and cycle is not None and cycle < start:
+                    self.error(f"{why or 'command'} written from cycle {start} completed"
+                               + (f" at cycle {now}" if now is not None else "")
+                               + f" while {issued.item} (accepted at cycle {cycle}) was still "
+                               "unanswered: the unit must drain it first")
         self.match_events()
+
+    def refill_since(self, start: int) -> None:
+        """Put back the fresh fills of requests accepted at or after cycle ``start``."""
+        for cycle, fills in self._recent_fills:
+            if cycle >= start:
+                self.unit.caches.fill(fills)
+
+    def _remember(self, item: Any, chosen: Any, fresh: Any) -> None:
+        if chosen is fresh and chosen.fills:
+            self._recent_fills.append((getattr(item, "issue_cycle", 0), chosen.fills))
 
     @property
     def outstanding(self) -> int:
@@ -93,7 +147,7 @@ class ModelChecker:
     # ----------------------------------------------------------------- DMA
     def dma_issued(self, item: Any) -> None:
         cands = self.unit.dma_candidates(item.sid, item.addr, bool(item.write), item.size)
-        self._issued[id(item)] = _Issued(cands, self.epoch)
+        self._issued[id(item)] = _Issued(cands, self.epoch, item, "dma")
 
     def dma_response(self, item: Any, rsp: DmaResponse) -> bool:
         issued = self._issued.pop(id(item), None)
@@ -104,6 +158,15 @@ class ModelChecker:
         observed = rsp.visible()
         now = self.unit.dma_candidates(item.sid, item.addr, bool(item.write), item.size)
         self.stats.dma_checked += 1
+        try:
+            return self._dma_check(item, rsp, issued, observed, now)
+        finally:
+            if rsp.fault:
+                self.dma_fault_answers += 1
+            self._release_msi()
+
+    def _dma_check(self, item: Any, rsp: DmaResponse, issued: _Issued,
+                   observed: tuple[object, ...], now: list[Any]) -> bool:
         chosen = _find(now, observed)
         via_issue = False
         if chosen is None:
@@ -126,6 +189,11 @@ class ModelChecker:
             self.stats.dma_ambiguous += 1
             log.warning("ambiguous: %s at %#x is permitted both recorded and suppressed (FPD "
                         "changed while cached); following the first", rsp.describe(), item.addr)
+        if via_issue and self.strict_invalidation and _from_cache(issued.candidates, chosen):
+            self.error(f"DMA sid={item.sid:#06x} addr={item.addr:#x} tag={rsp.tag:#x} (issued "
+                       f"cycle {getattr(item, 'issue_cycle', '?')}, answered cycle {rsp.cycle}): "
+                       f"RTL answered {rsp.describe()} from a cached entry an invalidation "
+                       f"completed since removed; permitted now {_describe_set(now)}")
         if via_issue:
             self.stats.dma_issue_view += 1
             # A command written after this request was accepted has completed: the RTL
@@ -136,6 +204,7 @@ class ModelChecker:
         elif chosen is not now[0]:
             self.stats.dma_stale += 1
         self.unit.commit(chosen)
+        self._remember(item, chosen, now[0])
         if rsp.fault:
             self.stats.dma_faults += 1
         else:
@@ -148,7 +217,8 @@ class ModelChecker:
     # ----------------------------------------------------------------- MSI
     def msi_issued(self, item: Any) -> None:
         self._issued[id(item)] = _Issued(self.unit.msi_candidates(item.sid, item.addr,
-                                                                  item.data), self.epoch)
+                                                                  item.data), self.epoch,
+                                         item, "msi")
 
     def msi_response(self, item: Any, rsp: IntrResponse) -> bool:
         issued = self._issued.pop(id(item), None)
@@ -158,20 +228,40 @@ class ModelChecker:
         chosen = _find(now, observed)
         if chosen is None and issued is not None:
             chosen = _find(issued.candidates, observed)
+            if (chosen is not None and self.strict_invalidation
+                    and _from_cache(issued.candidates, chosen)):
+                self.error(f"MSI sid={item.sid:#06x} addr={item.addr:#x} data={item.data:#x}: "
+                           f"RTL delivered {rsp.describe()} through an interrupt-entry-cache "
+                           f"entry an IEC invalidation completed since removed; permitted now "
+                           f"{_describe_set(now)}")
             if chosen is not None and self.last_completed_start > getattr(item, "issue_cycle",
                                                                           1 << 62):
                 chosen = MsiCandidate(chosen.outcome, [])
+        ok = chosen is not None
         if chosen is None:
             self.error(f"MSI sid={item.sid:#06x} addr={item.addr:#x} data={item.data:#x}: RTL "
                        f"delivered {rsp.describe()}, permitted {_describe_set(now)}")
-            self.unit.commit(now[0])
-            self.match_events()
-            return False
-        if rsp.fault:
+            chosen = now[0]  # keep following the fresh view
+        elif rsp.fault:
             self.stats.msi_faults += 1
+        # the record goes to the model after the DMA faults the unit had made before it
+        before = rsp.dma_faults_before
+        if before is not None and (self._pending_msi or before > self.dma_fault_answers):
+            self._pending_msi.append((before, item, chosen, now[0]))
+        else:
+            self._commit_msi(item, chosen, now[0])
+        return ok
+
+    def _commit_msi(self, item: Any, chosen: Any, fresh: Any) -> None:
         self.unit.commit(chosen)
+        self._remember(item, chosen, fresh)
         self.match_events()
-        return True
+
+    def _release_msi(self, everything: bool = False) -> None:
+        while self._pending_msi and (everything
+                                     or self._pending_msi[0][0] <= self.dma_fault_answers):
+            _, item, chosen, fresh = self._pending_msi.popleft()
+            self._commit_msi(item, chosen, fresh)
 
     # ----------------------------------------------------------------- events
     def event(self, msg: EventMsg) -> None:
@@ -229,10 +319,20 @@ class ModelChecker:
             return False
         return True
 
+    def settle(self) -> None:
+        """At a quiescent point: commit every interrupt answer still waiting for its order."""
+        self._release_msi(everything=True)
+
     def final_check(self) -> None:
+        self.settle()
         self.final_events_check()
         if self._issued:
             self.error(f"{len(self._issued)} request(s) issued never got a response")
+
+
+def _from_cache(cands: Sequence[Any], chosen: Any) -> bool:
+    """Is ``chosen`` (of ``cands``, fresh first) only a cached entry's outcome?"""
+    return chosen is not cands[0] and chosen.outcome.visible() != cands[0].outcome.visible()
 
 
 def _find(cands: Sequence[Any], observed: tuple[object, ...]) -> Any:

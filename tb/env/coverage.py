@@ -2,7 +2,8 @@
 
 Groups: fault reasons, page sizes and table levels of successful translations, translation
 type, request kind, cache behaviour (from the performance counters), invalidation
-granularities, fault-record events (overflow), memory behaviour.
+granularities (register-based and queued, IEC), interrupt outcomes and interrupt fault reasons,
+fault-record events (overflow), memory behaviour.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from python_model.cachestate import CachedContext, CachedTranslation
 
-# Bins the RTL can reach (legacy mode, no ATS/QI/IR): a regression should fill them all.
+# Bins the RTL can reach (legacy mode, no ATS): a regression should fill them all.
 EXPECTED: dict[str, tuple[str, ...]] = {
     "fault_reason": ("0x01", "0x02", "0x03", "0x04", "0x05", "0x06", "0x07", "0x08", "0x09",
                      "0x0a", "0x0b", "0x0c", "0x0e", "0x29", "0x30"),
@@ -22,7 +23,9 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "request": ("read", "write", "size>8"),
     "cache": ("iotlb hit", "iotlb miss", "context hit", "context miss"),
     "invalidation": ("context-global", "context-domain", "context-device", "iotlb-global",
-                     "iotlb-domain", "iotlb-page"),
+                     "iotlb-domain", "iotlb-page", "iec-global", "iec-index"),
+    "interrupt": ("remapped", "compatibility", "x2APIC destination", "0x20", "0x21", "0x22",
+                  "0x23", "0x24", "0x25", "0x26"),
     "faults": ("suppressed (FPD)", "overflow (PFO)"),
     "memory": ("bus error", "stale outcome accepted"),
 }
@@ -61,6 +64,14 @@ class Coverage:
             self.hit("translation", "pass-through")
         elif ctx is None and not fresh.fills and rsp.addr == item.addr:
             self.hit("translation", "untranslated (TE=0)")
+
+    def sample_msi(self, item: Any, rsp: Any, ires: bool) -> None:
+        if rsp.fault:
+            self.hit("interrupt", f"{rsp.reason:#04x}")
+            return
+        self.hit("interrupt", "remapped" if ires and item.addr >> 4 & 1 else "compatibility")
+        if rsp.dest > 0xFF:
+            self.hit("interrupt", "x2APIC destination")
 
     def sample_perf(self, delta: Mapping[str, int]) -> None:
         self.hit("cache", "iotlb hit", delta.get("PERF_IOTLB_HITS", 0))

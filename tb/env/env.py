@@ -67,13 +67,22 @@ class RemapEnv(uvm_env):
         return items
 
     async def msi(self, items: Iterable[MsiItem]) -> None:
+        """Send interrupt requests and wait for every answer."""
         items = list(items)
-        await ItemSeq.create("msi_items").run(self.msi_agent.seqr, items)
-        for _ in range(10000):
+        await self.msi_send(items)
+        await self.msi_answered(items)
+
+    async def msi_send(self, items: Iterable[MsiItem]) -> None:
+        """Send interrupt requests (returns when all are accepted, not answered)."""
+        await ItemSeq.create("msi_items").run(self.msi_agent.seqr, list(items))
+
+    async def msi_answered(self, items: Iterable[MsiItem], cycles: int = 40000) -> None:
+        items = list(items)
+        for _ in range(cycles // 4):
             if all(i.rsp is not None for i in items):
                 return
             await self.tb.wait(4)
-        raise TimeoutError("MSI requests without an interrupt output after 40000 cycles")
+        raise TimeoutError(f"MSI requests without an interrupt output after {cycles} cycles")
 
     def errors(self) -> list[str]:
         return self.dma_agent.monitor.errors + self.msi_agent.monitor.errors

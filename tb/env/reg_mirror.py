@@ -9,6 +9,10 @@ register group (CCMD; IVA and IOTLB_REG) made meanwhile queue behind it, as the 
 them while the command runs. Every other write goes to the model as soon as the bus
 completes it.
 
+Queued invalidation. With ``defer_queue`` a tail write (IQT) is held the same way and the model
+is given the queue only as far as the RTL is known to have run it
+(:mod:`tb.env.queue_mirror`: the RTL's wait status writes, FSTS.IQE, quiescent flushes).
+
 Context-cache invalidation and IOTLB hits. The IOTLB is looked up by source id and page
 (doc/vtd-rules.md §3.8), so after a context-cache invalidation hardware may still hit IOTLB
 entries of the old context until the IOTLB invalidation that software must issue next (§6.1).
@@ -24,6 +28,7 @@ from collections.abc import Callable
 
 from python_model import regmap
 from python_model.unit import RemappingUnit
+from tb.env.queue_mirror import HeldTail, QueueMirror
 
 Access = tuple[int, int, int]  # offset, size, value
 
@@ -43,19 +48,31 @@ def _bit_in(reg: regmap.Register, bit: int, offset: int, size: int, value: int) 
 class ModelMirror:
     def __init__(self, unit: RemappingUnit,
                  on_applied: Callable[[str, Access], None] | None = None,
-                 defer_context_invalidation: bool = False) -> None:
+                 defer_context_invalidation: bool = False,
+                 defer_queue: bool = False,
+                 on_queue_given: Callable[[], None] | None = None) -> None:
         self.unit = unit
         self.on_applied = on_applied  # told the register name of every access applied
         self.pending: dict[str, list[Access]] = {}
         self.writes_applied = 0
         self.defer_context_invalidation = defer_context_invalidation
         self._lingering: set = set()  # contexts invalidated, IOTLB not yet
+        self.queue = (QueueMirror(unit, self._queue_done, on_queue_given) if defer_queue
+                      else None)
+        # the kinds of descriptors of the IQT write on_applied is being told about (empty
+        # for a tail write applied at once)
+        self.completed_kinds: frozenset[str] = frozenset()
 
     def _reg(self, offset: int) -> regmap.Register | None:
         return self.unit.regmap.containing(offset)
 
     def on_write(self, offset: int, size: int, value: int) -> None:
         reg = self._reg(offset)
+        if self.queue is not None and reg is not None:
+            if reg.name == "IQT" and self.queue.hold((offset, size, value)):
+                return
+            if reg.name in ("GCMD", "IQA"):
+                self.queue.flush()  # software changes these only with the queue quiet
         group = _GROUP_OF.get(reg.name) if reg is not None else None
         if group is not None:
             if group in self.pending:
@@ -70,19 +87,27 @@ class ModelMirror:
         self._apply(offset, size, value)
 
     def is_command(self, offset: int, size: int, value: int) -> bool:
-        """Does this write start an operation (CCMD.ICC, IOTLB.IVT) or change GCMD?"""
+        """Does this write start an operation (CCMD.ICC, IOTLB.IVT, a held IQT) or change
+        GCMD?"""
+        return self.command_name(offset, size, value) is not None
+
+    def command_name(self, offset: int, size: int, value: int) -> str | None:
+        """The register of a command write (see :meth:`is_command`), else None."""
         reg = self._reg(offset)
         if reg is None:
-            return False
-        if reg.name == "GCMD":
-            return True
+            return None
+        if reg.name == "GCMD" or (reg.name == "IQT" and self.queue is not None):
+            return reg.name
         if reg.name in ("CCMD", "IOTLB"):
             _, bit_name = _COMMANDS[reg.name]
-            return bool(_bit_in(reg, reg.field(bit_name).lsb, offset, size, value))
-        return False
+            if _bit_in(reg, reg.field(bit_name).lsb, offset, size, value):
+                return reg.name
+        return None
 
     def on_read(self, offset: int, size: int, value: int) -> None:
         reg = self._reg(offset)
+        if reg is not None and reg.name == "FSTS" and self.queue is not None:
+            self.queue.queue_error_seen(value)
         if reg is None or _GROUP_OF.get(reg.name) is None:
             return
         group = _GROUP_OF[reg.name]
@@ -94,6 +119,22 @@ class ModelMirror:
     def flush(self) -> None:
         for group in list(self.pending):
             self._release(group)
+        if self.queue is not None:
+            self.queue.flush()
+
+    def status_written(self, addr: int, data: bytes) -> None:
+        """The RTL is writing ``data`` at ``addr`` (a wait descriptor's status write)."""
+        if self.queue is not None:
+            self.queue.status_written(addr, data)
+
+    def _queue_done(self, held: HeldTail) -> None:
+        self.writes_applied += 1
+        self.completed_kinds = held.kinds
+        try:
+            if self.on_applied is not None:
+                self.on_applied("IQT", held.access)
+        finally:
+            self.completed_kinds = frozenset()
 
     def _release(self, group: str) -> None:
         for access in self.pending.pop(group):

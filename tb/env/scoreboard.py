@@ -19,13 +19,17 @@ class Scoreboard(uvm_component):
         self.dma_issue = imp("dma_issue", self, self.tb.checker.dma_issued)
         self.dma_rsp = imp("dma_rsp", self, self._dma_rsp)
         self.msi_issue = imp("msi_issue", self, self.tb.checker.msi_issued)
-        self.msi_rsp = imp("msi_rsp", self, lambda t: self.tb.checker.msi_response(*t))
+        self.msi_rsp = imp("msi_rsp", self, self._msi_rsp)
         self.irq = imp("irq", self, self.tb.checker.event)
         self.reg = imp("reg", self, self._reg)
 
     def _dma_rsp(self, t: tuple[Any, Any]) -> None:
         self.tb.count_response(t[1])
         self.tb.checker.dma_response(*t)
+
+    def _msi_rsp(self, t: tuple[Any, Any]) -> None:
+        self.tb.coverage.sample_msi(*t, self.tb.unit.ires)
+        self.tb.checker.msi_response(*t)
 
     def _reg(self, item: Any) -> None:
         if item.write:

@@ -17,6 +17,7 @@ from typing import Any
 
 from cocotb.triggers import ClockCycles
 
+from python_model import regmap
 from python_model.memory import Memory
 from python_model.unit import RemappingUnit
 from tb.agents.dma import DmaKnobs
@@ -28,7 +29,7 @@ from tb.env.reg_mirror import ModelMirror
 from tb.env.runtime import Runtime
 from tb.flows.params import describe
 from tb.ref.predictor import UnitPredictor
-from tb.software.driver import Software
+from tb.software.driver import GRANULARITY_NAMES, Software
 from tb.software.register_layer import RegisterLayer
 from tb.software.tables import TableBuilder
 
@@ -54,8 +55,11 @@ class Tb:
         self.unit = RemappingUnit(self.config, self.memory)
         self.builder = builder if builder is not None else TableBuilder(self.memory, self.config)
         self.coverage = Coverage()
-        self.checker = ModelChecker(self.unit, on_dma_accept=self._on_accept)
-        self.mirror = ModelMirror(self.unit, on_applied=self._on_reg_applied)
+        self.checker = ModelChecker(self.unit, on_dma_accept=self._on_accept,
+                                    strict_invalidation=True)
+        self.mirror = ModelMirror(self.unit, on_applied=self._on_reg_applied, defer_queue=True,
+                                  on_queue_given=self._on_queue_given)
+        self._command_starts: dict[str, list[int]] = {}  # register -> cycles writes began
         self.predictor: UnitPredictor | None = None
         self.fault_responses = 0
         self.debug_sid = int(str(self.rt.knobs.get("debug_sid", -1)), 0)
@@ -74,6 +78,7 @@ class Tb:
         self.cycles = self.harness.cycles
         self.axil_bus = self.harness.axil_bus
         self.mem = self.harness.mem
+        self.mem.before_rtl_write = self.mirror.status_written
         self.dma_port = self.harness.dma_port
         self.msi_port = self.harness.msi_port
         await self.harness.reset()
@@ -89,9 +94,10 @@ class Tb:
                               self.write_starting)
 
     def write_starting(self, offset: int, size: int, value: int) -> None:
-        """A register write is about to go out: note commands for the checker."""
-        if self.mirror.is_command(offset, size, value):
-            self.checker.command_started(self.cycles.now)
+        """A register write is about to go out: note when commands began, for the checker."""
+        name = self.mirror.command_name(offset, size, value)
+        if name is not None:
+            self._command_starts.setdefault(name, []).append(self.cycles.now)
 
     def software(self, regs: RegisterLayer) -> Software:
         return Software(regs, self.builder, self.wait, on_invalidate=self._on_invalidate)
@@ -102,17 +108,32 @@ class Tb:
 
     # ----------------------------------------------------------------- hooks
     def _on_reg_applied(self, name: str, access: tuple[int, int, int]) -> None:
-        if self.mirror.is_command(*access):
-            self.checker.bump_epoch(name)
-        else:
+        if not self.mirror.is_command(*access):
             self.checker.match_events()
+            return
+        starts = self._command_starts.get(name)
+        start = starts.pop(0) if starts else None
+        drains: frozenset[str] = frozenset()
+        if name in ("CCMD", "IOTLB"):
+            drains = frozenset({"dma"})
+        elif name == "IQT":
+            kinds = self.mirror.completed_kinds
+            drains = frozenset(["dma"] * bool(kinds & {"context", "iotlb", "wait"})
+                               + ["msi"] * ("iec" in kinds))
+        self.checker.bump_epoch(name, start, drains, self.cycles.now)
+
+    def _on_queue_given(self) -> None:
+        """The model ran part of the invalidation queue: keep what requests accepted since
+        the oldest unfinished tail write may have cached after the RTL's invalidation."""
+        starts = self._command_starts.get("IQT")
+        if starts:
+            self.checker.refill_since(starts[0])
 
     def _on_invalidate(self, event: tuple[Any, ...]) -> None:
         self.log.debug("cycle %d: invalidation done %s", self.cycles.now, event)
-        self.coverage.hit("invalidation", f"{event[0]}-" + {
-            "context": {1: "global", 2: "domain", 3: "device"},
-            "iotlb": {1: "global", 2: "domain", 3: "page"}}[event[0]].get(event[1], "reserved"))
-        if self.predictor is not None:
+        self.coverage.hit("invalidation", f"{event[0]}-"
+                          + GRANULARITY_NAMES[event[0]].get(event[1], "reserved"))
+        if self.predictor is not None and event[0] in ("context", "iotlb"):
             if event[0] == "context":
                 self.predictor.invalidate_context(event[1], event[2], event[3], event[4])
             else:
@@ -139,9 +160,14 @@ class Tb:
         status and the request/fault counters with the model. Returns the counters."""
         await self.dma_port.drain()
         await self.wait(8)
+        await self._queue_quiet(regs)
         self.mirror.flush()
         chk = self.checker
-        for name in ("FSTS", "FECTL", "GSTS"):
+        chk.settle()
+        names = ["FSTS", "FECTL", "GSTS"]
+        if self.config.QI:
+            names += ["IQH", "IQT", "IQA", "ICS", "IECTL", "IQERCD"]
+        for name in names:
             chk.compare_register(name, await regs.read(name))
         caig = regs.mask("CCMD", "CAIG", "ICC")
         iaig = regs.mask("IOTLB", "IAIG", "IVT")
@@ -163,6 +189,24 @@ class Tb:
             self.coverage.sample_perf({k: counters[k] - perf.get(k, 0) for k in counters})
         chk.match_events()
         return counters
+
+    async def _queue_quiet(self, regs: RegisterLayer, timeout: int = 20000) -> None:
+        """Wait until the RTL has run every descriptor software submitted: the held tail
+        writes are released by status writes, or IQH reached the tail (then give a finishing
+        descriptor time), or the queue halted on an error (FSTS.IQE)."""
+        queue = self.mirror.queue
+        waited = 0
+        while queue is not None and queue.held and waited < timeout:
+            if regmap.fld("FSTS", "IQE").get(await regs.read("FSTS")):
+                return  # the read released the model (queue_error_seen)
+            if regmap.fld("IQH", "QH").get(await regs.read("IQH")) == queue.last_tail:
+                await self.wait(200)
+                return
+            await self.wait(16)
+            waited += 16
+        if queue is not None and queue.held:
+            self.checker.error(f"the invalidation queue did not reach its tail "
+                               f"{queue.last_tail} within {timeout} cycles")
 
     def count_response(self, rsp: Any) -> None:
         if rsp.fault:

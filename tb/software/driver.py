@@ -7,8 +7,17 @@ the model see every edit at once). Register programming comes from the builder a
 ``*_invalidate_register``, ``fault_service_steps``) and is executed here on the DUT, with
 polls of GSTS / CCMD.ICC / IOTLB_REG.IVT bounded by a timeout.
 
-``on_invalidate`` (optional) hears of each register-based invalidation once the driver saw it
-complete: ``("context", gran, did, sid, fm)`` or ``("iotlb", gran, did, addr, am)``.
+Invalidation goes the way Linux's intel-iommu driver sends it: through CCMD/IOTLB_REG while
+queued invalidation is off, and, once :meth:`Software.enable_queued_invalidation` ran, only
+through the queue: the invalidation descriptors, then a wait descriptor (SW=1) whose status
+write the driver polls for (synchronous, like ``qi_submit_sync``). :meth:`Software.submit`
+sends several descriptors behind one wait (a batched flush). Interrupt remapping is enabled on
+top of the queue, and IRTE changes are followed by an IEC invalidation
+(:meth:`Software.invalidate_iec`).
+
+``on_invalidate`` (optional) hears of each invalidation once the driver saw it complete:
+``("context", gran, did, sid, fm)``, ``("iotlb", gran, did, addr, am)`` or
+``("iec", global, index, im)``.
 """
 
 from __future__ import annotations
@@ -19,7 +28,16 @@ from typing import Any
 
 from python_model import regmap
 from tb.software.register_layer import FrcdValue, PollTimeout, RegisterLayer, WaitCycles
-from tb.software.table_formats import INTERRUPT_BASE, parse_sid
+from tb.software.table_formats import (
+    IEC_GLOBAL,
+    IEC_INDEX,
+    INTERRUPT_BASE,
+    Descriptor,
+    cc_inv_dsc,
+    iec_inv_dsc,
+    iotlb_inv_dsc,
+    parse_sid,
+)
 from tb.software.tables import (
     G_DEVICE,
     G_DOMAIN,
@@ -32,7 +50,8 @@ from tb.software.tables import (
 
 InvalidateHook = Callable[[tuple[Any, ...]], None]
 GRANULARITY_NAMES = {"context": {G_GLOBAL: "global", G_DOMAIN: "domain", G_DEVICE: "device"},
-                     "iotlb": {G_GLOBAL: "global", G_DOMAIN: "domain", G_PAGE: "page"}}
+                     "iotlb": {G_GLOBAL: "global", G_DOMAIN: "domain", G_PAGE: "page"},
+                     "iec": {1: "global", 0: "index"}}
 
 
 @dataclass
@@ -104,6 +123,26 @@ class Software:
     async def disable_translation(self) -> None:
         await self.run_steps(self.builder.disable_translation())
 
+    # ----------------------------------------------------------------- queue and IR bring-up
+    @property
+    def queued(self) -> bool:
+        """Queued invalidation is enabled (GSTS.QIES as the driver set it)."""
+        return bool(self.builder.gsts & regmap.fld("GSTS", "QIES").mask)
+
+    async def enable_queued_invalidation(self, qs: int = 0) -> None:
+        """Allocate the queue (2^qs pages) and enable it; from now on every invalidation goes
+        through it."""
+        self.builder.create_invalidation_queue(qs)
+        await self.run_steps(self.builder.enable_queued_invalidation())
+
+    async def enable_interrupt_remapping(self, cfi: bool = False) -> None:
+        """IRTA (the table create_irt() made), SIRTP, a global IEC invalidation through the
+        queue (ESIRTPS=0, §6.5), IRE (and CFI)."""
+        await self.run_steps(self.builder.enable_interrupt_remapping(
+            cfi=cfi, invalidate_iec=self.queued))
+        if self.queued:
+            self._note("iec", 1, 0, 0)
+
     # ----------------------------------------------------------------- invalidation
     def _note(self, *event: Any) -> None:
         key = f"{event[0]}-{GRANULARITY_NAMES[event[0]].get(event[1], 'reserved')}"
@@ -111,16 +150,41 @@ class Software:
         if self.on_invalidate is not None:
             self.on_invalidate(event)
 
+    async def submit(self, descriptors: Sequence[Descriptor],
+                     events: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Queue ``descriptors`` and a wait (SW=1), wait for its status write; then report
+        ``events`` (the invalidations they were) as done."""
+        await self.run_steps(self.builder.submit_invalidations(descriptors))
+        for event in events:
+            self._note(*event)
+
     async def invalidate_context(self, g: int, did: int = 0, sid: int | str = 0,
                                  fm: int = 0) -> None:
+        event = ("context", g, did, parse_sid(sid), fm)
+        if self.queued:
+            await self.submit([cc_inv_dsc(g, did=did, sid=parse_sid(sid), fm=fm)], [event])
+            return
         await self.run_steps(self.builder.context_invalidate_register(g, did=did, sid=sid, fm=fm))
-        self._note("context", g, did, parse_sid(sid), fm)
+        self._note(*event)
 
     async def invalidate_iotlb(self, g: int, did: int = 0, addr: int = 0, am: int = 0,
                                ih: int = 0) -> None:
+        event = ("iotlb", g, did, addr, am)
+        if self.queued:
+            await self.submit([iotlb_inv_dsc(g, did=did, addr=addr, am=am, ih=ih)], [event])
+            return
         await self.run_steps(self.builder.iotlb_invalidate_register(g, did=did, addr=addr, am=am,
                                                                     ih=ih))
-        self._note("iotlb", g, did, addr, am)
+        self._note(*event)
+
+    async def invalidate_iec(self, index: int | None = None, im: int = 0) -> None:
+        """Invalidate the interrupt entry cache through the queue: every entry (``index``
+        None) or the 2^im entries from ``index`` (aligned)."""
+        if index is None:
+            await self.submit([iec_inv_dsc(IEC_GLOBAL)], [("iec", 1, 0, 0)])
+        else:
+            await self.submit([iec_inv_dsc(IEC_INDEX, iidx=index, im=im)],
+                              [("iec", 0, index, im)])
 
     async def invalidate_global(self) -> None:
         await self.invalidate_context(G_GLOBAL)
