@@ -14,8 +14,8 @@ write the driver polls for; the tail starts at a random place so the queue wraps
 invalidations are batched (several unmaps, one submission, one wait). The scoreboard checks
 that nothing accepted before an invalidation is answered after its wait completed. Knob
 ``msi=1`` (with ``queued``): interrupt remapping on top (``eime=1``: x2APIC), MSIs from every
-device beside the DMA traffic, and IRTE retargets each followed by an IEC invalidation
-(index-selective or global). Checkpoints then also compare IQH/IQT/IQA/ICS/IECTL/IQERCD.
+device beside the DMA traffic, and IRTE retargets, most followed by an IEC invalidation
+(index-selective or global), some left for a later one. Checkpoints then also compare IQH/IQT/IQA/ICS/IECTL/IQERCD.
 """
 
 import cocotb
@@ -99,7 +99,10 @@ class InvalidationTest(BaseTest):
             self.done["queued-waits"] = self.done.get("queued-waits", 0) + 1
         if kind == "irte":
             index = self.intr.edit()
-            if rng.random() < 0.8:
+            roll = rng.random()
+            if roll < 0.15:
+                return  # no invalidation yet: old and new entry both stay permitted
+            if roll < 0.8:
                 await self.sw.invalidate_iec(index, im=rng.choice([0, 0, 1]) if index % 2 == 0
                                              else 0)
             else:
