@@ -53,7 +53,7 @@ class Progress:
         self.stream.flush()
 
 
-def run_sweep(spec: SweepSpec, out: Path, workers: int, area: bool,
+def run_sweep(spec: SweepSpec, out: Path, workers: int, area: str,
               log: Callable[[str], None] = print) -> tuple[list[dict[str, Any]], list[str]]:
     """Every (configuration, workload) row, and the failures (builds, runs, area)."""
     n = spec.translations
@@ -61,8 +61,9 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int, area: bool,
     rdir = out / "responses"
     rdir.mkdir(parents=True, exist_ok=True)
     configs = {c.name: c for c in spec.configurations}
-    total = len(spec.workloads) + len(configs) * (1 + len(spec.workloads)) \
-        + (len(configs) if area else 0)
+    sized = [c for c in configs.values()
+             if area == "all" or (area == "named" and c.source == "configurations")]
+    total = len(spec.workloads) + len(configs) * (1 + len(spec.workloads)) + len(sized)
     bar = Progress(total)
     failures: list[str] = []
     prepared: dict[str, jobs.Prepared] = {}
@@ -78,9 +79,8 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int, area: bool,
         for c in configs.values():
             f = pool.submit(jobs.build_config, c.params, spec.memory_latency)
             pending[f] = ("build", c.name, "")
-        if area:
-            for c in configs.values():
-                pending[pool.submit(jobs.area_of, c.params)] = ("area", c.name, "")
+        for c in sized:  # last: the runs need the builds more
+            pending[pool.submit(jobs.area_of, c.params)] = ("area", c.name, "")
         while pending:
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for f in done:
@@ -149,11 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         print("tb.flows.sweep: error: --jobs must be at least 1", file=sys.stderr)
         return 2
     out = (args.out or ROOT / "build" / "sweep" / spec.name).resolve()
-    area = spec.area and not args.no_area
+    area = "none" if args.no_area else spec.area
     seeds = ", ".join(f"{w.name}={w.seed}" for w in spec.workloads)
     print(f"sweep {spec.name} ({args.sweep}): {len(spec.configurations)} configurations x "
           f"{len(spec.workloads)} workloads, {spec.translations} translations each, memory "
-          f"latency {spec.memory_latency}, {args.jobs} worker(s); seeds {seeds}")
+          f"latency {spec.memory_latency}, area {area}, {args.jobs} worker(s); seeds {seeds}")
     for c in spec.configurations:
         print(f"  {c.name:24s} {c.params['IOTLB_SETS']:4d} sets x {c.params['IOTLB_WAYS']} "
               f"ways {c.policy:6s} CC {c.params['CC_ENTRIES']:3d} walkers "

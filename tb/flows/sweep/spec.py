@@ -65,7 +65,7 @@ class SweepSpec:
     translations: int
     seed: int
     memory_latency: int
-    area: bool
+    area: str  # "all", "named" (the configurations list only) or "none"
     configurations: list[SweepConfig] = field(default_factory=list)
     workloads: list[SweepWorkload] = field(default_factory=list)
 
@@ -140,9 +140,7 @@ def load(path: Path) -> SweepSpec:
                           MAX_TRANSLATIONS),
         seed=_int(path, "seed", doc.get("seed", 1), 0),
         memory_latency=_int(path, "memory_latency", doc.get("memory_latency", 4), 1, 1000),
-        area=doc.get("area", True))
-    if not isinstance(spec.area, bool):
-        raise _err(path, "area", f"{spec.area!r} must be true or false")
+        area=_area(path, doc.get("area", "all")))
     base = _params(path, "base", doc.get("base"))
     names: set[str] = set()
     seen: dict[str, str] = {}
@@ -211,6 +209,15 @@ def load(path: Path) -> SweepSpec:
         seed = _int(path, f"{where} ({name}).seed", w.get("seed", spec.seed), 0)
         spec.workloads.append(SweepWorkload(name, str(w["family"]), dict(knobs), seed))
     return spec
+
+
+AREA_MODES = {True: "all", False: "none", "all": "all", "named": "named", "none": "none"}
+
+
+def _area(path: Path, value: Any) -> str:
+    if isinstance(value, bool | str) and value in AREA_MODES:
+        return AREA_MODES[value]
+    raise _err(path, "area", f"{value!r} must be all (or true), named or none (or false)")
 
 
 _SHORTS = {"IOTLB_SETS": "s", "IOTLB_WAYS": "w", "IOTLB_REPL": "", "CC_ENTRIES": "cc",
