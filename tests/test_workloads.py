@@ -101,7 +101,7 @@ def test_window_knobs(seed):
     base = min(r.addr for r in small.requests)
     assert max(r.addr for r in small.requests) < base + 64 * 4096
     seq = generate("window", 200, seed, {"pattern": "sequential", "transfer": 128})
-    steps = {b.addr - a.addr for a, b in zip(seq.requests, seq.requests[1:])}
+    steps = {b.addr - a.addr for a, b in zip(seq.requests, seq.requests[1:], strict=False)}
     assert steps == {128}
     # 2 MB pages: the same window needs no last-level tables (less table memory)
     four_k = generate("window", 100, seed, {"window": 8 << 20, "page_size": "4k"})
@@ -109,7 +109,8 @@ def test_window_knobs(seed):
     assert len(two_m.memory) < len(four_k.memory)
     outs = expected_outcomes(two_m, preset("default"))
     # a 2 MB page maps contiguously: output minus input is constant within each 2 MB page
-    deltas = {(r.addr >> 21, out[1] - (r.addr & ~0xFFF)) for r, out in zip(two_m.requests, outs)}
+    deltas = {(r.addr >> 21, out[1] - (r.addr & ~0xFFF))
+              for r, out in zip(two_m.requests, outs, strict=True)}
     assert len(deltas) == len({r.addr >> 21 for r in two_m.requests})
 
 
@@ -142,8 +143,10 @@ def test_storage_knobs(seed):
     def data(t):
         return [r for r in t.requests if r.addr >= 0x4000_0000]
     assert {r.size for r in data(contiguous)} == {1024}
-    steps_c = [b.addr - a.addr for a, b in zip(data(contiguous), data(contiguous)[1:])]
-    steps_s = [b.addr - a.addr for a, b in zip(data(scattered), data(scattered)[1:])]
+    def steps(t):
+        d = data(t)
+        return [b.addr - a.addr for a, b in zip(d, d[1:], strict=False)]
+    steps_c, steps_s = steps(contiguous), steps(scattered)
     assert Counter(steps_c)[1024] > 0.9 * len(steps_c)  # one command at a time, in order
     assert Counter(steps_s)[1024] < 0.9 * len(steps_s)  # page jumps inside a buffer
     deep = generate("storage", N, seed, {"queue_depth": 8, "io_bytes": 65536})

@@ -61,8 +61,8 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int, area: str,
     rdir = out / "responses"
     rdir.mkdir(parents=True, exist_ok=True)
     configs = {c.name: c for c in spec.configurations}
-    sized = [c for c in configs.values()
-             if area == "all" or (area == "named" and c.source == "configurations")]
+    sized = [c for c in configs.values() if c.area and (
+        area == "all" or (area == "named" and c.source == "configurations"))]
     total = len(spec.workloads) + len(configs) * (1 + len(spec.workloads)) + len(sized)
     bar = Progress(total)
     failures: list[str] = []

@@ -23,7 +23,7 @@ from tb.stimulus.workloads import WorkloadError, knobs_of
 
 TOP_KEYS = ("name", "description", "translations", "seed", "memory_latency", "area", "base",
             "configurations", "grid", "workloads")
-CONFIG_KEYS = ("name", "params", "note")
+CONFIG_KEYS = ("name", "params", "note", "area")
 WORKLOAD_KEYS = ("name", "family", "knobs", "seed")
 MAX_TRANSLATIONS = 1 << 20  # the player's MAX_REQS
 
@@ -39,6 +39,7 @@ class SweepConfig:
     source: str  # "configurations" or "grid"
     note: str = ""
     in_grid: bool = False  # a named configuration that is also a grid point
+    area: bool = True  # False: no Yosys estimate for this one (the file says why, in note)
 
     @property
     def entries(self) -> int:
@@ -168,8 +169,11 @@ def load(path: Path) -> SweepSpec:
         name = _name(path, f"{where}.name", c.get("name"))
         where = f"{where} ({name})"
         raw = {**base, **_params(path, f"{where}.params", c.get("params"))}
+        want_area = c.get("area", True)
+        if not isinstance(want_area, bool):
+            raise _err(path, f"{where}.area", f"{want_area!r} must be true or false")
         add(SweepConfig(name, _complete(path, f"{where}.params", raw), "configurations",
-                        str(c.get("note", ""))), where)
+                        str(c.get("note", "")), area=want_area), where)
     grid = doc.get("grid")
     if grid is not None:
         if not isinstance(grid, dict) or not grid:
