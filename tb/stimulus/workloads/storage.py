@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tb.flows.replay.trace import Trace
 from tb.software.table_formats import SIZE_4K
-from tb.stimulus.workloads.common import PAGE_SIZES, Family, StreamBuilder, knob
+from tb.stimulus.workloads.common import PAGE_SIZES, Family, StreamBuilder, WorkloadError, knob
 
 SQ_IOVA = 0x1000_0000
 CQ_IOVA = 0x1001_0000
@@ -37,6 +37,16 @@ class StorageKnobs:
     read_fraction: float = knob(0.7, "share of commands that are disk reads (device writes "
                                 "memory)", min=0.0, max=1.0)
 
+    def __post_init__(self) -> None:
+        if self.io_bytes % SIZE_4K:
+            raise WorkloadError(f"workload family 'storage': knob io_bytes={self.io_bytes} is "
+                                "not a multiple of 4096")
+        region = self.region_mb << 20
+        if region < self.io_bytes or region % PAGE_SIZES.get(self.page_size, 1):
+            raise WorkloadError(f"workload family 'storage': knob region_mb={self.region_mb} "
+                                "must hold one command's io_bytes and be a multiple of "
+                                "page_size")
+
 
 @dataclass
 class _Command:
@@ -47,16 +57,8 @@ class _Command:
 
 
 def generate(n: int, seed: int, k: StorageKnobs) -> Trace:
-    from tb.stimulus.workloads.common import WorkloadError
-
-    if k.io_bytes % SIZE_4K:
-        raise WorkloadError(f"workload family 'storage': knob io_bytes={k.io_bytes} is not a "
-                            "multiple of 4096")
     region = k.region_mb << 20
     page = PAGE_SIZES[k.page_size]
-    if region < k.io_bytes or region % page:
-        raise WorkloadError(f"workload family 'storage': knob region_mb={k.region_mb} must hold "
-                            f"one command's io_bytes and be a multiple of page_size")
     sb = StreamBuilder("storage", seed, n, k, max_payload=k.chunk)
     dom = sb.domain()
     sid = sb.device(dom)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tb.flows.replay.trace import Trace
-from tb.stimulus.workloads.common import PAGE_SIZES, Family, StreamBuilder, knob
+from tb.stimulus.workloads.common import PAGE_SIZES, Family, StreamBuilder, WorkloadError, knob
 
 WINDOW_IOVA = 0x40_0000_0000  # 256 GB: 1 GB aligned
 
@@ -28,14 +28,14 @@ class WindowKnobs:
                         choices=("random", "sequential"))
     write_fraction: float = knob(0.0, "share of DMAs that write memory", min=0.0, max=1.0)
 
+    def __post_init__(self) -> None:
+        if self.window % PAGE_SIZES.get(self.page_size, 1):
+            raise WorkloadError(f"workload family 'window': knob window={self.window} is not "
+                                f"a multiple of page_size={self.page_size}")
+
 
 def generate(n: int, seed: int, k: WindowKnobs) -> Trace:
-    from tb.stimulus.workloads.common import WorkloadError
-
     page = PAGE_SIZES[k.page_size]
-    if k.window % page:
-        raise WorkloadError(f"workload family 'window': knob window={k.window} is not a "
-                            f"multiple of page_size={k.page_size}")
     sb = StreamBuilder("window", seed, n, k, max_payload=4096)
     dom = sb.domain()
     sid = sb.device(dom)
