@@ -282,7 +282,7 @@ module vtd_replay_top #(
                             started   <= 1'b1;
                         end
                         final_seg <= (p_op == 4'd0);
-                        limit     <= (p_op == 4'd0 || p_val > nreq) ? nreq : p_val[31:0];
+                        limit     <= (p_op == 4'd0 || p_val > {32'd0, nreq}) ? nreq : p_val[31:0];
                         idle      <= 64'd0;
                         phase     <= P_RUN;
                     end else if (p_op == 4'd3) begin
