@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - t0
     meta = {"name": spec.name, "description": spec.description, "file": str(args.sweep),
             "translations": spec.translations, "memory_latency": spec.memory_latency,
-            "seeds": seeds, "seconds": round(seconds, 1), "jobs": args.jobs,
+            "seeds": seeds, "seconds": round(seconds, 1), "jobs": args.jobs, "area": area,
             "load_average": os.getloadavg()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps({**meta, "rows": rows,

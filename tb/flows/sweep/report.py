@@ -75,7 +75,10 @@ def markdown(rows: Sequence[Row], meta: Mapping[str, Any]) -> str:
                 + [by[(c, w)][key] if (c, w) in by else None for w in workloads]
                 for c in configs]
         out += _table(["configuration", "entries", "policy", *workloads], body) + [""]
-    out += ["## Area (Yosys generic cells)", ""]
+    out += ["## Area (Yosys generic cells)", "",
+            f"Area mode `{meta.get('area', 'all')}`: `-` marks a configuration Yosys did not "
+            "run on (not a named configuration under `named`, `area: false` in the sweep "
+            "file, `none` or `--no-area`).", ""]
     out += _table(["configuration", "sets", "ways", "policy", "walkers", "cells", "flops"],
                   [[c, first[c]["IOTLB_SETS"], first[c]["IOTLB_WAYS"], first[c]["IOTLB_REPL"],
                     first[c]["MAX_WALKS"], first[c].get("cells"), first[c].get("flops")]
