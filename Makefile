@@ -37,6 +37,7 @@ SCENARIO_SIM := $(if $(SIM_GIVEN),$(SIM),model)
 SCENARIO ?=
 OUT ?=
 PYTEST_ARGS ?=
+SWEEP ?= sweeps/default.yaml
 SWEEP_ARGS ?=
 TRACE ?=
 PARAMS ?=
@@ -59,7 +60,8 @@ help:
 	@echo "  make bench       performance benchmark (tb.flows.bench)"
 	@echo "  make replay TRACE=file [PARAMS=name]  replay a request stream on the RTL (Verilog"
 	@echo "                   player, no Python per request) and check it against the model"
-	@echo "  make sweep       parameter sweep (tb.flows.sweep \$$SWEEP_ARGS)"
+	@echo "  make sweep [SWEEP=sweeps/name.yaml]  configurations x workloads on the replay player:"
+	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
 	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
@@ -138,8 +140,10 @@ replay: $(STAMP)
 mutants: $(STAMP)
 	$(PY) -m tb.flows.mutants
 
+# Configurations x workloads through the replay player (README "Sweeps"); exit 2 names a bad
+# field of the sweep file.
 sweep: $(STAMP)
-	$(PY) -m tb.flows.sweep $(SWEEP_ARGS)
+	$(PY) -m tb.flows.sweep $(SWEEP) $(SWEEP_ARGS)
 
 regen: $(STAMP)
 	$(PY) -m python_model.gen_vheader

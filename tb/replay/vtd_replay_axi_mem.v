@@ -10,6 +10,9 @@
 // (linear probing; the image writer keeps the table at most half full). Addresses in no
 // page read as zero, with an OKAY response, like the golden model's memory.
 // Files: +mem_keys=<file> and +mem_data=<file> ($readmemh).
+// sw_valid stores sw_data at sw_addr (8-byte aligned) in the cycle it is high: the player's
+// software writes to the tables between requests. The image writer gives every page such a
+// store touches a slot; a store to a page without one sets sw_miss (sticky) instead.
 //
 // Read bursts are queued in arrival order (QDEPTH of them); each is answered LATENCY cycles
 // after its AR handshake at the earliest, one beat per cycle, in order. The write channels
@@ -40,7 +43,12 @@ module vtd_replay_axi_mem #(
     output wire                wready,
     output wire                bvalid,
     output reg                 wr_seen,
-    output reg  [63:0]         reads
+    output reg  [63:0]         reads,
+    // software store between requests (trace "mem" operations); the page must be in the image
+    input  wire                sw_valid,
+    input  wire [63:0]         sw_addr,
+    input  wire [63:0]         sw_data,
+    output reg                 sw_miss
 );
     localparam integer SLOTS = 1 << SLOTS_LOG2;
     localparam integer QW = (QDEPTH > 1) ? $clog2(QDEPTH) : 1;
@@ -70,7 +78,8 @@ module vtd_replay_axi_mem #(
         end
     endfunction
 
-    function [63:0] lookup(input [63:0] a);
+    // {found, slot} of the page holding byte address a (linear probing from its hash)
+    function [SLOTS_LOG2:0] find(input [63:0] a);
         reg [63:0]           want;
         reg [SLOTS_LOG2-1:0] s;
         reg                  stop;
@@ -80,11 +89,11 @@ module vtd_replay_axi_mem #(
             s      = hash({12'd0, a[63:12]});
             stop   = 1'b0;
             n      = 0;
-            lookup = 64'd0;
+            find   = {1'b0, {SLOTS_LOG2{1'b0}}};
             while (!stop) begin
                 if (page_key[s] == want) begin
-                    lookup = data[{s, a[11:3]}];
-                    stop   = 1'b1;
+                    find = {1'b1, s};
+                    stop = 1'b1;
                 end else if (!page_key[s][63] || n >= SLOTS - 1) begin
                     stop = 1'b1;
                 end else begin
@@ -92,6 +101,14 @@ module vtd_replay_axi_mem #(
                     n = n + 1;
                 end
             end
+        end
+    endfunction
+
+    function [63:0] lookup(input [63:0] a);
+        reg [SLOTS_LOG2:0] f;
+        begin
+            f      = find(a);
+            lookup = f[SLOTS_LOG2] ? data[{f[SLOTS_LOG2-1:0], a[11:3]}] : 64'd0;
         end
     endfunction
 
@@ -111,6 +128,7 @@ module vtd_replay_axi_mem #(
     assign wready  = 1'b0;
     assign bvalid  = 1'b0;
 
+    wire [SLOTS_LOG2:0] sw_slot = find(sw_addr);
     wire push = arvalid && arready;
     wire head_ready = (q_count != 0) && (cycle >= q_due[q_head]);
     wire load = head_ready && (!rvalid || rready);
@@ -129,9 +147,14 @@ module vtd_replay_axi_mem #(
             rdata   <= 64'd0;
             wr_seen <= 1'b0;
             reads   <= 64'd0;
+            sw_miss <= 1'b0;
         end else begin
             cycle <= cycle + 64'd1;
             if (awvalid || wvalid) wr_seen <= 1'b1;
+            if (sw_valid) begin
+                if (sw_slot[SLOTS_LOG2]) data[{sw_slot[SLOTS_LOG2-1:0], sw_addr[11:3]}] <= sw_data;
+                else sw_miss <= 1'b1;
+            end
             if (push) begin
                 q_id[q_tail]   <= arid;
                 q_addr[q_tail] <= araddr;

@@ -7,14 +7,18 @@
 // turns a trace into three $readmemh images and runs this top with plusargs:
 //   +prog=<file>   register program: 152-bit records {op[3:0], strb[7:0], offset[11:0],
 //                  value[63:0], mask[63:0]}; op 1 = write value with strb at offset,
-//                  2 = read offset until (data & mask) == value, 0 = end of program
+//                  2 = read offset until (data & mask) == value, 3 = store value at memory
+//                  address mask (a table entry), 4 = run the requests up to index value
+//                  (exclusive), wait until all are answered, then go on with the program,
+//                  0 = run the remaining requests (end of program)
 //   +req=<file>    requests: 100-bit records {sid[15:0], addr[63:0], 3'b0, write,
 //                  3'b0, size[12:0]}
 //   +nreq=<n>      number of requests
 //   +mem_keys=, +mem_data=  the memory image (vtd_replay_axi_mem)
 //   +out=<file>    the response file written here
 // Sequence: reset, the register program over the AXI4-Lite slave (polls are reads repeated
-// until they match), then the requests: request i is presented with tag i mod 2^REQ_TAG_W as
+// until they match), then the requests (with op 4, in segments separated by more of the
+// program: software changing the tables and invalidating between requests): request i is presented with tag i mod 2^REQ_TAG_W as
 // soon as that tag is free, one per cycle while req_ready; every response is written as it
 // arrives (rsp_ready = 1). When all are answered, the PERF_* counters are read and written,
 // and the simulation ends.
@@ -43,7 +47,7 @@ module vtd_replay_top #(
     parameter integer IEC_ENTRIES = 8,
     // player parameters
     parameter integer MAX_REQS   = 1 << 20,   // request records the player can hold
-    parameter integer MAX_PROG   = 64,        // register program records
+    parameter integer MAX_PROG   = 1 << 18,   // program records (operations and segments)
     parameter integer MEM_SLOTS_LOG2 = 11,    // 2^n pages of table memory (hash slots)
     parameter integer MEM_LATENCY = 4,        // cycles from AR handshake to the first R beat
     parameter integer TIMEOUT    = 200000     // cycles without progress before giving up
@@ -166,6 +170,9 @@ module vtd_replay_top #(
     // ------------------------------------------------------------------ memory
     wire        mem_wr_seen;
     wire [63:0] mem_reads;
+    reg         sw_valid;
+    reg  [63:0] sw_addr, sw_data;
+    wire        sw_miss;
     vtd_replay_axi_mem #(
         .AXI_ID_W(AXI_ID_W), .SLOTS_LOG2(MEM_SLOTS_LOG2), .LATENCY(MEM_LATENCY)
     ) u_mem (
@@ -174,7 +181,8 @@ module vtd_replay_top #(
         .arready(m_arready), .rid(m_rid), .rdata(m_rdata), .rresp(m_rresp), .rlast(m_rlast),
         .rvalid(m_rvalid), .rready(m_rready), .awvalid(m_awvalid), .awready(m_awready),
         .wvalid(m_wvalid), .wready(m_wready), .bvalid(m_bvalid), .wr_seen(mem_wr_seen),
-        .reads(mem_reads)
+        .reads(mem_reads), .sw_valid(sw_valid), .sw_addr(sw_addr), .sw_data(sw_data),
+        .sw_miss(sw_miss)
     );
 
     // ------------------------------------------------------------------ register access
@@ -209,6 +217,9 @@ module vtd_replay_top #(
     integer      perf_i;
     integer      cur;           // next request to present
     integer      answered;
+    integer      limit;         // requests of the current segment: indexes below limit
+    reg          final_seg;     // the segment runs to the end of the stream
+    reg          started;       // traffic has begun (the S line is written)
     reg  [NTAGS-1:0] busy;
     integer      tag_idx [0:NTAGS-1];
     reg  [63:0]  tag_cyc [0:NTAGS-1];
@@ -227,7 +238,7 @@ module vtd_replay_top #(
     assign req_write = rrec[16];
     assign req_size  = rrec[12:0];
     assign req_tag   = cur_tag;
-    assign req_valid = (phase == P_RUN) && (cur < nreq) && !busy[cur_tag];
+    assign req_valid = (phase == P_RUN) && (cur < limit) && !busy[cur_tag];
 
     initial begin
         repeat (8) @(posedge clk);
@@ -245,6 +256,12 @@ module vtd_replay_top #(
             perf_i    <= 0;
             cur       <= 0;
             answered  <= 0;
+            limit     <= 0;
+            final_seg <= 1'b0;
+            started   <= 1'b0;
+            sw_valid  <= 1'b0;
+            sw_addr   <= 64'd0;
+            sw_data   <= 64'd0;
             busy      <= {NTAGS{1'b0}};
             cmd_valid <= 1'b0;
             cmd_write <= 1'b0;
@@ -254,14 +271,25 @@ module vtd_replay_top #(
         end else begin
             cycle <= cycle + 64'd1;
             idle  <= idle + 64'd1;
+            sw_valid <= 1'b0;
             case (phase)
                 P_RESET: phase <= P_PROG;
                 P_PROG: begin
-                    if (p_op == 4'd0) begin
-                        $fwrite(fd, "S %0d %0d\n", cycle, polls);
-                        run_start <= cycle;
+                    if (p_op == 4'd0 || p_op == 4'd4) begin
+                        if (!started) begin
+                            $fwrite(fd, "S %0d %0d\n", cycle, polls);
+                            run_start <= cycle;
+                            started   <= 1'b1;
+                        end
+                        final_seg <= (p_op == 4'd0);
+                        limit     <= (p_op == 4'd0 || p_val > {32'd0, nreq}) ? nreq : p_val[31:0];
                         idle      <= 64'd0;
                         phase     <= P_RUN;
+                    end else if (p_op == 4'd3) begin
+                        sw_valid <= 1'b1;
+                        sw_addr  <= p_mask;
+                        sw_data  <= p_val;
+                        pc       <= pc + 1;
                     end else begin
                         cmd_valid <= 1'b1;
                         cmd_write <= (p_op == 4'd1);
@@ -307,9 +335,13 @@ module vtd_replay_top #(
                         end
                         idle <= 64'd0;
                     end
-                    if (answered == nreq) begin
+                    if (answered == limit && final_seg) begin
                         $fwrite(fd, "T %0d %0d\n", cycle - run_start, mem_reads);
                         phase <= P_PERF;
+                    end else if (answered == limit) begin
+                        $fwrite(fd, "B %0d %0d\n", limit, cycle - run_start);
+                        pc    <= pc + 1;
+                        phase <= P_PROG;
                     end else if (idle > TIMEOUT) begin
                         $fwrite(fd, "E timeout: %0d of %0d requests answered after %0d cycles\n",
                                 answered, nreq, cycle - run_start);
@@ -336,6 +368,7 @@ module vtd_replay_top #(
                 end
                 default: begin
                     if (mem_wr_seen) $fwrite(fd, "W the unit raised an AXI write channel\n");
+                    if (sw_miss) $fwrite(fd, "E a table store hit a page missing from the image\n");
                     $fwrite(fd, "D\n");
                     $fclose(fd);
                     $finish;

@@ -1,9 +1,14 @@
 """The batch check of a replay: every response against the golden model, in the order the
 RTL answered, and the performance counters against what can be predicted.
 
-The tables do not change during a stream, so no cached state is ever stale: the model's
+Within a segment of the stream (between two groups of software operations, trace version 2)
+the tables do not change, and a well-formed stream never touches a page whose translation an
+operation removed before it invalidated it, so no cached state it uses is stale: the model's
 fresh outcome (``dma_candidates(...)[0]``) is the only one accepted, and it is committed
 (``RemappingUnit.commit``) in response order, as the scoreboard (``tb.env.checker``) does.
+The operations before request *i* are applied to the model when the first response of a
+request at or after *i* is checked; the player runs them only once every earlier request is
+answered, so a response of an earlier request after that point is a mismatch.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from python_model.structures import touches_interrupt_range
 from python_model.unit import RemappingUnit
 from tb.flows.params import RtlParams, rtl_model_config
 from tb.flows.replay.run import Response, RunResult
-from tb.flows.replay.trace import Request, Trace, TraceError
+from tb.flows.replay.trace import MemWrite, Op, Request, Trace, TraceError
 from tb.ref.caches import LegacyWalker, UnitCacheRef
 
 PERF_NAMES: dict[int, str] = {r.offset: r.name for r in regmap.perf_registers()}
@@ -59,14 +64,61 @@ def model_for(trace: Trace, params: RtlParams) -> RemappingUnit:
     for addr, value in trace.memory.items():
         mem.poke_u64(addr, value)
     unit = RemappingUnit(rtl_model_config(params), mem)
-    for op in trace.registers:
-        if op.op == "write":
+    apply_ops(unit, trace.registers, "register program")
+    return unit
+
+
+def apply_ops(unit: RemappingUnit, ops: Sequence[Op], where: str) -> None:
+    """Software's operations on the model: table stores, register writes and polls (a poll
+    that would not succeed on the model is a trace error)."""
+    for op in ops:
+        if isinstance(op, MemWrite):
+            unit.memory.poke_u64(op.addr, op.value)
+        elif op.op == "write":
             unit.write_reg(op.reg, op.value)
         elif unit.read_reg(op.reg) & op.mask != op.value:
-            raise TraceError(f"register program: poll of {op.reg} for {op.value:#x} under mask "
+            raise TraceError(f"{where}: poll of {op.reg} for {op.value:#x} under mask "
                              f"{op.mask:#x} never succeeds on the model (reads "
                              f"{unit.read_reg(op.reg):#x})")
-    return unit
+
+
+Outcome = tuple[bool, int]  # (fault, reason) or (False, output page address)
+
+
+def expected_outcomes(trace: Trace, params: RtlParams, spot_every: int = 64) -> list[Outcome]:
+    """The model's outcome of every request, by index: ``(True, reason)`` for a fault,
+    ``(False, page)`` for a translation (the output address of the request's 4 KB page).
+
+    The requests are taken in index order with each group of operations applied before its
+    request, and asked once per (sid, 4 KB page, write) within a segment, as the memoized
+    check does (every ``spot_every``-th reuse is recomputed; a disagreement raises
+    AssertionError: a checker bug). These depend on the tables and the parameters that shape
+    translation, not on the cache sizes, so one list serves every cache configuration."""
+    unit = model_for(trace, params)
+    ops = trace.ops
+    cands_of = unit.dma_candidates
+    out: list[Outcome] = []
+    table: dict[tuple[int, int, bool], Outcome] = {}
+    reuse = 0
+    for i, r in enumerate(trace.requests):
+        if i in ops:
+            apply_ops(unit, ops[i], f"operations before request #{i}")
+            table.clear()
+        key = (r.sid, r.addr >> 12, r.write)
+        known = table.get(key)
+        if known is not None:
+            reuse += 1
+            if not spot_every or reuse % spot_every:
+                out.append(known)
+                continue
+        o = cands_of(r.sid, r.addr, r.write, r.size)[0].outcome
+        got: Outcome = (True, o.reason) if o.fault is not None else (False, o.hpa & ~0xFFF)
+        if known is not None and known != got:
+            raise AssertionError(f"{_describe_request(i, r)}: memoized outcome {known} differs "
+                                 f"from the model's {got} (checker bug)")
+        table[key] = got
+        out.append(got)
+    return out
 
 
 def _describe_request(i: int, r: Request) -> str:
@@ -80,7 +132,8 @@ def _describe(kind: str, value: int) -> str:
 
 def check_responses(trace: Trace, result: RunResult, params: RtlParams,
                     max_reports: int = 20, memo: bool = True,
-                    spot_every: int = 64, reference: bool = True) -> CheckReport:
+                    spot_every: int = 64, reference: bool = True,
+                    expected: Sequence[Outcome] | None = None) -> CheckReport:
     """Every response against the model's fresh outcome, in response order.
 
     With ``memo`` the model is asked once per (sid, 4 KB page, write): with static tables the
@@ -91,6 +144,8 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     (an empty cache state keeps ``dma_candidates`` cheap). Every ``spot_every``-th memoized
     answer is recomputed by the model and a disagreement is reported. ``memo=False`` asks
     the model for every request and commits it in response order, as the scoreboard does.
+    ``expected`` (from :func:`expected_outcomes` for the same trace and translation
+    parameters) replaces the model's answers: a sweep computes them once per stream.
     """
     rep = CheckReport()
     t0 = time.perf_counter()
@@ -102,6 +157,8 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     mismatches = rep.mismatches
     table: dict[tuple[int, int, bool], tuple[bool, int]] = {}
     memo_hits = 0
+    barriers = trace.barriers()
+    bi = 0  # barriers[:bi] applied to the model
     for rsp in result.responses:
         i = rsp.index
         if not 0 <= i < len(reqs) or seen[i]:
@@ -112,6 +169,27 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
         seen[i] = 1
         r = reqs[i]
         rep.checked += 1
+        while bi < len(barriers) and i >= barriers[bi]:
+            if expected is None:
+                apply_ops(unit, trace.ops[barriers[bi]],
+                          f"operations before request #{barriers[bi]}")
+            table.clear()
+            bi += 1
+        if bi and i < barriers[bi - 1]:
+            mismatches.append(f"{_describe_request(i, r)} answered after the operations "
+                              f"before request #{barriers[bi - 1]} ran (they must wait for it)")
+        if expected is not None:
+            fault, value = expected[i]
+            want = ("fault", value) if fault else ("ok", value | (r.addr & 0xFFF))
+            if fault:
+                rep.faults += 1
+            observed = ("fault", rsp.reason) if rsp.fault else ("ok", rsp.addr)
+            if want != observed or (rsp.addr if rsp.fault else rsp.reason):
+                mismatches.append(f"{_describe_request(i, r)} tag {rsp.tag:#x} issued cycle "
+                                  f"{rsp.issued}, answered cycle {rsp.answered}: RTL answered "
+                                  f"{_describe(*observed)} (reason {rsp.reason:#04x}, addr "
+                                  f"{rsp.addr:#x}), model {_describe(*want)}")
+            continue
         key = (r.sid, r.addr >> 12, r.write)
         known = table.get(key) if memo else None
         if known is not None:
@@ -165,7 +243,8 @@ def counter_rows(trace: Trace, result: RunResult, params: RtlParams, unit: Remap
         return [CounterRow("PERF_*", len(perf), len(PERF_NAMES), "counters not all read")]
     lookups = sum(1 for r in trace.requests
                   if unit.tes and not touches_interrupt_range(r.addr, r.size))
-    seq = sequential_prediction(trace, params, unit) if reference else {}
+    # The sequential reference walks the initial tables: not for streams that change them.
+    seq = sequential_prediction(trace, params, unit) if reference and not trace.ops else {}
     rows = [
         CounterRow("PERF_REQUESTS", perf["PERF_REQUESTS"], len(trace.requests)),
         CounterRow("PERF_FAULTS", perf["PERF_FAULTS"], faults, "model faults"),

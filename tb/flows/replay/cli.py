@@ -59,7 +59,8 @@ def replay(trace_path: Path, params_name: str | None = None, out: Path | None = 
     """Build, run and check one trace (raises TraceError / RtlConfigError for bad input)."""
     trace = read_trace(trace_path)
     params = preset(params_name or trace.params)
-    out = out or BUILD_ROOT / "results" / f"{trace_path.stem}.rsp"
+    # absolute: the player runs in the response file's directory
+    out = (out or BUILD_ROOT / "results" / f"{trace_path.stem}.rsp").resolve()
     images = img.write_images(trace, out.parent / f"{trace_path.stem}.images")
     built = build_player(params, images.slots_log2, latency, sim)
     result = run_player(built, images.plusargs(), out)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tb.flows.replay.trace import Trace, TraceError, register
+from tb.flows.replay.trace import MemWrite, Op, Trace, TraceError, register
 
 PAGE_WORDS = 512
 MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
-OP_END, OP_WRITE, OP_POLL = 0, 1, 2
-MAX_PROG = 64  # the player's MAX_PROG: the program is padded with end records to this size
+OP_END, OP_WRITE, OP_POLL, OP_STORE, OP_RUN_TO = 0, 1, 2, 3, 4
+MAX_PROG = 1 << 18  # the player's MAX_PROG (records: operations and segment marks)
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,9 @@ class Images:
                 f"+mem_keys={self.mem_keys}", f"+mem_data={self.mem_data}"]
 
 
-def slots_log2_for(pages: int) -> int:
+def slots_log2_for(pages: int, minimum: int = MIN_SLOTS_LOG2) -> int:
     """Hash-table size (log2 slots) keeping the table at most half full."""
-    n = MIN_SLOTS_LOG2
+    n = max(minimum, MIN_SLOTS_LOG2)
     while (1 << n) < 2 * pages:
         n += 1
     return n
@@ -57,29 +57,48 @@ def place_pages(pages: list[int], slots_log2: int) -> dict[int, int]:
     return where
 
 
+def _record(op: Op) -> str:
+    if isinstance(op, MemWrite):
+        return f"{OP_STORE << 148 | op.value << 64 | op.addr:038x}"
+    reg = register(op.reg)
+    byte = reg.offset & 7
+    strb = (0xFF if reg.size == 8 else 0x0F) << byte
+    shift = 8 * byte
+    code = OP_WRITE if op.op == "write" else OP_POLL
+    mask = (op.mask << shift) if code == OP_POLL else 0
+    rec = (code << 148 | strb << 140 | (reg.offset & ~7) << 128
+           | (op.value << shift) << 64 | mask)
+    return f"{rec:038x}"
+
+
 def prog_records(trace: Trace) -> list[str]:
-    """152-bit records {op, strb, offset, value, mask} (hex, 38 digits each)."""
-    out = []
-    for op in trace.registers:
-        reg = register(op.reg)
-        byte = reg.offset & 7
-        strb = (0xFF if reg.size == 8 else 0x0F) << byte
-        shift = 8 * byte
-        code = OP_WRITE if op.op == "write" else OP_POLL
-        mask = (op.mask << shift) if code == OP_POLL else 0
-        rec = (code << 148 | strb << 140 | (reg.offset & ~7) << 128
-               | (op.value << shift) << 64 | mask)
-        out.append(f"{rec:038x}")
+    """152-bit records {op, strb, offset, value, mask} (hex, 38 digits each): the register
+    program, then for each index with operations before it a run-to mark and the
+    operations, then the end record (run the rest)."""
+    out = [_record(op) for op in trace.registers]
+    for index in trace.barriers():
+        if index > 0:
+            out.append(f"{OP_RUN_TO << 148 | index << 64:038x}")
+        out += [_record(op) for op in trace.ops[index]]
     if len(out) >= MAX_PROG:
-        raise TraceError(f"{len(out)} register operations: the player holds {MAX_PROG - 1}")
-    return out + [f"{OP_END:038x}"] * (MAX_PROG - len(out))
+        raise TraceError(f"{len(out)} program records (register operations, table stores and "
+                         f"segment marks): the player holds {MAX_PROG - 1}")
+    return [*out, f"{OP_END:038x}"]
 
 
-def write_images(trace: Trace, directory: Path) -> Images:
+def store_pages(trace: Trace) -> set[int]:
+    """Pages the operations between requests store to (they need a slot in the image)."""
+    return {op.addr >> 12 for ops in trace.ops.values() for op in ops
+            if isinstance(op, MemWrite)}
+
+
+def write_images(trace: Trace, directory: Path, min_slots_log2: int = MIN_SLOTS_LOG2) -> Images:
+    """The images of ``trace`` in ``directory``; the memory table gets at least
+    2^``min_slots_log2`` slots (one player build can then serve several traces)."""
     directory.mkdir(parents=True, exist_ok=True)
     prog = prog_records(trace)
-    pages = sorted({a >> 12 for a in trace.memory})
-    slots_log2 = slots_log2_for(len(pages))
+    pages = sorted({a >> 12 for a in trace.memory} | store_pages(trace))
+    slots_log2 = slots_log2_for(len(pages), min_slots_log2)
     where = place_pages(pages, slots_log2)
     keys = ["0" * 16] * (1 << slots_log2)
     for pn, s in where.items():

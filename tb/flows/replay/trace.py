@@ -1,5 +1,8 @@
-"""The ``vtd-replay/1`` trace file: reading (with errors naming the line and field) and
-writing. The format is described in doc/replay-format.md."""
+"""The ``vtd-replay/1`` and ``vtd-replay/2`` trace files: reading (with errors naming the line
+and field) and writing. The format is described in doc/replay-format.md; version 2 adds
+software operations between requests (``Trace.ops``: memory writes, register writes and polls
+that run once every earlier request is answered), and a version-1 file is a valid trace with
+no such operations."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from python_model import regmap
 
 MAGIC = "vtd-replay/1"
+MAGIC_V2 = "vtd-replay/2"  # adds operations between requests (mem/write/poll lines)
 SECTIONS = ("memory", "registers", "requests")
 
 
@@ -27,6 +31,17 @@ class RegOp:
 
 
 @dataclass(frozen=True)
+class MemWrite:
+    """``mem addr value``: software stores a 64-bit word (a table entry) between requests."""
+
+    addr: int
+    value: int
+
+
+Op = RegOp | MemWrite
+
+
+@dataclass(frozen=True)
 class Request:
     sid: int
     addr: int
@@ -40,10 +55,22 @@ class Trace:
     memory: dict[int, int] = field(default_factory=dict)  # 8-aligned byte address -> qword
     registers: list[RegOp] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
+    # Request index -> operations run before it, once every earlier request is answered
+    # (an index equal to len(requests) runs after the last one).
+    ops: dict[int, list[Op]] = field(default_factory=dict)
 
     @property
     def params(self) -> str:
         return self.header.get("params", "default")
+
+    def add_ops(self, ops: list[Op]) -> None:
+        """Append ``ops`` before the next request (the one with index len(requests))."""
+        if ops:
+            self.ops.setdefault(len(self.requests), []).extend(ops)
+
+    def barriers(self) -> list[int]:
+        """The request indexes with operations before them, ascending."""
+        return sorted(i for i, ops in self.ops.items() if ops)
 
 
 # --------------------------------------------------------------------------- writing
@@ -51,7 +78,7 @@ class Trace:
 
 def write_trace(trace: Trace, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    out: list[str] = [MAGIC]
+    out: list[str] = [MAGIC_V2 if trace.barriers() else MAGIC]
     out += [f"{k} {v}" for k, v in trace.header.items()]
     out.append("[memory]")
     prev = None
@@ -61,14 +88,21 @@ def write_trace(trace: Trace, path: Path) -> None:
         out.append(f"{trace.memory[addr]:016x}")
         prev = addr
     out.append("[registers]")
-    for op in trace.registers:
-        if op.op == "write":
-            out.append(f"write {op.reg} {op.value:x}")
-        else:
-            out.append(f"poll {op.reg} {op.mask:x} {op.value:x}")
+    out += [_op_line(op) for op in trace.registers]
     out.append("[requests]")
-    out += [f"{r.sid:04x} {r.addr:x} {'w' if r.write else 'r'} {r.size}" for r in trace.requests]
+    for i, r in enumerate(trace.requests):
+        out += [_op_line(op) for op in trace.ops.get(i, ())]
+        out.append(f"{r.sid:04x} {r.addr:x} {'w' if r.write else 'r'} {r.size}")
+    out += [_op_line(op) for op in trace.ops.get(len(trace.requests), ())]
     path.write_text("\n".join(out) + "\n")
+
+
+def _op_line(op: Op) -> str:
+    if isinstance(op, MemWrite):
+        return f"mem {op.addr:x} {op.value:x}"
+    if op.op == "write":
+        return f"write {op.reg} {op.value:x}"
+    return f"poll {op.reg} {op.mask:x} {op.value:x}"
 
 
 # --------------------------------------------------------------------------- reading
@@ -104,8 +138,9 @@ def read_trace(path: Path) -> Trace:
         lines = path.read_text().splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise TraceError(f"{path}: cannot read ({e})") from None
-    if not lines or lines[0].strip() != MAGIC:
-        raise TraceError(f"{path}:1: first line must be {MAGIC!r}")
+    if not lines or lines[0].strip() not in (MAGIC, MAGIC_V2):
+        raise TraceError(f"{path}:1: first line must be {MAGIC!r} or {MAGIC_V2!r}")
+    version2 = lines[0].strip() == MAGIC_V2
     trace = Trace()
     section = ""
     addr: int | None = None
@@ -134,6 +169,12 @@ def read_trace(path: Path) -> Trace:
             addr = _next_addr(words, addr, where)
         elif section == "registers":
             trace.registers.append(_register_line(words, where))
+        elif words[0] in ("mem", "write", "poll"):
+            if not version2:
+                raise TraceError(f"{where}: a {words[0]!r} line among the requests needs a "
+                                 f"{MAGIC_V2!r} file (first line)")
+            op = _mem_line(words, where) if words[0] == "mem" else _register_line(words, where)
+            trace.add_ops([op])
         else:
             trace.requests.append(_request_line(words, where))
     if section != "requests":
@@ -160,6 +201,15 @@ def _next_addr(words: list[str], addr: int | None, where: str) -> int | None:
         return a
     assert addr is not None
     return addr + 8 * len(words)
+
+
+def _mem_line(words: list[str], where: str) -> MemWrite:
+    if len(words) != 3:
+        raise TraceError(f"{where}: expected 'mem addr value', got {' '.join(words)!r}")
+    addr = _hex(words[1], where, "mem address", 64)
+    if addr % 8:
+        raise TraceError(f"{where}: mem address {addr:#x} is not 8-byte aligned")
+    return MemWrite(addr, _hex(words[2], where, "mem value", 64))
 
 
 def _register_line(words: list[str], where: str) -> RegOp:

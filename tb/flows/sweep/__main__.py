@@ -1,0 +1,5 @@
+import sys
+
+from tb.flows.sweep.cli import main
+
+sys.exit(main())

@@ -1,0 +1,39 @@
+"""Workload families: seeded generators of replay traces (doc/workloads.md).
+
+Each family is a module with a knob dataclass and ``generate(n, seed, knobs) -> Trace``;
+:func:`generate` looks one up by name and validates its knobs. The same (family, n, seed,
+knobs) always gives the same trace, and the trace header records the seed and knobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tb.flows.replay.trace import Trace
+from tb.stimulus.workloads import gather, nic, storage, tenants, window
+from tb.stimulus.workloads.common import Family, WorkloadError, parse_knobs
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    nic.FAMILY, window.FAMILY, tenants.FAMILY, storage.FAMILY, gather.FAMILY)}
+
+__all__ = ["FAMILIES", "Family", "WorkloadError", "family", "generate", "knobs_of"]
+
+
+def family(name: str) -> Family:
+    if name not in FAMILIES:
+        raise WorkloadError(f"unknown workload family {name!r} (families: "
+                            f"{', '.join(FAMILIES)})")
+    return FAMILIES[name]
+
+
+def knobs_of(name: str, raw: Mapping[str, Any] | None = None) -> Any:
+    """The validated knob object of family ``name`` (errors name the knob)."""
+    return parse_knobs(family(name).knobs, dict(raw or {}), name)
+
+
+def generate(name: str, n: int, seed: int, raw: Mapping[str, Any] | None = None) -> Trace:
+    """``n`` requests of family ``name`` with knobs ``raw`` and ``seed``."""
+    if n < 1:
+        raise WorkloadError(f"workload family {name!r}: n={n} must be at least 1")
+    return family(name).generate(n, seed, knobs_of(name, raw))

@@ -1,0 +1,5 @@
+import sys
+
+from tb.stimulus.workloads.cli import main
+
+sys.exit(main())
