@@ -144,4 +144,78 @@ module vtd_context_cache #(
             e_fpd[f_slot] <= fill_fpd;
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_context_cache.sby).
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    // what the last edge's invalidation covered, registered (written per the
+    // rules: device-selective compares bus/device and the function bits FM
+    // leaves, and the DID; the logic above uses a mask)
+    reg        f_inv_q;
+    reg [1:0]  f_gran_q, f_fm_q;
+    reg [15:0] f_did_q, f_sid_q;
+    always @(posedge clk) begin
+        f_inv_q  <= rst_n && inv_valid;
+        f_gran_q <= inv_gran;
+        f_fm_q   <= inv_fm;
+        f_did_q  <= inv_did & DID_MASK;
+        f_sid_q  <= inv_sid;
+    end
+    function f_covered(input [15:0] sid, input [15:0] did);
+        reg fn_same;
+        begin
+            case (f_fm_q)
+                2'd0:    fn_same = sid[2:0] == f_sid_q[2:0];
+                2'd1:    fn_same = sid[1:0] == f_sid_q[1:0];
+                2'd2:    fn_same = sid[0] == f_sid_q[0];
+                default: fn_same = 1'b1;
+            endcase
+            case (f_gran_q)
+                2'b01:   f_covered = 1'b1;
+                2'b10:   f_covered = did == f_did_q;
+                2'b11:   f_covered = did == f_did_q && sid[15:3] == f_sid_q[15:3] && fn_same;
+                default: f_covered = 1'b0;
+            endcase
+        end
+    endfunction
+
+    integer fa, fb;
+    reg     f_hit, f_hit_data;
+    always @(*) begin
+        f_hit = 1'b0;
+        f_hit_data = 1'b0;
+        for (fa = 0; fa < ENTRIES; fa = fa + 1)
+            if (v[fa] && e_sid[fa] == lk_sid) begin
+                f_hit = 1'b1;
+                if (lk_did == e_did[fa] && lk_tt == e_tt[fa] && lk_aw == e_aw[fa]
+                    && lk_slptptr == e_ptr[fa] && lk_fpd == e_fpd[fa])
+                    f_hit_data = 1'b1;
+            end
+        if (f_past_valid) begin
+            // a hit is a valid entry of that source id and returns what it holds
+            assert (lk_hit == f_hit);
+            if (lk_hit) assert (f_hit_data);
+            // a source id is held at most once; DIDs fit the ND width
+            for (fa = 0; fa < ENTRIES; fa = fa + 1) begin
+                if (v[fa]) assert ((e_did[fa] & ~DID_MASK) == 16'd0);
+                for (fb = fa + 1; fb < ENTRIES; fb = fb + 1)
+                    if (v[fa] && v[fb]) assert (e_sid[fa] != e_sid[fb]);
+            end
+        end
+    end
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // after an invalidation edge nothing it covers is valid (a fill in the
+        // same cycle is dropped), so nothing it covers hits until refilled
+        if (f_inv_q)
+            for (fa = 0; fa < ENTRIES; fa = fa + 1)
+                if (v[fa]) assert (!f_covered(e_sid[fa], e_did[fa]));
+        // entries only appear through a fill
+        for (fa = 0; fa < ENTRIES; fa = fa + 1)
+            if (v[fa] && !$past(v[fa])) assert ($past(fill_valid) && !$past(inv_valid));
+    end
+`endif
 endmodule

@@ -257,4 +257,71 @@ module vtd_fault_recorder #(
             rd_hi[`VTD_FRCD_HI_F_LSB]                        = f[rd_idx[IW-1:0]];
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_fault_recorder.sby): a fault presented
+    // is recorded, or counted by PFO (set now, or already set); a record stays
+    // as written until software clears its F; F, PFO and FRI move only as the
+    // rules say.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    reg          f_rec_q, f_pfo_q, f_full_q, f_pfo_clr_q, f_clr_idx_q, f_ppf_q;
+    reg [IW-1:0] f_idx_q;
+    reg [15:0]   f_sid_q;
+    reg [51:0]   f_fi_q;
+    reg [7:0]    f_fr_q;
+    reg          f_wr_q;
+    reg [NREC-1:0] f_f_q, f_clr_q;
+    reg [15:0]   f_rsid_q [0:NREC-1];
+    reg [51:0]   f_rfi_q  [0:NREC-1];
+    reg [7:0]    f_rfr_q  [0:NREC-1];
+    reg          f_rrd_q  [0:NREC-1];
+    integer      fa;
+    always @(posedge clk) begin
+        f_rec_q     <= rst_n && rec_valid;
+        f_pfo_q     <= pfo;
+        f_full_q    <= f[idx];
+        f_ppf_q     <= ppf;
+        f_pfo_clr_q <= pfo_clear;
+        f_clr_idx_q <= frcd_clear && frcd_clear_idx == {{(8-IW){1'b0}}, idx};
+        f_idx_q     <= idx;
+        f_sid_q     <= rec_sid;
+        f_fi_q      <= rec_fi;
+        f_fr_q      <= rec_fr;
+        f_wr_q      <= rec_write;
+        f_f_q       <= f;
+        for (fa = 0; fa < NREC; fa = fa + 1) begin
+            f_clr_q[fa]  <= frcd_clear && frcd_clear_idx == fa;
+            f_rsid_q[fa] <= r_sid[fa];
+            f_rfi_q[fa]  <= r_fi[fa];
+            f_rfr_q[fa]  <= r_fr[fa];
+            f_rrd_q[fa]  <= r_rd[fa];
+        end
+    end
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // never lost: a fault presented is written into the slot at the fault
+        // index, or PFO counts it (software clearing PFO, or the record's F, in
+        // the very cycle the fault arrives is applied after it)
+        if (f_rec_q && !f_pfo_q && !f_full_q && !f_clr_idx_q)
+            assert (f[f_idx_q] && r_sid[f_idx_q] == f_sid_q && r_fi[f_idx_q] == f_fi_q
+                    && r_fr[f_idx_q] == f_fr_q && r_rd[f_idx_q] == !f_wr_q);
+        if (f_rec_q && (f_pfo_q || f_full_q) && !f_pfo_clr_q)
+            assert (pfo);
+        // a record keeps F and its fields until software clears F
+        for (fa = 0; fa < NREC; fa = fa + 1)
+            if (f_f_q[fa] && !f_clr_q[fa])
+                assert (f[fa] && r_sid[fa] == f_rsid_q[fa] && r_fi[fa] == f_rfi_q[fa]
+                        && r_fr[fa] == f_rfr_q[fa] && r_rd[fa] == f_rrd_q[fa]);
+        // F only rises by a record at the fault index; PFO only by an overflow
+        for (fa = 0; fa < NREC; fa = fa + 1)
+            if (f[fa] && !f_f_q[fa]) assert (f_rec_q && f_idx_q == fa);
+        if (pfo && !f_pfo_q) assert (f_rec_q && f_full_q);
+        // FRI is set to the slot of the record that made PPF rise
+        if (!f_ppf_q && ppf) assert (fri == {{(8-IW){1'b0}}, f_idx_q});
+    end
+    always @(*) if (f_past_valid) assert (idx <= NFR);
+`endif
 endmodule

