@@ -75,15 +75,51 @@ class Candidate:
 
 
 class DmaTranslator:
+    """Computes the permitted outcomes of a request. The answer is a function of the request,
+    TE, the root pointer, the memory (contents and error ranges) and the cache-state groups the
+    computation looked up; it is kept while the memory's version and those groups' stamps
+    (``CacheState.stamps``) stay the same, so a request asked about at issue and again at its
+    response is computed once when nothing it depends on changed in between."""
+
+    MEMO_LIMIT = 1 << 16  # kept answers; beyond it the memo starts again
+
     def __init__(self, cfg: UnitConfig, memory: Memory, caches: CacheState) -> None:
         self.cfg = cfg
         self.memory = memory
         self.caches = caches
+        self._memo: dict[tuple[int, int, bool, int, bool, RootPointer],
+                         tuple[list[Candidate], tuple[tuple[object, int], ...]]] = {}
+        self._memo_memory = -1
+        self.memo_hits = 0
 
     # --- entry point ---
     def candidates(self, sid: int, addr: int, write: bool, size: int, te: bool,
                    root: RootPointer) -> list[Candidate]:
-        """All permitted outcomes, the fresh one first, each with what it lets hardware cache."""
+        """All permitted outcomes, the fresh one first, each with what it lets hardware cache.
+        Every call returns new :class:`Candidate` objects (callers may change them)."""
+        memo = self._memo
+        if self.memory.version != self._memo_memory or len(memo) >= self.MEMO_LIMIT:
+            memo.clear()
+            self._memo_memory = self.memory.version
+        key = (sid, addr, write, size, te, root)
+        kept = memo.get(key)
+        caches = self.caches
+        stamps = caches.stamps
+        if kept is not None and all(stamps.get(g, 0) == v for g, v in kept[1]):
+            self.memo_hits += 1
+            found = kept[0]
+        else:
+            reads: list[tuple[int, object]] = []
+            caches.reads = reads
+            try:
+                found = self._compute(sid, addr, write, size, te, root)
+            finally:
+                caches.reads = None
+            memo[key] = (found, tuple((g, stamps.get(g, 0)) for g in set(reads)))
+        return [Candidate(c.outcome, list(c.fills)) for c in found]
+
+    def _compute(self, sid: int, addr: int, write: bool, size: int, te: bool,
+                 root: RootPointer) -> list[Candidate]:
         req = _Request(sid, addr, write, size)
         if touches_interrupt_range(addr, size):
             return [Candidate(req.fault(FR_INTR_RANGE))]  # P14
@@ -98,7 +134,8 @@ class DmaTranslator:
         else:
             found += self._with_context(req, fresh, [fresh])
         for cached in self.caches.contexts_for(sid):
-            found += self._with_context(req, cached, [])
+            if cached != fresh:  # the fresh context's outcomes are already there
+                found += self._with_context(req, cached, [])
         # §3.8: the IOTLB is looked up by SID and page before the context cache, and §6.1 lets
         # its entries live until the IOTLB invalidation that follows a context change; so an
         # entry of this SID may answer whatever the context path gives now.

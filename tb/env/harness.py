@@ -30,7 +30,7 @@ class Harness:
         for name in ("s_axil", "m_axi"):
             logging.getLogger(f"cocotb.{dut._name}.{name}").setLevel(logging.WARNING)
         Clock(dut.clk, CLOCK_NS, unit="ns").start()
-        self.cycles = CycleCounter(dut.clk)
+        self.cycles = CycleCounter(dut.clk, CLOCK_NS)
         dut.rst_n.value = 0
         for sig in ("rsp_ready", "intr_ready", "irq_ready"):
             getattr(dut, sig).value = 1
