@@ -58,7 +58,7 @@ from cocotbext.axi.constants import AxiBurstType, AxiResp
 from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
-from tb.agents.signals import pause_generator
+from tb.agents.signals import int_writer, is_high, pause_generator, read_uint
 
 
 @dataclass
@@ -112,6 +112,7 @@ class ModelMemoryTarget:
 
 
 _BURST_NAMES = {int(t): t.name for t in AxiBurstType}
+_OKAY, _SLVERR = int(AxiResp.OKAY), int(AxiResp.SLVERR)
 
 
 @dataclass
@@ -162,6 +163,12 @@ class TbAxiSlaveRead:
         self._order: deque[_Burst] = deque()  # every pending burst, in AR order
         self._presented: _Burst | None = None  # the burst whose beat is on R
         self._cycle = 0
+        self._r_writers = tuple(int_writer(s) for s in (self.rdata, self.rresp, self.rid,
+                                                          self.rlast))
+        self._rvalid_writer = int_writer(self.rvalid)
+        self._arready_writer = int_writer(self.arready)
+        self._driven: tuple[int, ...] = (-1, -1, -1, -1)  # what R's fields hold (-1: unknown)
+        self._rvalid_high = False
         self.arready.value = 1
         self.rvalid.value = 0
         self._task = cocotb.start_soon(self._run())
@@ -184,46 +191,48 @@ class TbAxiSlaveRead:
             self._order.clear()
             self._presented = None
             self.rvalid.value = 0
+            self._rvalid_high = False
 
     async def _run(self) -> None:
         edge = RisingEdge(self.clock)
         rise = RisingEdge(self.arvalid)
-        arvalid, arready, rvalid, rready = self.arvalid, self.arready, self.rvalid, self.rready
+        arvalid, rready = self.arvalid, self.rready
         ar_ready = True
         while True:
-            if not self._order and self._presented is None and not arvalid.value:
+            if not self._order and self._presented is None and not is_high(arvalid):
                 await rise  # nothing to do until the unit asks
             await edge
             self._cycle += 1
             # handshakes at this edge
-            if ar_ready and arvalid.value:
+            if ar_ready and is_high(arvalid):
                 self._accept_ar()
             burst = self._presented
-            if burst is not None and rready.value:
+            if burst is not None and is_high(rready):
                 self._presented = None
                 if burst.beats == 0:
                     self._finish(burst)
             # next cycle's ARREADY and R beat
             if self.ar_pause is not None:
                 ar_ready = not next(self.ar_pause)
-                arready.value = int(ar_ready)
+                self._arready_writer(int(ar_ready))
             else:
                 ar_ready = True
             if self._presented is None:
                 paused = self.r_pause is not None and next(self.r_pause)
                 nxt = None if paused else self._next_beat()
                 if nxt is None:
-                    if burst is not None:
-                        rvalid.value = 0
+                    if self._rvalid_high:
+                        self._rvalid_writer(0)
+                        self._rvalid_high = False
                 else:
                     self._present(nxt)
 
     def _accept_ar(self) -> None:
-        arid = int(self.arid.value)
-        addr = int(self.araddr.value)
-        length = int(self.arlen.value) + 1
-        size = int(self.arsize.value)
-        burst_type = int(self.arburst.value)
+        arid = read_uint(self.arid)
+        addr = read_uint(self.araddr)
+        length = read_uint(self.arlen) + 1
+        size = read_uint(self.arsize)
+        burst_type = read_uint(self.arburst)
         self.stats.bursts += 1
         self.stats.addresses.append(addr)
         nbytes = 1 << size
@@ -276,11 +285,15 @@ class TbAxiSlaveRead:
         if b.beats and knobs.beat_gap_probability and self.rng.random() < \
                 knobs.beat_gap_probability:
             b.ready = self._cycle + 1 + self.rng.randint(1, 3)
-        self.rdata.value = 0 if data is None else data
-        self.rresp.value = int(AxiResp.OKAY if data is not None else AxiResp.SLVERR)
-        self.rid.value = b.arid
-        self.rlast.value = int(b.beats == 0)
-        self.rvalid.value = 1
+        beat = (0 if data is None else data, _OKAY if data is not None else _SLVERR, b.arid,
+                int(b.beats == 0))
+        for write, value, old in zip(self._r_writers, beat, self._driven, strict=True):
+            if value != old:  # R's fields are written only when they change
+                write(value)
+        self._driven = beat
+        if not self._rvalid_high:
+            self._rvalid_writer(1)
+            self._rvalid_high = True
         self._presented = b
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,15 +53,36 @@ def _bench_test() -> Any:
     from tb.env.testbench import Tb
 
     shared: dict[str, Any] = {}
+    # --cpu-time: the simulator process's CPU time instead of wall time (a shared machine)
+    clock = time.process_time if os.environ.get("TB_BENCH_CPU") == "1" else time.perf_counter
+    profile_dir = os.environ.get("TB_BENCH_PROFILE")  # --profile: cProfile of each phase
+
+    def profiled(phase: str) -> Any:
+        """A started cProfile.Profile for ``phase`` (None without --profile)."""
+        if not profile_dir:
+            return None
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        prof.enable()
+        prof.phase = phase  # type: ignore[attr-defined]
+        return prof
+
+    def dump(prof: Any) -> None:
+        if prof is not None:
+            prof.disable()
+            prof.dump_stats(str(Path(profile_dir) / f"{prof.phase}.pstat"))
 
     class BenchTest(BaseTest):
         async def body(self) -> None:
             await self.sw.enable_translation()
             reqs = shared["reqs"]
-            t0 = time.perf_counter()
+            prof = profiled("env")
+            t0 = clock()
             await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z) for s, a, w, z in reqs)
             await self.tb.dma_port.drain()
-            shared["env_seconds"] = time.perf_counter() - t0
+            shared["env_seconds"] = clock() - t0
+            dump(prof)
 
     @cocotb.test()
     async def bench(dut: Any) -> None:
@@ -70,10 +92,12 @@ def _bench_test() -> Any:
         # --- raw: cocotb awaiting the clock and nothing else
         raw_cycles = rt.iknob("raw_cycles", 20000)
         edge = RisingEdge(dut.clk)
-        t0 = time.perf_counter()
+        prof = profiled("raw")
+        t0 = clock()
         for _ in range(raw_cycles):
             await edge
-        raw_s = time.perf_counter() - t0
+        raw_s = clock() - t0
+        dump(prof)
         # --- bare cocotb loop
         tb = Tb(dut, rt)
         reqs = _phase_items(tb.builder, rt, n)
@@ -84,11 +108,13 @@ def _bench_test() -> Any:
         chk = tb.checker
         bare = BareDma(tb.dma_port, on_response=chk.dma_response)
         irq = BareIrq(dut, tb.cycles, on_event=chk.event)
-        t0 = time.perf_counter()
+        prof = profiled("bare")
+        t0 = clock()
         c0 = tb.cycles.now
         await bare.send_many((DmaRequest(s, a, w, z) for s, a, w, z in reqs), chk.dma_issued)
         await tb.dma_port.drain()
-        bare_s = time.perf_counter() - t0
+        bare_s = clock() - t0
+        dump(prof)
         bare_cycles = tb.cycles.now - c0
         bare.stop()
         irq.stop()
@@ -130,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sim", default="verilator", choices=build.SIMULATORS)
     p.add_argument("--n", type=int, default=4000, help="requests per phase")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time the phases by the simulator's CPU time, not wall time (for a "
+                        "machine shared with other jobs); bench.json records which")
+    p.add_argument("--profile", action="store_true",
+                   help="cProfile each phase into build/bench/{raw,bare,env}.pstat (slower: "
+                        "read the split, not the rates)")
     p.add_argument("--replay-n", type=int, default=100_000,
                    help="requests of the hit-dominated replay stream (0: skip it)")
     args = p.parse_args(argv)
@@ -139,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     info = build.build(args.sim, params)
     built = time.monotonic() - t0
     run = build.run(args.sim, params, BENCH_MODULE, "bench", seed=seed,
-                    env={"TB_KNOBS": json.dumps({"n": args.n})}, label="bench")
+                    env={"TB_KNOBS": json.dumps({"n": args.n}),
+                         "TB_BENCH_CPU": "1" if args.cpu_time else "0",
+                         **({"TB_BENCH_PROFILE": str(build.ROOT / "build" / "bench")}
+                            if args.profile else {})}, label="bench")
     b = run.stats.get("bench")
     if not run.ok or not isinstance(b, dict):
         print(run.summary())
@@ -159,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratios (one run) : env/bare {b['ratio']:.2f}, env/raw cycles "
           f"{b['env_rate'] / raw:.3f}")
     summary = {
-        "sim": args.sim, "seed": seed,
+        "sim": args.sim, "seed": seed, "timing": "cpu" if args.cpu_time else "wall",
         "stream": {"requests": b["requests"], "domains": 6, "devices": 12, "locality": 0.5,
                    "faults": "included"},
         "raw_cycles_per_s": round(raw, 1), "env_per_s": b["env_rate"],
