@@ -196,7 +196,9 @@ class CacheState:
         reads = self.reads
         if reads is not None:
             reads.append((_TLB_SIZES, 0))
-            reads.extend((_TLB, (size, addr & ~(size - 1))) for size in self._page_sizes)
+            reads.extend([(_TLB, (size, addr & ~(size - 1))) for size in self._page_sizes])
+        if not self._translations:
+            return []
         hits = [t for size in self._page_sizes
                 for t in self._translations.get((size, addr & ~(size - 1)), ())
                 if t.sid == sid or (did is not None and t.did == did)]
@@ -206,7 +208,10 @@ class CacheState:
         reads = self.reads
         if reads is not None:
             reads.append((_PSC_SIZES, 0))
-            reads.extend((_PSC, (did, size, addr & ~(size - 1))) for size in self._region_sizes)
+            reads.extend([(_PSC, (did, size, addr & ~(size - 1)))
+                          for size in self._region_sizes])
+        if not self._paging:
+            return []
         hits = [p for size in self._region_sizes
                 for p in self._paging.get((did, size, addr & ~(size - 1)), ())]
         return _ordered(hits)

@@ -45,7 +45,7 @@ module vtd_replay_top #(
     parameter integer MAX_REQS   = 1 << 20,   // request records the player can hold
     parameter integer MAX_PROG   = 64,        // register program records
     parameter integer MEM_SLOTS_LOG2 = 11,    // 2^n pages of table memory (hash slots)
-    parameter integer MEM_LATENCY = 4,        // cycles from AR handshake to the first R beat
+    parameter integer MEM_LATENCY = 1,        // cycles from AR handshake to the first R beat
     parameter integer TIMEOUT    = 200000     // cycles without progress before giving up
 );
     localparam integer TW    = REQ_TAG_W;

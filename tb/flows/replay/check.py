@@ -87,10 +87,12 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     fresh outcome is a function of these (the interrupt range and every page size are 4 KB
     aligned, and a request never crosses a 4 KB page), the output address adding the offset
     in the page. Nothing is committed then: the fresh outcome does not depend on what the
-    model's caches hold, and its cache and fault-record state is compared with nothing here
-    (an empty cache state keeps ``dma_candidates`` cheap). Every ``spot_every``-th memoized
-    answer is recomputed by the model and a disagreement is reported. ``memo=False`` asks
-    the model for every request and commits it in response order, as the scoreboard does.
+    model's caches hold, and its cache and fault-record state is compared with nothing here;
+    the model is asked for the fresh outcome alone (``dma_fresh_outcome``, which is
+    ``dma_candidates(...)[0].outcome``). Every ``spot_every``-th memoized answer is
+    recomputed by the model and a disagreement is reported. ``memo=False`` asks the model for
+    every request's permitted outcomes and commits the fresh one in response order, as the
+    scoreboard does.
     """
     rep = CheckReport()
     t0 = time.perf_counter()
@@ -98,6 +100,7 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     reqs = trace.requests
     seen = bytearray(len(reqs))
     cands_of = unit.dma_candidates
+    fresh_of = unit.dma_fresh_outcome
     commit = unit.commit
     mismatches = rep.mismatches
     table: dict[tuple[int, int, bool], tuple[bool, int]] = {}
@@ -119,17 +122,19 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
             fault, value = known
             want = ("fault", value) if fault else ("ok", value | (r.addr & 0xFFF))
             if spot_every and memo_hits % spot_every == 0:
-                fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
-                if fresh.outcome.visible() != want:
+                again = fresh_of(r.sid, r.addr, r.write, r.size).visible()
+                if again != want:
                     mismatches.append(f"{_describe_request(i, r)}: the memoized outcome "
                                       f"{_describe(*want)} differs from the model's "
-                                      f"{_describe(*fresh.outcome.visible())} (checker bug)")
+                                      f"{_describe(*again)} (checker bug)")
         else:
-            fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
-            out = fresh.outcome
-            want = out.visible()
-            if not memo:
+            if memo:
+                out = fresh_of(r.sid, r.addr, r.write, r.size)
+            else:
+                fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
+                out = fresh.outcome
                 commit(fresh)
+            want = out.visible()
             if out.fault is not None:
                 table[key] = (True, out.reason)
             else:
