@@ -16,8 +16,8 @@
 // Sequence: reset, the register program over the AXI4-Lite slave (polls are reads repeated
 // until they match), then the requests: request i is presented with tag i mod 2^REQ_TAG_W as
 // soon as that tag is free, one per cycle while req_ready; every response is written as it
-// arrives (rsp_ready = 1). When all are answered, the PERF_* counters are read and written,
-// and the simulation ends.
+// arrives (rsp_ready = 1). When all are answered, the PERF_* counters, the qword holding FSTS
+// and every fault record (FRCD) are read and written, and the simulation ends.
 module vtd_replay_top #(
     parameter integer HAW        = 48,
     parameter integer MGAW       = 48,
@@ -51,6 +51,10 @@ module vtd_replay_top #(
     localparam integer TW    = REQ_TAG_W;
     localparam integer NTAGS = 1 << TW;
     localparam integer NPERF = `VTD_PERF_NUM;  // from the register description
+    // after the counters: the qword holding FSTS, then both qwords of each fault record
+    localparam integer NFAULTQ = 1 + 2 * (NFR + 1);
+    localparam [11:0]  FSTS_QW = `VTD_FSTS_OFF & 12'hff8;
+    localparam [11:0]  FRCD_FIRST = NPERF + 1;  // perf_i of the first FRCD qword
 
     reg clk = 1'b0;
     reg rst_n = 1'b0;
@@ -317,19 +321,27 @@ module vtd_replay_top #(
                     end
                 end
                 P_PERF: begin
-                    if (perf_i == NPERF) begin
+                    if (perf_i == NPERF + NFAULTQ) begin
                         phase <= P_END;
                     end else begin
                         cmd_valid <= 1'b1;
                         cmd_write <= 1'b0;
-                        cmd_addr  <= `VTD_PERF_BASE + perf_i[8:0] * 12'd8;
+                        if (perf_i < NPERF)
+                            cmd_addr <= `VTD_PERF_BASE + perf_i[8:0] * 12'd8;
+                        else if (perf_i == NPERF)
+                            cmd_addr <= FSTS_QW;
+                        else
+                            cmd_addr <= `VTD_FRCD_BASE + (perf_i[11:0] - FRCD_FIRST) * 12'd8;
                         phase     <= P_PERF_WAIT;
                     end
                 end
                 P_PERF_WAIT: begin
                     if (cmd_valid && cmd_ready) cmd_valid <= 1'b0;
                     if (cmd_done) begin
-                        $fwrite(fd, "P %h %0d\n", cmd_addr, cmd_rdata);
+                        if (perf_i < NPERF)
+                            $fwrite(fd, "P %h %0d\n", cmd_addr, cmd_rdata);
+                        else
+                            $fwrite(fd, "F %h %h\n", cmd_addr, cmd_rdata);
                         perf_i <= perf_i + 1;
                         phase  <= P_PERF;
                     end
