@@ -137,13 +137,16 @@ class CacheState:
 
     # --- changes ---
     def _group_of(self, e: CacheFill) -> tuple[int, object, dict]:
-        if isinstance(e, CachedContext):
-            return _CTX, e.sid, self._contexts
-        if isinstance(e, CachedTranslation):
-            return _TLB, (e.size, e.iova_base), self._translations
-        if isinstance(e, CachedPagingEntry):
-            return _PSC, (e.did, e.region_size, e.region_base), self._paging
-        return _IEC, e.index, self._irtes
+        kind = type(e)
+        if kind is CachedTranslation:
+            return _TLB, (e.size, e.iova_base), self._translations  # type: ignore[union-attr]
+        if kind is CachedPagingEntry:
+            return _PSC, (e.did, e.region_size, e.region_base), self._paging  # type: ignore
+        if kind is CachedContext:
+            return _CTX, e.sid, self._contexts  # type: ignore[union-attr]
+        if isinstance(e, CachedIrte):
+            return _IEC, e.index, self._irtes
+        raise TypeError(f"not a cache entry: {e!r}")
 
     def add(self, e: CacheFill) -> None:
         which, key, index = self._group_of(e)

@@ -84,6 +84,7 @@ class DmaPort:
                                                             dut.req_write, dut.req_size,
                                                             dut.req_tag))
         self._valid_writer = int_writer(dut.req_valid)
+        self._rsp_signals = (dut.rsp_tag, dut.rsp_fault, dut.rsp_reason, dut.rsp_addr)
         dut.req_valid.value = 0
         self.valid = False  # what req_valid holds
         for sig in (dut.req_sid, dut.req_addr, dut.req_write, dut.req_size, dut.req_tag):
@@ -120,10 +121,9 @@ class DmaPort:
         self.issued += 1
 
     def sample_response(self) -> DmaResponse:
-        dut = self.dut
-        return DmaResponse(tag=read_uint(dut.rsp_tag), fault=is_high(dut.rsp_fault),
-                           reason=read_uint(dut.rsp_reason), addr=read_uint(dut.rsp_addr),
-                           cycle=self.cycles.now)
+        tag, fault, reason, addr = self._rsp_signals
+        return DmaResponse(tag=read_uint(tag), fault=is_high(fault), reason=read_uint(reason),
+                           addr=read_uint(addr), cycle=self.cycles.now)
 
     @staticmethod
     def response_error(rsp: DmaResponse) -> str | None:
