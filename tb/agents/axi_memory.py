@@ -52,13 +52,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
 from cocotbext.axi import AxiBus
 from cocotbext.axi.constants import AxiBurstType, AxiResp
 from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
-from tb.agents.signals import int_writer, is_high, pause_generator, read_uint
+from tb.agents.signals import CycleCounter, int_writer, is_high, pause_generator, read_uint
 
 
 @dataclass
@@ -127,7 +127,9 @@ class _Burst:
 class TbAxiSlaveRead:
     """The AXI4 read slave (AR and R channels) as one coroutine that sleeps while nothing is
     asked: it waits for ARVALID to rise when no burst is pending and no beat is on R, and
-    otherwise handles both channels once per clock edge (no queues between coroutines).
+    otherwise handles both channels once per clock edge (no queues between coroutines); while
+    every pending burst waits out its latency (or a beat gap) and ARVALID is low it sleeps
+    until the cycle before the first can go (or ARVALID rises).
 
     Bursts of one ID are answered in AR order. Without ``reorder`` the bursts are served one
     at a time in AR order; with it, any burst at the head of its ID's queue whose latency has
@@ -140,8 +142,10 @@ class TbAxiSlaveRead:
 
     def __init__(self, dut: Any, clock: Any, reset: Any, target: ModelMemoryTarget,
                  knobs: MemoryKnobs, rng: random.Random, stats: MemoryStats,
-                 byte_lanes: int = 8) -> None:
+                 cycles: CycleCounter, byte_lanes: int = 8) -> None:
         self.clock = clock
+        self.cycles = cycles  # the cycle number, from the simulation time
+        self.period_ns = cycles.period_ns
         self.reset = reset
         self.target = target
         self.knobs = knobs
@@ -162,7 +166,7 @@ class TbAxiSlaveRead:
         self._queues: dict[int, deque[_Burst]] = {}  # per ID, in AR order
         self._order: deque[_Burst] = deque()  # every pending burst, in AR order
         self._presented: _Burst | None = None  # the burst whose beat is on R
-        self._cycle = 0
+        self._cycle = cycles.now
         self._r_writers = tuple(int_writer(s) for s in (self.rdata, self.rresp, self.rid,
                                                           self.rlast))
         self._rvalid_writer = int_writer(self.rvalid)
@@ -201,8 +205,12 @@ class TbAxiSlaveRead:
         while True:
             if not self._order and self._presented is None and not is_high(arvalid):
                 await rise  # nothing to do until the unit asks
+            else:
+                skip = self._idle_cycles()
+                if skip:  # every pending burst waits (latency, beat gap): sleep till then
+                    await First(Timer(skip * self.period_ns + self.period_ns // 2, "ns"), rise)
             await edge
-            self._cycle += 1
+            self._cycle = self.cycles.now
             # handshakes at this edge
             if ar_ready and is_high(arvalid):
                 self._accept_ar()
@@ -226,6 +234,18 @@ class TbAxiSlaveRead:
                         self._rvalid_high = False
                 else:
                     self._present(nxt)
+
+    def _idle_cycles(self) -> int:
+        """Whole cycles (edges) in which nothing can happen: no beat on R, ARVALID low, no
+        pause generator, and the earliest pending burst not ready before then."""
+        if (self._presented is not None or self.ar_pause is not None
+                or self.r_pause is not None or is_high(self.arvalid)):
+            return 0
+        heads = [q[0] for q in self._queues.values() if q] if self.knobs.reorder \
+            else [self._order[0]]
+        if any(b.ready < 0 for b in heads):
+            return 0
+        return max(0, min(b.ready for b in heads) - self._cycle - 1)
 
     def _accept_ar(self) -> None:
         arid = read_uint(self.arid)
@@ -341,7 +361,7 @@ class TbAxiSlaveWrite(Reset):
 class TbAxiMemory:
     """AXI4 slave on ``m_axi_*`` serving ``memory``; see the module docstring for knobs."""
 
-    def __init__(self, dut: Any, memory: Memory, rng: random.Random,
+    def __init__(self, dut: Any, memory: Memory, rng: random.Random, cycles: CycleCounter,
                  knobs: MemoryKnobs | None = None) -> None:
         self.memory = memory
         self.knobs = knobs or MemoryKnobs()
@@ -355,7 +375,7 @@ class TbAxiMemory:
         self.clock = dut.clk
         self.write_if = TbAxiSlaveWrite(bus.write, dut.clk, dut.rst_n, self)
         self.read_if = TbAxiSlaveRead(dut, dut.clk, dut.rst_n, self.target, self.knobs, rng,
-                                      self.stats)
+                                      self.stats, cycles)
         self.write_if.log.setLevel(logging.WARNING)
         self.set_backpressure(self.knobs.backpressure)
 

@@ -58,6 +58,7 @@ class CycleCounter:
 
     def __init__(self, clk: Any, period_ns: int) -> None:
         self.clk = clk
+        self.period_ns = period_ns
         self._period = convert(period_ns, "ns", to="step")
         self._t0 = get_sim_time("step")
 
