@@ -11,7 +11,7 @@ plus whatever these entries allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -69,8 +69,15 @@ class CachedIrte:
 
 
 CacheFill = CachedContext | CachedTranslation | CachedPagingEntry | CachedIrte
+# The look-up groups of CacheState.stamps: (which, key).
+_CTX, _TLB, _PSC, _IEC, _TLB_SIZES, _PSC_SIZES = range(6)
 K = TypeVar("K")
 E = TypeVar("E")
+
+
+def _ordered(entries: Collection[E]) -> list[E]:
+    """Entries in a fixed order (by repr), whatever the set's iteration order."""
+    return sorted(entries, key=repr) if len(entries) > 1 else list(entries)
 
 
 def _overlaps(base: int, size: int, lo: int, hi: int) -> bool:
@@ -90,6 +97,14 @@ class CacheState:
         self._irtes: dict[int, set[CachedIrte]] = {}
         self._page_sizes: set[int] = set()
         self._region_sizes: set[int] = set()
+        # Change tracking, so that a reader may keep what it derived from the state:
+        # ``version`` counts every change of what is held (a fill of an entry already held is
+        # none); ``stamps`` gives, per look-up group (which index, key), the version of its
+        # last change (absent: unchanged since creation or the last clear, and empty).
+        # While ``reads`` is a list, every look-up appends the groups it read.
+        self.version = 0
+        self.stamps: dict[tuple[int, object], int] = {}
+        self.reads: list[tuple[int, object]] | None = None
 
     # --- views ---
     @property
@@ -109,37 +124,52 @@ class CacheState:
         return frozenset(i for group in self._irtes.values() for i in group)
 
     def clear(self) -> None:
+        self.version += 1
+        self.stamps.clear()  # every group is empty again, as at creation
         for index in (self._contexts, self._translations, self._paging, self._irtes):
             index.clear()
         self._page_sizes.clear()
         self._region_sizes.clear()
 
+    def _changed(self, group: tuple[int, object]) -> None:
+        self.version += 1
+        self.stamps[group] = self.version
+
     # --- changes ---
+    def _group_of(self, e: CacheFill) -> tuple[int, object, dict]:
+        kind = type(e)
+        if kind is CachedTranslation:
+            return _TLB, (e.size, e.iova_base), self._translations  # type: ignore[union-attr]
+        if kind is CachedPagingEntry:
+            return _PSC, (e.did, e.region_size, e.region_base), self._paging  # type: ignore
+        if kind is CachedContext:
+            return _CTX, e.sid, self._contexts  # type: ignore[union-attr]
+        if isinstance(e, CachedIrte):
+            return _IEC, e.index, self._irtes
+        raise TypeError(f"not a cache entry: {e!r}")
+
     def add(self, e: CacheFill) -> None:
-        if isinstance(e, CachedContext):
-            self._contexts.setdefault(e.sid, set()).add(e)
-        elif isinstance(e, CachedTranslation):
-            self._page_sizes.add(e.size)
-            self._translations.setdefault((e.size, e.iova_base), set()).add(e)
-        elif isinstance(e, CachedPagingEntry):
-            self._region_sizes.add(e.region_size)
-            self._paging.setdefault((e.did, e.region_size, e.region_base), set()).add(e)
-        else:
-            self._irtes.setdefault(e.index, set()).add(e)
+        which, key, index = self._group_of(e)
+        group = index.get(key)
+        if group is None:
+            group = index[key] = set()
+        elif e in group:
+            return
+        group.add(e)
+        self._changed((which, key))
+        if which == _TLB and e.size not in self._page_sizes:  # type: ignore[union-attr]
+            self._page_sizes.add(e.size)  # type: ignore[union-attr]
+            self._changed((_TLB_SIZES, 0))
+        elif which == _PSC and e.region_size not in self._region_sizes:  # type: ignore[union-attr]
+            self._region_sizes.add(e.region_size)  # type: ignore[union-attr]
+            self._changed((_PSC_SIZES, 0))
 
     def remove(self, e: CacheFill) -> None:
-        if isinstance(e, CachedContext):
-            index: dict = self._contexts
-            key: object = e.sid
-        elif isinstance(e, CachedTranslation):
-            index, key = self._translations, (e.size, e.iova_base)
-        elif isinstance(e, CachedPagingEntry):
-            index, key = self._paging, (e.did, e.region_size, e.region_base)
-        else:
-            index, key = self._irtes, e.index
+        which, key, index = self._group_of(e)
         group = index.get(key)
-        if group is not None:
+        if group is not None and e in group:
             group.discard(e)
+            self._changed((which, key))
             if not group:
                 del index[key]
 
@@ -147,10 +177,11 @@ class CacheState:
         for e in entries:
             self.add(e)
 
-    @staticmethod
-    def _drop(index: dict[K, set[E]], pred: Callable[[E], bool]) -> None:
+    def _drop(self, which: int, index: dict[K, set[E]], pred: Callable[[E], bool]) -> None:
         for key in list(index):
             kept = {e for e in index[key] if not pred(e)}
+            if len(kept) != len(index[key]):
+                self._changed((which, key))
             if kept:
                 index[key] = kept
             else:
@@ -158,23 +189,40 @@ class CacheState:
 
     # --- look-ups ---
     def contexts_for(self, sid: int) -> list[CachedContext]:
-        return sorted(self._contexts.get(sid, ()), key=repr)
+        if self.reads is not None:
+            self.reads.append((_CTX, sid))
+        return _ordered(self._contexts.get(sid, ()))
 
     def translations_for(self, sid: int, did: int | None, addr: int) -> list[CachedTranslation]:
         """IOTLB entries a request may hit: looked up by SID and page (§3.8), and, when the
         request's DID is known, by DID for a DID-tagged IOTLB; both are legal implementations."""
+        reads = self.reads
+        if reads is not None:
+            reads.append((_TLB_SIZES, 0))
+            reads.extend([(_TLB, (size, addr & ~(size - 1))) for size in self._page_sizes])
+        if not self._translations:
+            return []
         hits = [t for size in self._page_sizes
                 for t in self._translations.get((size, addr & ~(size - 1)), ())
                 if t.sid == sid or (did is not None and t.did == did)]
-        return sorted(hits, key=repr)
+        return _ordered(hits)
 
     def paging_for(self, did: int, addr: int) -> list[CachedPagingEntry]:
+        reads = self.reads
+        if reads is not None:
+            reads.append((_PSC_SIZES, 0))
+            reads.extend([(_PSC, (did, size, addr & ~(size - 1)))
+                          for size in self._region_sizes])
+        if not self._paging:
+            return []
         hits = [p for size in self._region_sizes
                 for p in self._paging.get((did, size, addr & ~(size - 1)), ())]
-        return sorted(hits, key=repr)
+        return _ordered(hits)
 
     def irtes_for(self, index: int) -> list[CachedIrte]:
-        return sorted(self._irtes.get(index, ()), key=repr)
+        if self.reads is not None:
+            self.reads.append((_IEC, index))
+        return _ordered(self._irtes.get(index, ()))
 
     # --- invalidation (§6.1, §6.2, §6.3) ---
     def invalidate_contexts(self, did: int | None = None, sid: int | None = None,
@@ -187,29 +235,31 @@ class CacheState:
                 return False
             return sid is None or (c.sid & ~ignore) == (sid & ~ignore)
 
-        self._drop(self._contexts, hit)
+        self._drop(_CTX, self._contexts, hit)
 
     def invalidate_iotlb(self, did: int | None = None, addr: int | None = None, am: int = 0,
                          ih: bool = False) -> None:
         """Global, domain (did) or page-selective (did, addr, am, ih) per §6.2 Table 23:
         every entry whose page overlaps the range goes; paging-structure entries too, unless IH."""
         if addr is None:
-            self._drop(self._translations, lambda t: did is None or t.did == did)
-            self._drop(self._paging, lambda p: did is None or p.did == did)
+            self._drop(_TLB, self._translations, lambda t: did is None or t.did == did)
+            self._drop(_PSC, self._paging, lambda p: did is None or p.did == did)
             return
         size = 1 << (12 + am)
         lo = addr & ~(size - 1)
         hi = lo + size
-        self._drop(self._translations,
+        self._drop(_TLB, self._translations,
                    lambda t: t.did == did and _overlaps(t.iova_base, t.size, lo, hi))
         if not ih:
-            self._drop(self._paging,
+            self._drop(_PSC, self._paging,
                        lambda p: p.did == did and _overlaps(p.region_base, p.region_size, lo, hi))
 
     def invalidate_iec(self, index: int | None = None, im: int = 0) -> None:
         if index is None:
+            for key in list(self._irtes):
+                self._changed((_IEC, key))
             self._irtes.clear()
             return
         lo = index & ~((1 << im) - 1)
         hi = lo + (1 << im)
-        self._drop(self._irtes, lambda i: lo <= i.index < hi)
+        self._drop(_IEC, self._irtes, lambda i: lo <= i.index < hi)

@@ -43,15 +43,20 @@ class Memory:
         # called after every successful bus write (write(), not software's poke()): a
         # testbench that must see the unit's own writes (status writes) observes them here
         self.bus_write_observers: list[Callable[[int, bytes], None]] = []
+        # bumped by every change of contents or of the error ranges: a reader may keep what it
+        # derived from memory while the version stays the same
+        self.version = 0
 
     # --- error injection ---
     def add_error(self, start: int, size: int, on_read: bool = True, on_write: bool = True) -> None:
         if size <= 0 or start < 0 or start + size > ADDR_LIMIT:
             raise ValueError(f"error range {start:#x}+{size:#x} is not inside the 64-bit space")
         self._errors.append(ErrorRange(start, start + size, on_read, on_write))
+        self.version += 1
 
     def clear_errors(self) -> None:
         self._errors.clear()
+        self.version += 1
 
     @property
     def error_ranges(self) -> tuple[ErrorRange, ...]:
@@ -63,7 +68,7 @@ class Memory:
     # --- byte access ---
     def read(self, addr: int, size: int) -> bytes:
         """Read as a bus master: raises MemoryAccessError inside an error range."""
-        if self.faults(addr, size, write=False):
+        if self._errors and self.faults(addr, size, write=False):
             raise MemoryAccessError(addr, size, write=False)
         return self.peek(addr, size)
 
@@ -90,6 +95,7 @@ class Memory:
     def poke(self, addr: int, data: bytes) -> None:
         """Write ignoring injected errors (software's view)."""
         self._check_range(addr, len(data))
+        self.version += 1
         self.write_log.append((addr, bytes(data)))
         pos = 0
         while pos < len(data):
@@ -101,10 +107,21 @@ class Memory:
 
     # --- word helpers ---
     def read_u64(self, addr: int) -> int:
+        off = addr & (PAGE - 1)
+        if not self._errors and off <= PAGE - 8 and 0 <= addr <= ADDR_LIMIT - 8:
+            buf = self._pages.get(addr >> 12)  # fast path: inside one page, no error ranges
+            return 0 if buf is None else int.from_bytes(buf[off:off + 8], "little")
         return int.from_bytes(self.read(addr, 8), "little")
 
     def read_u128(self, addr: int) -> tuple[int, int]:
         """One 128-bit bus read (both qwords or an error), low qword first."""
+        off = addr & (PAGE - 1)
+        if not self._errors and off <= PAGE - 16 and 0 <= addr <= ADDR_LIMIT - 16:
+            buf = self._pages.get(addr >> 12)  # fast path: inside one page, no error ranges
+            if buf is None:
+                return 0, 0
+            return (int.from_bytes(buf[off:off + 8], "little"),
+                    int.from_bytes(buf[off + 8:off + 16], "little"))
         raw = self.read(addr, 16)
         return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
 

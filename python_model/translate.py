@@ -12,6 +12,7 @@ entry are permitted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from python_model.cachestate import (
     CachedContext,
@@ -75,15 +76,70 @@ class Candidate:
 
 
 class DmaTranslator:
+    """Computes the permitted outcomes of a request. The answer is a function of the request,
+    TE, the root pointer, the memory (contents and error ranges) and the cache-state groups the
+    computation looked up; it is kept while the memory's version and those groups' stamps
+    (``CacheState.stamps``) stay the same, so a request asked about at issue and again at its
+    response is computed once when nothing it depends on changed in between."""
+
+    MEMO_LIMIT = 1 << 16  # kept answers; beyond it the memo starts again
+
     def __init__(self, cfg: UnitConfig, memory: Memory, caches: CacheState) -> None:
         self.cfg = cfg
         self.memory = memory
         self.caches = caches
+        self._memo: dict[tuple[int, int, bool, int, bool, RootPointer],
+                         tuple[list[Candidate], tuple[tuple[object, int], ...]]] = {}
+        self._memo_memory = -1
+        self._contexts: dict[tuple[int, RootPointer], CachedContext | tuple[int, bool]] = {}
+        self.memo_hits = 0
 
     # --- entry point ---
     def candidates(self, sid: int, addr: int, write: bool, size: int, te: bool,
                    root: RootPointer) -> list[Candidate]:
-        """All permitted outcomes, the fresh one first, each with what it lets hardware cache."""
+        """All permitted outcomes, the fresh one first, each with what it lets hardware cache.
+        Every call returns new :class:`Candidate` objects (callers may change them)."""
+        memo = self._memo
+        if self.memory.version != self._memo_memory or len(memo) >= self.MEMO_LIMIT:
+            memo.clear()
+            self._contexts.clear()
+            self._memo_memory = self.memory.version
+        key = (sid, addr, write, size, te, root)
+        kept = memo.get(key)
+        caches = self.caches
+        stamps = caches.stamps
+        if kept is not None and all(stamps.get(g, 0) == v for g, v in kept[1]):
+            self.memo_hits += 1
+            found = kept[0]
+        else:
+            reads: list[tuple[int, object]] = []
+            caches.reads = reads
+            try:
+                found = self._compute(sid, addr, write, size, te, root)
+            finally:
+                caches.reads = None
+            memo[key] = (found, tuple((g, stamps.get(g, 0)) for g in set(reads)))
+        return [Candidate(c.outcome, list(c.fills)) for c in found]
+
+    def fresh_outcome(self, sid: int, addr: int, write: bool, size: int, te: bool,
+                      root: RootPointer) -> DmaOutcome:
+        """The fresh outcome alone, ``candidates(...)[0].outcome``: the tables as they are in
+        memory now, whatever the caches hold (for checkers of streams whose tables never
+        change, where no cached entry can be stale)."""
+        req = _Request(sid, addr, write, size)
+        if touches_interrupt_range(addr, size):
+            return req.fault(FR_INTR_RANGE)
+        if not te:
+            return DmaOutcome(True, addr)
+        if root.ttm != 0 or root.ssirwe:
+            return req.fault(FR_BAD_RTADDR)
+        fresh = self._fresh_context(req, root)
+        if isinstance(fresh, Candidate):
+            return fresh.outcome
+        return self._under_context(req, fresh, [])[0].outcome
+
+    def _compute(self, sid: int, addr: int, write: bool, size: int, te: bool,
+                 root: RootPointer) -> list[Candidate]:
         req = _Request(sid, addr, write, size)
         if touches_interrupt_range(addr, size):
             return [Candidate(req.fault(FR_INTR_RANGE))]  # P14
@@ -98,7 +154,8 @@ class DmaTranslator:
         else:
             found += self._with_context(req, fresh, [fresh])
         for cached in self.caches.contexts_for(sid):
-            found += self._with_context(req, cached, [])
+            if cached != fresh:  # the fresh context's outcomes are already there
+                found += self._with_context(req, cached, [])
         # §3.8: the IOTLB is looked up by SID and page before the context cache, and §6.1 lets
         # its entries live until the IOTLB invalidation that follows a context change; so an
         # entry of this SID may answer whatever the context path gives now.
@@ -107,50 +164,71 @@ class DmaTranslator:
 
     # --- §3.2 steps 2-7 ---
     def _fresh_context(self, req: _Request, root: RootPointer) -> CachedContext | Candidate:
+        """The context entry for the request's SID as it is in memory now, or the fault. The
+        decoded entry (or fault reason and FPD) is kept per (SID, root pointer) while the
+        memory's version stays the same (``candidates`` clears it)."""
+        key = (req.sid, root)
+        found = self._contexts.get(key)
+        if found is None:
+            found = self._contexts[key] = self._read_context(req.sid, root)
+        if isinstance(found, CachedContext):
+            return found
+        return Candidate(req.fault(*found))
+
+    def _read_context(self, sid: int, root: RootPointer) -> CachedContext | tuple[int, bool]:
         cfg = self.cfg
         rta = root.rta & mask(cfg.HAW - 1, 12)
         try:
-            lo, hi = self.memory.read_u128(rta + (req.sid >> 8) * 16)
+            lo, hi = self.memory.read_u128(rta + (sid >> 8) * 16)
         except MemoryAccessError:
-            return Candidate(req.fault(FR_ROOT_FETCH))
+            return FR_ROOT_FETCH, False
         re = RootEntry(lo, hi)
         if not re.present:
-            return Candidate(req.fault(FR_ROOT_NOT_PRESENT))
+            return FR_ROOT_NOT_PRESENT, False
         if re.reserved_set(cfg):
-            return Candidate(req.fault(FR_ROOT_RESERVED))
+            return FR_ROOT_RESERVED, False
         try:
-            lo, hi = self.memory.read_u128(re.ctp + (req.sid & 0xFF) * 16)
+            lo, hi = self.memory.read_u128(re.ctp + (sid & 0xFF) * 16)
         except MemoryAccessError:
-            return Candidate(req.fault(FR_CTX_FETCH))
+            return FR_CTX_FETCH, False
         ce = ContextEntry(lo, hi)
         if not ce.present:
-            return Candidate(req.fault(FR_CTX_NOT_PRESENT, ce.fpd))
+            return FR_CTX_NOT_PRESENT, ce.fpd
         if ce.reserved_set(cfg):
-            return Candidate(req.fault(FR_CTX_RESERVED, ce.fpd))
+            return FR_CTX_RESERVED, ce.fpd
         if ce.programming_error(cfg):
-            return Candidate(req.fault(FR_CTX_PROGRAMMING, ce.fpd))
-        return CachedContext(req.sid, ce.did, ce.tt, ce.aw, ce.slptptr & mask(cfg.HAW - 1, 12),
+            return FR_CTX_PROGRAMMING, ce.fpd
+        return CachedContext(sid, ce.did, ce.tt, ce.aw, ce.slptptr & mask(cfg.HAW - 1, 12),
                              ce.fpd)
 
     # --- §3.2 steps 9-14 under one context ---
     def _with_context(self, req: _Request, ctx: CachedContext,
                       fills: list[CacheFill]) -> list[Candidate]:
-        cfg = self.cfg
-        if ctx.tt == TT_PASSTHROUGH:
-            if req.addr >= 1 << cfg.HAW:
-                return [Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills)]
-            return [Candidate(req.output(req.addr, ctx.fpd), fills)]
-        width = min(cfg.MGAW, AW_TO_AGAW[ctx.aw])
-        if req.addr >= 1 << width:
-            return [Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills)]
-        levels = ctx.aw + 2
-        found = [self._walk(req, ctx, levels, ctx.slptptr, True, True, True, list(fills))]
+        first, levels = self._under_context(req, ctx, fills)
+        if not levels:
+            return [first]
+        found = [first]
         found += self._iotlb_hits(req, ctx.did, ctx.fpd, fills)
         for p in self.caches.paging_for(ctx.did, req.addr):
             if 2 <= p.level <= levels and req.granted(p.read, p.write):
                 found.append(self._walk(req, ctx, p.level - 1, p.next_table, p.read, p.write,
                                         False, list(fills)))
         return found
+
+    def _under_context(self, req: _Request, ctx: CachedContext,
+                       fills: list[CacheFill]) -> tuple[Candidate, int]:
+        """The fresh outcome under ``ctx`` (pass-through, the address-width check, a walk of
+        the tables in memory) and the levels of the walk (0: no walk)."""
+        cfg = self.cfg
+        if ctx.tt == TT_PASSTHROUGH:
+            if req.addr >= 1 << cfg.HAW:
+                return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills), 0
+            return Candidate(req.output(req.addr, ctx.fpd), fills), 0
+        width = min(cfg.MGAW, AW_TO_AGAW[ctx.aw])
+        if req.addr >= 1 << width:
+            return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills), 0
+        levels = ctx.aw + 2
+        return self._walk(req, ctx, levels, ctx.slptptr, True, True, True, list(fills)), levels
 
     def _iotlb_hits(self, req: _Request, did: int | None, fpd: bool,
                     fills: list[CacheFill]) -> list[Candidate]:
@@ -200,8 +278,7 @@ class DmaTranslator:
             level -= 1
 
 
-@dataclass(frozen=True)
-class _Request:
+class _Request(NamedTuple):
     sid: int
     addr: int
     write: bool
@@ -227,6 +304,8 @@ class _Request:
 
 def _merge(found: list[Candidate]) -> list[Candidate]:
     """One candidate per distinct outcome, first occurrence first, fills united."""
+    if len(found) == 1:
+        return found
     merged: dict[DmaOutcome, Candidate] = {}
     for c in found:
         if c.outcome in merged:

@@ -314,6 +314,14 @@ class RemappingUnit:
             raise ValueError(f"a 4-byte write to {addr:#x} is an interrupt request: use msi()")
         return self._translator.candidates(sid, addr, write, size, self.tes, self.root)
 
+    def dma_fresh_outcome(self, sid: int, addr: int, write: bool, size: int = 4) -> DmaOutcome:
+        """The fresh outcome alone, ``dma_candidates(...)[0].outcome`` (the tables as they are in
+        memory now), computed without looking at cached state; no side effect."""
+        _check_request(sid, addr, size)
+        if write and size == 4 and touches_interrupt_range(addr, size):
+            raise ValueError(f"a 4-byte write to {addr:#x} is an interrupt request: use msi()")
+        return self._translator.fresh_outcome(sid, addr, write, size, self.tes, self.root)
+
     def msi_candidates(self, sid: int, addr: int, data: int) -> list[MsiCandidate]:
         state = IrState(ires=self.ires, cfis=self.cfis, table=self.ir_table)
         return self._remapper.candidates(sid, addr, data, state)

@@ -266,6 +266,9 @@ def draw_probes(data: st.DataObject, b: Built) -> list[Probe]:
 def check_probes(b: Built, probes: list[Probe], single: bool = False, what: str = "") -> None:
     for sid, addr, write, size in probes:
         want = expected(b, sid, addr, write, size)
+        fresh = b.unit.dma_fresh_outcome(sid, addr, write, size).visible()
+        assert fresh == want, (f"{what}sid {sid:#06x} at {addr:#x}: dma_fresh_outcome "
+                               f"{fresh}, expected {want}; replay: {REPLAY}")
         got = b.unit.dma(sid, addr, write, size).visible()
         assert got == want, (f"{what}sid {sid:#06x} {'write' if write else 'read'} {size} B "
                              f"at {addr:#x}: model {got}, expected {want}; replay: {REPLAY}")
@@ -351,6 +354,8 @@ def test_leaf_edit_then_invalidation(world: World, data: st.DataObject, edit: st
     # translation must stay permitted next to the fresh one.
     cands = b.unit.dma_candidates(sid, m.iova, False, 4)
     assert cands[0].outcome.visible() == expected(b, sid, m.iova, False, 4), REPLAY
+    # the fresh outcome alone ignores the stale entries the full set permits
+    assert b.unit.dma_fresh_outcome(sid, m.iova, False, 4) == cands[0].outcome, REPLAY
     if old_read[0] == "ok":
         assert old_read in {c.outcome.visible() for c in cands}, (
             f"the cached translation {old_read} of {m.iova:#x} is no longer permitted before "

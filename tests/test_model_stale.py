@@ -343,3 +343,53 @@ def test_msi_accept_and_commit():
     assert u.accept(cands, fault(0x22)) is cands[0]
     assert len(u.fault_records()) == 1
     assert u.accept(cands, fault(0x24)) is None
+
+
+def test_kept_outcomes_equal_a_fresh_computation_under_fills_invalidations_and_edits():
+    """The translator keeps a request's permitted outcomes while memory and the cache groups
+    they were derived from are unchanged (issue 8: computed once per request). Under random
+    traffic committing stale and fresh outcomes, invalidations and table edits, every answer
+    equals a computation from scratch, outcomes and fills alike."""
+    import random
+
+    from tb.env.runtime import seed_from_env
+    from tb.software.tables import TableBuilder
+    from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
+
+    seed = seed_from_env()
+    print(f"SEED={seed}")
+    rng = random.Random(seed)
+    cfg = UnitConfig()
+    u = RemappingUnit(cfg)
+    b = TableBuilder(u.memory, cfg)
+    topo = build_topology(b, rng, domains=3, devices_per_domain=2, regions_per_domain=4)
+    for step in b.program_root_table() + b.enable_translation():
+        if step["op"] == "reg_write":
+            u.write_reg(str(step["reg"]), int(step["value"]))
+    items = list(TrafficGen(topo, cfg, rng, TrafficKnobs(hit_locality=0.6)).items(600))
+    tr = u._translator
+    doms = [d.domain for d in topo.devices if d.domain is not None and d.regions]
+    for n, it in enumerate(items):
+        args = (it.sid, it.addr, bool(it.write), it.size)
+        kept = u.dma_candidates(*args)
+        again = u.dma_candidates(*args)
+        scratch = tr._compute(*args, u.tes, u.root)
+        want = [(c.outcome, sorted(map(repr, c.fills))) for c in scratch]
+        for got in (kept, again):
+            assert [(c.outcome, sorted(map(repr, c.fills))) for c in got] == want, \
+                f"SEED={seed}, request #{n}"
+        u.commit(rng.choice(kept))
+        roll = rng.random()
+        if roll < 0.03:  # invalidate some of what is cached, memory unchanged
+            u.caches.invalidate_iotlb(did=rng.choice(doms).did)
+        elif roll < 0.05:
+            u.caches.invalidate_contexts()
+        elif roll < 0.08:  # edit a table without invalidating: stale entries stay permitted
+            dev = rng.choice([d for d in topo.devices if d.domain is not None and d.regions])
+            r = rng.choice(dev.regions)
+            if rng.random() < 0.5:
+                dev.domain.unmap(r.iova, r.page)
+            else:
+                dev.domain.map(r.iova, (1 << 34) + rng.randrange(64) * r.page, r.page,
+                               page_size=r.page, replace=True)
+    assert tr.memo_hits > len(items) // 2, tr.memo_hits

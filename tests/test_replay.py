@@ -1,7 +1,7 @@
 """Replay mode (tb.flows.replay, tb/replay/): a generated stream replays through the Verilog
-player with every response matching the golden model; an altered response, a bad trace file
-and a planted RTL bug are each reported. Streams are a few thousand requests; the seed is
-printed and ``SEED=`` replays it."""
+player with every response and the fault state after it matching the golden model; an altered
+response, an altered fault record, a bad trace file and a planted RTL bug are each reported.
+Streams are a few thousand requests; the seed is printed and ``SEED=`` replays it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from python_model.regmap import RegisterMap
 from tb.env.runtime import seed_from_env
 from tb.flows.mutants import MUTANTS
 from tb.flows.params import preset
@@ -83,6 +84,36 @@ def test_one_altered_response_is_reported_naming_its_request(tmp_path, capsys):
     assert text.count("MISMATCH") == 1, text
     assert f"request #{w[1]} (sid={req.sid:#06x} addr={req.addr:#x}" in text, text
     assert "RTL answered" in text and "model" in text
+
+
+def test_fault_records_after_the_stream_are_compared(tmp_path, capsys):
+    """The player reads FSTS and every fault record after the stream; they equal the model's
+    (which records the stream's faults in response order), and one altered record is a
+    mismatch naming the register."""
+    trace, seed = _trace(tmp_path)
+    out = tmp_path / "ok.rsp"
+    assert main(["run", str(trace), "--out", str(out), "--no-reference"]) == 0
+    assert "fault state   : FSTS and 16 FRCD qwords after the stream, all equal" in \
+        capsys.readouterr().out
+    rsp = read_responses(out)
+    rep = check_responses(read_trace(trace), rsp, preset("default"), reference=False)
+    assert rep.ok and len(rep.registers) == 1 + 2 * 8, rep.registers
+    recorded = [r for r in rep.registers if r.name.endswith("_HI") and r.model >> 63]
+    assert recorded, f"SEED={seed}: the stream recorded no fault (F=1 in no FRCD)"
+    lines = out.read_text().splitlines()
+    offset = RegisterMap(8).by_name(recorded[0].name).offset
+    at = next(i for i, line in enumerate(lines)
+              if line.startswith("F ") and int(line.split()[1], 16) == offset)
+    w = lines[at].split()
+    w[2] = f"{int(w[2], 16) ^ (1 << 32):016x}"  # another fault reason in FRCD.FR
+    lines[at] = " ".join(w)
+    bad = tmp_path / "altered.rsp"
+    bad.write_text("\n".join(lines) + "\n")
+    rc = main(["check", str(trace), str(bad)])
+    text = capsys.readouterr().out
+    assert rc == 1, text
+    assert "1 fault-register mismatch(es)" in text, text
+    assert f"MISMATCH fault register {recorded[0].name}: RTL " in text, text
 
 
 @pytest.mark.parametrize("lineno, line, words", [

@@ -15,7 +15,8 @@ invalidations are batched (several unmaps, one submission, one wait). The scoreb
 that nothing accepted before an invalidation is answered after its wait completed. Knob
 ``msi=1`` (with ``queued``): interrupt remapping on top (``eime=1``: x2APIC), MSIs from every
 device beside the DMA traffic, and IRTE retargets, most followed by an IEC invalidation
-(index-selective or global), some left for a later one. Checkpoints then also compare IQH/IQT/IQA/ICS/IECTL/IQERCD.
+(index-selective or global), some left for a later one. Checkpoints then also compare
+IQH/IQT/IQA/ICS/IECTL/IQERCD.
 """
 
 import cocotb

@@ -1,9 +1,13 @@
-"""The system memory behind the unit's AXI4 master: a cocotbext-axi slave whose reads come
-from the very ``python_model.memory.Memory`` object the golden model reads.
+"""The system memory behind the unit's AXI4 master: an AXI4 slave whose reads come from the
+very ``python_model.memory.Memory`` object the golden model reads.
 
 Tables are built once, by the table builder, into that memory; both the RTL (through this
 slave) and the model see every later edit at the same instant. A read touching an injected
-error range (``Memory.add_error``) raises in the target, which the slave answers with SLVERR.
+error range (``Memory.add_error``) is answered with SLVERR.
+
+Reads (AR and R) are served by :class:`TbAxiSlaveRead`, one coroutine that sleeps until
+ARVALID rises while nothing is pending; the write channels are cocotbext-axi channel objects
+(they sleep while their VALID is low).
 
 Writes. The unit's only writes are the status writes of invalidation-wait descriptors (SW=1):
 one beat of 4 bytes (AWLEN=0, AWSIZE=2, WSTRB 0Fh or F0h). The golden model performs the same
@@ -33,8 +37,8 @@ scenario engine also waits until nothing is owed, so that it observes the RTL's 
 than the model's.
 
 Knobs (:class:`MemoryKnobs`): random read latency before a burst's first beat and between
-beats (awaited clock cycles), back-pressure on every AXI channel (cocotbext-axi pause
-generators: ARREADY/AWREADY/WREADY low, RVALID/BVALID delayed), and ``reorder``: bursts of
+beats (clock cycles), back-pressure on every AXI channel (pause generators:
+ARREADY/AWREADY/WREADY low, RVALID/BVALID delayed), and ``reorder``: bursts of
 different IDs are served concurrently, so their data returns out of order and interleaved
 (AXI4 allows it across IDs; beats of one ID stay in order).
 """
@@ -43,19 +47,19 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ClockCycles, Lock
+from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
 from cocotbext.axi import AxiBus
-from cocotbext.axi.axi_slave import AxiSlaveRead
 from cocotbext.axi.constants import AxiBurstType, AxiResp
 from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
-from tb.agents.signals import pause_generator
+from tb.agents.signals import CycleCounter, int_writer, is_high, pause_generator, read_uint
 
 
 @dataclass
@@ -92,90 +96,226 @@ class MemoryStats:
 
 
 class ModelMemoryTarget:
-    """cocotbext-axi slave target over a python_model ``Memory``."""
+    """Reads of the read slave from a python_model ``Memory`` (counted in ``stats``)."""
 
     def __init__(self, memory: Memory, stats: MemoryStats) -> None:
         self.memory = memory
         self.stats = stats
 
-    async def read(self, address: int, length: int) -> bytes:
+    def read_word(self, address: int, length: int) -> int | None:
+        """The little-endian word at ``address``, or None for a bus error (an error range)."""
         self.stats.beats += 1
         try:
-            return self.memory.read(address, length)
+            return int.from_bytes(self.memory.read(address, length), "little")
         except MemoryAccessError:
             self.stats.read_errors += 1
-            raise
-
-    async def write(self, address: int, data: bytes) -> None:  # pragma: no cover - unused
-        raise AssertionError("writes go through TbAxiSlaveWrite")
+            return None
 
 
-class TbAxiSlaveRead(AxiSlaveRead):
-    """AXI read slave with latency and optional out-of-order service across IDs."""
+_BURST_NAMES = {int(t): t.name for t in AxiBurstType}
+_OKAY, _SLVERR = int(AxiResp.OKAY), int(AxiResp.SLVERR)
 
-    def __init__(self, *args: Any, clock: Any, knobs: MemoryKnobs, rng: random.Random,
-                 stats: MemoryStats, **kwargs: Any) -> None:
+
+@dataclass
+class _Burst:
+    arid: int
+    addr: int  # of the next beat
+    beats: int  # left to send
+    nbytes: int = 8  # per beat
+    ready: int = -1  # cycle from which the next beat may go out; -1: not started
+
+
+class TbAxiSlaveRead:
+    """The AXI4 read slave (AR and R channels) as one coroutine that sleeps while nothing is
+    asked: it waits for ARVALID to rise when no burst is pending and no beat is on R, and
+    otherwise handles both channels once per clock edge (no queues between coroutines); while
+    every pending burst waits out its latency (or a beat gap) and ARVALID is low it sleeps
+    until the cycle before the first can go (or ARVALID rises).
+
+    Bursts of one ID are answered in AR order. Without ``reorder`` the bursts are served one
+    at a time in AR order; with it, any burst at the head of its ID's queue whose latency has
+    passed may send the next beat (chosen at random), so data of different IDs returns out of
+    order and interleaved. A burst's latency (``latency_min``..``latency_max`` cycles) starts
+    when it reaches the head of its queue; ``beat_gap_probability`` inserts 1-3 idle cycles
+    between beats; ``backpressure`` lowers ARREADY and withholds the next R beat in random
+    runs of cycles (RVALID, once high, stays high until the handshake). The first beat may go
+    out in the cycle after the AR handshake."""
+
+    def __init__(self, dut: Any, clock: Any, reset: Any, target: ModelMemoryTarget,
+                 knobs: MemoryKnobs, rng: random.Random, stats: MemoryStats,
+                 cycles: CycleCounter, byte_lanes: int = 8) -> None:
+        self.clock = clock
+        self.cycles = cycles  # the cycle number, from the simulation time
+        self.period_ns = cycles.period_ns
+        self.reset = reset
+        self.target = target
         self.knobs = knobs
         self.rng = rng
         self.stats = stats
-        self._id_locks: dict[int, Lock] = {}
-        super().__init__(*args, clock=clock, **kwargs)
+        self.byte_lanes = byte_lanes
+        self.log = logging.getLogger("cocotb.tb.axi_read")
+        p = "m_axi_"
+        self.arvalid, self.arready = getattr(dut, p + "arvalid"), getattr(dut, p + "arready")
+        self.araddr, self.arid = getattr(dut, p + "araddr"), getattr(dut, p + "arid")
+        self.arlen, self.arsize = getattr(dut, p + "arlen"), getattr(dut, p + "arsize")
+        self.arburst = getattr(dut, p + "arburst")
+        self.rvalid, self.rready = getattr(dut, p + "rvalid"), getattr(dut, p + "rready")
+        self.rdata, self.rid = getattr(dut, p + "rdata"), getattr(dut, p + "rid")
+        self.rresp, self.rlast = getattr(dut, p + "rresp"), getattr(dut, p + "rlast")
+        self.ar_pause: Iterator[int] | None = None
+        self.r_pause: Iterator[int] | None = None
+        self._queues: dict[int, deque[_Burst]] = {}  # per ID, in AR order
+        self._order: deque[_Burst] = deque()  # every pending burst, in AR order
+        self._presented: _Burst | None = None  # the burst whose beat is on R
+        self._cycle = cycles.now
+        self._r_writers = tuple(int_writer(s) for s in (self.rdata, self.rresp, self.rid,
+                                                          self.rlast))
+        self._rvalid_writer = int_writer(self.rvalid)
+        self._arready_writer = int_writer(self.arready)
+        self._driven: tuple[int, ...] = (-1, -1, -1, -1)  # what R's fields hold (-1: unknown)
+        self._rvalid_high = False
+        self.arready.value = 1
+        self.rvalid.value = 0
+        self._task = cocotb.start_soon(self._run())
+        self._reset_task = cocotb.start_soon(self._watch_reset())
 
-    async def _process_read(self) -> None:
+    def set_pause(self, ar: Iterator[int] | None, r: Iterator[int] | None) -> None:
+        self.ar_pause, self.r_pause = ar, r
+        if ar is None:
+            self.arready.value = 1
+
+    @property
+    def idle(self) -> bool:
+        return not self._order and self._presented is None
+
+    async def _watch_reset(self) -> None:
+        fall = FallingEdge(self.reset)
         while True:
-            ar = await self.ar_channel.recv()
-            arid = int(getattr(ar, "arid", 0))
-            lock = self._id_locks.setdefault(arid, Lock())
-            await lock.acquire()  # per-ID order, taken in AR order
-            if self.knobs.reorder:
-                cocotb.start_soon(self._serve(ar, lock))
+            await fall
+            self._queues.clear()
+            self._order.clear()
+            self._presented = None
+            self.rvalid.value = 0
+            self._rvalid_high = False
+
+    async def _run(self) -> None:
+        edge = RisingEdge(self.clock)
+        rise = RisingEdge(self.arvalid)
+        arvalid, rready = self.arvalid, self.rready
+        ar_ready = True
+        while True:
+            if not self._order and self._presented is None and not is_high(arvalid):
+                await rise  # nothing to do until the unit asks
             else:
-                await self._serve(ar, lock)
+                skip = self._idle_cycles()
+                if skip:  # every pending burst waits (latency, beat gap): sleep till then
+                    await First(Timer(skip * self.period_ns + self.period_ns // 2, "ns"), rise)
+            await edge
+            self._cycle = self.cycles.now
+            # handshakes at this edge
+            if ar_ready and is_high(arvalid):
+                self._accept_ar()
+            burst = self._presented
+            if burst is not None and is_high(rready):
+                self._presented = None
+                if burst.beats == 0:
+                    self._finish(burst)
+            # next cycle's ARREADY and R beat
+            if self.ar_pause is not None:
+                ar_ready = not next(self.ar_pause)
+                self._arready_writer(int(ar_ready))
+            else:
+                ar_ready = True
+            if self._presented is None:
+                paused = self.r_pause is not None and next(self.r_pause)
+                nxt = None if paused else self._next_beat()
+                if nxt is None:
+                    if self._rvalid_high:
+                        self._rvalid_writer(0)
+                        self._rvalid_high = False
+                else:
+                    self._present(nxt)
 
-    async def _serve(self, ar: Any, lock: Lock) -> None:
-        try:
-            await self._burst(ar)
-        finally:
-            lock.release()
+    def _idle_cycles(self) -> int:
+        """Whole cycles (edges) in which nothing can happen: no beat on R, ARVALID low, no
+        pause generator, and the earliest pending burst not ready before then."""
+        if (self._presented is not None or self.ar_pause is not None
+                or self.r_pause is not None or is_high(self.arvalid)):
+            return 0
+        heads = [q[0] for q in self._queues.values() if q] if self.knobs.reorder \
+            else [self._order[0]]
+        if any(b.ready < 0 for b in heads):
+            return 0
+        return max(0, min(b.ready for b in heads) - self._cycle - 1)
 
-    async def _burst(self, ar: Any) -> None:
-        knobs, rng = self.knobs, self.rng
-        arid = int(getattr(ar, "arid", 0))
-        addr = int(ar.araddr)
-        length = int(getattr(ar, "arlen", 0)) + 1
-        size = int(getattr(ar, "arsize", self.max_burst_size))
-        burst = AxiBurstType(int(getattr(ar, "arburst", AxiBurstType.INCR)))
+    def _accept_ar(self) -> None:
+        arid = read_uint(self.arid)
+        addr = read_uint(self.araddr)
+        length = read_uint(self.arlen) + 1
+        size = read_uint(self.arsize)
+        burst_type = read_uint(self.arburst)
         self.stats.bursts += 1
         self.stats.addresses.append(addr)
         nbytes = 1 << size
-        if burst != AxiBurstType.INCR or nbytes != self.byte_lanes or addr % nbytes:
+        if burst_type != int(AxiBurstType.INCR) or nbytes != self.byte_lanes or addr % nbytes:
             self.stats.protocol_errors.append(
-                f"AR id {arid} addr {addr:#x} len {length} size {size} burst {burst.name}: "
-                "expected aligned INCR bursts of full 8-byte beats")
+                f"AR id {arid} addr {addr:#x} len {length} size {size} burst "
+                f"{_BURST_NAMES.get(burst_type, 'reserved')}: expected aligned INCR bursts of "
+                "full 8-byte beats")
         if (addr & 0xFFF) + nbytes * length > 0x1000:
             self.stats.protocol_errors.append(f"AR id {arid} addr {addr:#x} len {length} "
                                               "crosses a 4 KiB boundary")
-        if knobs.latency_max:
-            delay = rng.randint(knobs.latency_min, knobs.latency_max)
-            if delay:
-                await ClockCycles(self.clock, delay)
-        cur = addr - addr % nbytes
-        for n in range(length):
-            if n and knobs.beat_gap_probability and rng.random() < knobs.beat_gap_probability:
-                await ClockCycles(self.clock, rng.randint(1, 3))
-            r = self.r_channel._transaction_obj()
-            r.rid = arid
-            r.rlast = n == length - 1
-            r.rresp = AxiResp.OKAY
-            word = cur - cur % self.byte_lanes
-            try:
-                data = await self._read(word, self.byte_lanes)
-            except Exception:  # the target raised: a bus error
-                data = bytes(self.byte_lanes)
-                r.rresp = AxiResp.SLVERR
-            r.rdata = int.from_bytes(data, "little")
-            await self.r_channel.send(r)
-            cur += nbytes
+        b = _Burst(arid, addr - addr % nbytes, length, nbytes)
+        queue = self._queues.setdefault(arid, deque())
+        queue.append(b)
+        self._order.append(b)
+
+    def _finish(self, b: _Burst) -> None:
+        self._queues[b.arid].popleft()
+        self._order.remove(b)
+
+    def _start(self, b: _Burst) -> None:
+        """``b`` reached the head of its queue: its latency starts now."""
+        knobs = self.knobs
+        delay = self.rng.randint(knobs.latency_min, knobs.latency_max) if knobs.latency_max \
+            else 0
+        b.ready = self._cycle + delay
+
+    def _next_beat(self) -> _Burst | None:
+        if not self._order:
+            return None
+        if self.knobs.reorder:
+            heads = [q[0] for q in self._queues.values() if q]
+        else:
+            heads = [self._order[0]]
+        for b in heads:
+            if b.ready < 0:
+                self._start(b)
+        ready = [b for b in heads if b.ready <= self._cycle]
+        if not ready:
+            return None
+        return ready[0] if len(ready) == 1 else self.rng.choice(ready)
+
+    def _present(self, b: _Burst) -> None:
+        knobs = self.knobs
+        lanes = self.byte_lanes
+        word = b.addr - b.addr % lanes
+        data = self.target.read_word(word, lanes)
+        b.addr += b.nbytes
+        b.beats -= 1
+        if b.beats and knobs.beat_gap_probability and self.rng.random() < \
+                knobs.beat_gap_probability:
+            b.ready = self._cycle + 1 + self.rng.randint(1, 3)
+        beat = (0 if data is None else data, _OKAY if data is not None else _SLVERR, b.arid,
+                int(b.beats == 0))
+        for write, value, old in zip(self._r_writers, beat, self._driven, strict=True):
+            if value != old:  # R's fields are written only when they change
+                write(value)
+        self._driven = beat
+        if not self._rvalid_high:
+            self._rvalid_writer(1)
+            self._rvalid_high = True
+        self._presented = b
 
 
 class TbAxiSlaveWrite(Reset):
@@ -222,7 +362,7 @@ class TbAxiSlaveWrite(Reset):
 class TbAxiMemory:
     """AXI4 slave on ``m_axi_*`` serving ``memory``; see the module docstring for knobs."""
 
-    def __init__(self, dut: Any, memory: Memory, rng: random.Random,
+    def __init__(self, dut: Any, memory: Memory, rng: random.Random, cycles: CycleCounter,
                  knobs: MemoryKnobs | None = None) -> None:
         self.memory = memory
         self.knobs = knobs or MemoryKnobs()
@@ -238,11 +378,9 @@ class TbAxiMemory:
         bus = AxiBus.from_prefix(dut, "m_axi")
         self.clock = dut.clk
         self.write_if = TbAxiSlaveWrite(bus.write, dut.clk, dut.rst_n, self)
-        self.read_if = TbAxiSlaveRead(bus.read, clock=dut.clk, reset=dut.rst_n,
-                                      target=self.target, reset_active_level=False,
-                                      knobs=self.knobs, rng=rng, stats=self.stats)
-        for log in (self.write_if.log, self.read_if.log):
-            log.setLevel(logging.WARNING)
+        self.read_if = TbAxiSlaveRead(dut, dut.clk, dut.rst_n, self.target, self.knobs, rng,
+                                      self.stats, cycles)
+        self.write_if.log.setLevel(logging.WARNING)
         self.set_backpressure(self.knobs.backpressure)
 
     # ------------------------------------------------------------------ writes
@@ -310,9 +448,14 @@ class TbAxiMemory:
 
     def set_backpressure(self, probability: float) -> None:
         self.knobs.backpressure = probability
-        channels = (self.read_if.ar_channel, self.read_if.r_channel, self.write_if.aw_channel,
-                    self.write_if.w_channel, self.write_if.b_channel)
-        for i, ch in enumerate(channels):
+        if probability > 0:
+            self.read_if.set_pause(
+                pause_generator(random.Random(self.rng.random()), probability),
+                pause_generator(random.Random(self.rng.random() + 1), probability))
+        else:
+            self.read_if.set_pause(None, None)
+        channels = (self.write_if.aw_channel, self.write_if.w_channel, self.write_if.b_channel)
+        for i, ch in enumerate(channels, start=2):
             if probability > 0:
                 ch.set_pause_generator(pause_generator(random.Random(self.rng.random() + i),
                                                        probability))

@@ -31,11 +31,11 @@ class BareDma:
     async def send_many(self, items: Iterable[Any],
                         on_issue: Callable[[Any], None] | None = None) -> None:
         """Issue requests back to back (valid stays high), as many in flight as tags allow."""
-        port, dut = self.port, self.dut
+        port = self.port
         valid = False
         for item in items:
             if port.tags.full and valid:
-                dut.req_valid.value = 0
+                port.idle()
                 valid = False
             item.tag = await port.tags.acquire(item)
             await port.issue(item)
@@ -43,7 +43,7 @@ class BareDma:
             if on_issue is not None:
                 on_issue(item)
         if valid:
-            dut.req_valid.value = 0
+            port.idle()
 
     async def request(self, sid: int, addr: int, write: bool, size: int,
                       on_issue: Callable[[Any], None] | None = None) -> DmaResponse:

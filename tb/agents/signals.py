@@ -4,26 +4,68 @@ back-pressure, tag allocation, reset."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import cocotb
+import cocotb.handle
+from cocotb.simtime import convert, get_sim_time
 from cocotb.triggers import ClockCycles, Event, RisingEdge
 
 
+def read_uint(signal: Any) -> int:
+    """The unsigned value of ``signal``, parsed from the simulator's bit string without
+    building a ``LogicArray`` (the monitors' per-cycle path). X or Z bits raise the error
+    ``int(signal.value)`` raises."""
+    try:
+        return int(signal._handle.get_signal_val_binstr(), 2)
+    except ValueError:
+        return int(signal.value)
+
+
+def int_writer(signal: Any) -> Callable[[int], None]:
+    """A setter of ``signal`` from a non-negative int that fits it, for the per-cycle paths.
+    Where cocotb trusts the simulator's inertial writes (``COCOTB_TRUST_INERTIAL_WRITES``,
+    which cocotb's Verilator runner sets) its own setter writes at once too, and this one only
+    skips its checks and conversions; elsewhere (Icarus) it is cocotb's setter, so writes are
+    scheduled as cocotb schedules them."""
+    if not getattr(cocotb.handle, "_trust_inertial", False):
+        def write(value: int) -> None:
+            signal.value = value
+        return write
+    raw = signal._handle
+    width = len(signal)
+    if width <= 32:
+        set_int = raw.set_signal_val_int
+        return lambda value: set_int(_DEPOSIT, value)
+    set_bits = raw.set_signal_val_binstr
+    fmt = f"0{width}b"
+    return lambda value: set_bits(_DEPOSIT, format(value, fmt))
+
+
+_DEPOSIT = 0  # cocotb's GPI set action "deposit" (the default of ``signal.value = v``)
+
+
+def is_high(signal: Any) -> bool:
+    """A 1-bit signal is 1 (X and Z count as not high)."""
+    return signal._handle.get_signal_val_binstr() == "1"
+
+
 class CycleCounter:
-    """Counts rising edges of ``clk`` (one cheap coroutine); ``now`` is the cycle number."""
+    """The cycle number of ``clk`` (a free-running clock of ``period_ns``): ``now`` counts the
+    periods since the counter was made, from the simulation time, so no coroutine runs per
+    cycle. At a rising edge it already counts that edge."""
 
-    def __init__(self, clk: Any) -> None:
+    def __init__(self, clk: Any, period_ns: int) -> None:
         self.clk = clk
-        self.now = 0
-        self._task = cocotb.start_soon(self._run())
+        self.period_ns = period_ns
+        self._period = convert(period_ns, "ns", to="step")
+        self._t0 = get_sim_time("step")
 
-    async def _run(self) -> None:
-        edge = RisingEdge(self.clk)
-        while True:
-            await edge
-            self.now += 1
+    @property
+    def now(self) -> int:
+        high, low = cocotb.simulator.get_sim_time()
+        return ((high << 32 | low) - self._t0) // self._period
 
     async def wait(self, cycles: int) -> None:
         if cycles > 0:
@@ -120,20 +162,23 @@ async def handshakes(clk: Any, valid: Any, ready: Any) -> AsyncIterator[None]:
     rise = RisingEdge(valid)
     while True:
         await edge
-        if not valid.value:
+        if not is_high(valid):
             await rise
             continue
-        if ready.value:
+        if is_high(ready):
             yield
 
 
 async def until_accepted(clk: Any, ready: Any) -> None:
-    """With valid already driven high: wait for the rising edge at which ``ready`` is high."""
+    """With valid already driven high: wait for the rising edge at which ``ready`` is high,
+    sleeping while ``ready`` is low instead of waking every cycle."""
     edge = RisingEdge(clk)
+    rise = RisingEdge(ready)
     while True:
         await edge
-        if ready.value:
+        if is_high(ready):
             return
+        await rise
 
 
 async def reset(clk: Any, rst_n: Any, cycles: int = 10) -> None:

@@ -30,7 +30,7 @@ class Harness:
         for name in ("s_axil", "m_axi"):
             logging.getLogger(f"cocotb.{dut._name}.{name}").setLevel(logging.WARNING)
         Clock(dut.clk, CLOCK_NS, unit="ns").start()
-        self.cycles = CycleCounter(dut.clk)
+        self.cycles = CycleCounter(dut.clk, CLOCK_NS)
         dut.rst_n.value = 0
         for sig in ("rsp_ready", "intr_ready", "irq_ready"):
             getattr(dut, sig).value = 1
@@ -48,7 +48,7 @@ class Harness:
             beat_gap_probability=rt.knob("mem_beat_gap", 0.0),
             backpressure=rt.knob("backpressure", 0.0), reorder=bool(k.get("reorder", False)))
         self.mem = TbAxiMemory(dut, memory if memory is not None else Memory(), rt.rng("mem"),
-                               self.mem_knobs)
+                               self.cycles, self.mem_knobs)
         self.dma_port = DmaPort(dut, self.cycles, self.params["REQ_TAG_W"],
                                 rt.iknob("max_outstanding", 0))
         self.msi_port = MsiPort(dut, self.cycles)

@@ -171,6 +171,9 @@ PRESETS: dict[str, dict[str, object]] = {
     # LFSR-random replacement in 2 sets of 4 ways, two context-cache entries (= the
     # cache-policy tests' random2x4 shape).
     "random": {"IOTLB_SETS": 2, "IOTLB_WAYS": 4, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2},
+    # Eight page walkers (the default caches): miss-heavy replay streams keep more walks in
+    # flight (make replay PARAMS=walks8).
+    "walks8": {"MAX_WALKS": 8},
 }
 
 

@@ -20,8 +20,8 @@
 // until they match), then the requests (with op 4, in segments separated by more of the
 // program: software changing the tables and invalidating between requests): request i is presented with tag i mod 2^REQ_TAG_W as
 // soon as that tag is free, one per cycle while req_ready; every response is written as it
-// arrives (rsp_ready = 1). When all are answered, the PERF_* counters are read and written,
-// and the simulation ends.
+// arrives (rsp_ready = 1). When all are answered, the PERF_* counters, the qword holding FSTS
+// and every fault record (FRCD) are read and written, and the simulation ends.
 module vtd_replay_top #(
     parameter integer HAW        = 48,
     parameter integer MGAW       = 48,
@@ -49,12 +49,16 @@ module vtd_replay_top #(
     parameter integer MAX_REQS   = 1 << 20,   // request records the player can hold
     parameter integer MAX_PROG   = 1 << 18,   // program records (operations and segments)
     parameter integer MEM_SLOTS_LOG2 = 11,    // 2^n pages of table memory (hash slots)
-    parameter integer MEM_LATENCY = 4,        // cycles from AR handshake to the first R beat
+    parameter integer MEM_LATENCY = 1,        // cycles from AR handshake to the first R beat
     parameter integer TIMEOUT    = 200000     // cycles without progress before giving up
 );
     localparam integer TW    = REQ_TAG_W;
     localparam integer NTAGS = 1 << TW;
     localparam integer NPERF = `VTD_PERF_NUM;  // from the register description
+    // after the counters: the qword holding FSTS, then both qwords of each fault record
+    localparam integer NFAULTQ = 1 + 2 * (NFR + 1);
+    localparam [11:0]  FSTS_QW = `VTD_FSTS_OFF & 12'hff8;
+    localparam [11:0]  FRCD_FIRST = NPERF + 1;  // perf_i of the first FRCD qword
 
     reg clk = 1'b0;
     reg rst_n = 1'b0;
@@ -349,19 +353,27 @@ module vtd_replay_top #(
                     end
                 end
                 P_PERF: begin
-                    if (perf_i == NPERF) begin
+                    if (perf_i == NPERF + NFAULTQ) begin
                         phase <= P_END;
                     end else begin
                         cmd_valid <= 1'b1;
                         cmd_write <= 1'b0;
-                        cmd_addr  <= `VTD_PERF_BASE + perf_i[8:0] * 12'd8;
+                        if (perf_i < NPERF)
+                            cmd_addr <= `VTD_PERF_BASE + perf_i[8:0] * 12'd8;
+                        else if (perf_i == NPERF)
+                            cmd_addr <= FSTS_QW;
+                        else
+                            cmd_addr <= `VTD_FRCD_BASE + (perf_i[11:0] - FRCD_FIRST) * 12'd8;
                         phase     <= P_PERF_WAIT;
                     end
                 end
                 P_PERF_WAIT: begin
                     if (cmd_valid && cmd_ready) cmd_valid <= 1'b0;
                     if (cmd_done) begin
-                        $fwrite(fd, "P %h %0d\n", cmd_addr, cmd_rdata);
+                        if (perf_i < NPERF)
+                            $fwrite(fd, "P %h %0d\n", cmd_addr, cmd_rdata);
+                        else
+                            $fwrite(fd, "F %h %h\n", cmd_addr, cmd_rdata);
                         perf_i <= perf_i + 1;
                         phase  <= P_PERF;
                     end

@@ -1,5 +1,6 @@
 """The batch check of a replay: every response against the golden model, in the order the
-RTL answered, and the performance counters against what can be predicted.
+RTL answered, the fault state after the stream (FSTS and every fault record) against the
+model's, and the performance counters against what can be predicted.
 
 Within a segment of the stream (between two groups of software operations, trace version 2)
 the tables do not change, and a well-formed stream never touches a page whose translation an
@@ -19,7 +20,9 @@ from dataclasses import dataclass, field
 
 from python_model import regmap
 from python_model.memory import Memory
+from python_model.outcomes import DmaOutcome
 from python_model.structures import touches_interrupt_range
+from python_model.translate import Candidate
 from python_model.unit import RemappingUnit
 from tb.flows.params import RtlParams, rtl_model_config
 from tb.flows.replay.run import Response, RunResult
@@ -44,18 +47,33 @@ class CounterRow:
 
 
 @dataclass
+class RegisterRow:
+    """A fault-state register read from the RTL after the stream against the model's."""
+
+    name: str
+    rtl: int | None  # None: the player did not report it
+    model: int
+
+    @property
+    def ok(self) -> bool:
+        return self.rtl == self.model
+
+
+@dataclass
 class CheckReport:
     checked: int = 0
     faults: int = 0
     mismatches: list[str] = field(default_factory=list)
     counters: list[CounterRow] = field(default_factory=list)
+    registers: list[RegisterRow] = field(default_factory=list)  # FSTS and the fault records
     seconds: float = 0.0  # the response check (model) alone
     memo_hits: int = 0
     counter_seconds: float = 0.0  # counters, with the sequential cache reference
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and all(r.ok for r in self.counters)
+        return (not self.mismatches and all(r.ok for r in self.counters)
+                and all(r.ok for r in self.registers))
 
 
 def model_for(trace: Trace, params: RtlParams) -> RemappingUnit:
@@ -96,7 +114,6 @@ def expected_outcomes(trace: Trace, params: RtlParams, spot_every: int = 64) -> 
     translation, not on the cache sizes, so one list serves every cache configuration."""
     unit = model_for(trace, params)
     ops = trace.ops
-    cands_of = unit.dma_candidates
     out: list[Outcome] = []
     table: dict[tuple[int, int, bool], Outcome] = {}
     reuse = 0
@@ -111,7 +128,7 @@ def expected_outcomes(trace: Trace, params: RtlParams, spot_every: int = 64) -> 
             if not spot_every or reuse % spot_every:
                 out.append(known)
                 continue
-        o = cands_of(r.sid, r.addr, r.write, r.size)[0].outcome
+        o = unit.dma_fresh_outcome(r.sid, r.addr, r.write, r.size)
         got: Outcome = (True, o.reason) if o.fault is not None else (False, o.hpa & ~0xFFF)
         if known is not None and known != got:
             raise AssertionError(f"{_describe_request(i, r)}: memoized outcome {known} differs "
@@ -140,12 +157,14 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     fresh outcome is a function of these (the interrupt range and every page size are 4 KB
     aligned, and a request never crosses a 4 KB page), the output address adding the offset
     in the page. Nothing is committed then: the fresh outcome does not depend on what the
-    model's caches hold, and its cache and fault-record state is compared with nothing here
-    (an empty cache state keeps ``dma_candidates`` cheap). Every ``spot_every``-th memoized
-    answer is recomputed by the model and a disagreement is reported. ``memo=False`` asks
-    the model for every request and commits it in response order, as the scoreboard does.
-    ``expected`` (from :func:`expected_outcomes` for the same trace and translation
-    parameters) replaces the model's answers: a sweep computes them once per stream.
+    model's caches hold, and its cache and fault-record state is compared with nothing here;
+    the model is asked for the fresh outcome alone (``dma_fresh_outcome``, which is
+    ``dma_candidates(...)[0].outcome``). Every ``spot_every``-th memoized answer is
+    recomputed by the model and a disagreement is reported. ``memo=False`` asks the model for
+    every request's permitted outcomes and commits the fresh one in response order, as the
+    scoreboard does. ``expected`` (from :func:`expected_outcomes` for the same trace and
+    translation parameters) replaces the model's answers: a sweep computes them once per
+    stream; the fault records are then not compared (the shared outcomes carry only reasons).
     """
     rep = CheckReport()
     t0 = time.perf_counter()
@@ -153,9 +172,11 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     reqs = trace.requests
     seen = bytearray(len(reqs))
     cands_of = unit.dma_candidates
+    fresh_of = unit.dma_fresh_outcome
     commit = unit.commit
     mismatches = rep.mismatches
-    table: dict[tuple[int, int, bool], tuple[bool, int]] = {}
+    # (sid, page, write) -> the fault outcome, or the output page of a translation
+    table: dict[tuple[int, int, bool], DmaOutcome | int] = {}
     memo_hits = 0
     barriers = trace.barriers()
     bi = 0  # barriers[:bi] applied to the model
@@ -194,24 +215,28 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
         known = table.get(key) if memo else None
         if known is not None:
             memo_hits += 1
-            fault, value = known
-            want = ("fault", value) if fault else ("ok", value | (r.addr & 0xFFF))
+            if isinstance(known, int):
+                want = ("ok", known | (r.addr & 0xFFF))
+            else:  # the same fault record: SID, page, access and reason
+                want = known.visible()
+                commit(Candidate(known, []))
             if spot_every and memo_hits % spot_every == 0:
-                fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
-                if fresh.outcome.visible() != want:
+                again = fresh_of(r.sid, r.addr, r.write, r.size).visible()
+                if again != want:
                     mismatches.append(f"{_describe_request(i, r)}: the memoized outcome "
                                       f"{_describe(*want)} differs from the model's "
-                                      f"{_describe(*fresh.outcome.visible())} (checker bug)")
+                                      f"{_describe(*again)} (checker bug)")
         else:
-            fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
-            out = fresh.outcome
-            want = out.visible()
-            if not memo:
-                commit(fresh)
-            if out.fault is not None:
-                table[key] = (True, out.reason)
+            if memo:
+                out = fresh_of(r.sid, r.addr, r.write, r.size)
+                if out.fault is not None:
+                    commit(Candidate(out, []))  # its fault record, in response order
             else:
-                table[key] = (False, out.hpa & ~0xFFF)
+                fresh = cands_of(r.sid, r.addr, r.write, r.size)[0]
+                out = fresh.outcome
+                commit(fresh)
+            want = out.visible()
+            table[key] = out if out.fault is not None else out.hpa & ~0xFFF
         if want[0] == "fault":
             rep.faults += 1
         observed = ("fault", rsp.reason) if rsp.fault else ("ok", rsp.addr)
@@ -227,11 +252,28 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     mismatches.extend(f"player: {e}" for e in result.errors)
     rep.seconds = time.perf_counter() - t0
     rep.memo_hits = memo_hits
+    rep.registers = fault_register_rows(result, unit) if expected is None else []
     t1 = time.perf_counter()
     rep.counters = counter_rows(trace, result, params, unit, rep.faults, reference)
     rep.counter_seconds = time.perf_counter() - t1
     del mismatches[max_reports:]
     return rep
+
+
+def fault_register_rows(result: RunResult, unit: RemappingUnit) -> list[RegisterRow]:
+    """FSTS and every fault record (FRCDn_LO/HI) as the player read them after the stream,
+    against the model's after it recorded the stream's faults in response order."""
+    fsts = unit.regmap.by_name("FSTS")
+    qword = fsts.offset & ~7
+    got = result.fault_regs.get(qword)
+    rows = [RegisterRow("FSTS", None if got is None else
+                        got >> 8 * (fsts.offset - qword) & 0xFFFF_FFFF, unit.read_reg("FSTS"))]
+    for n in range(unit.config.num_fault_records):
+        for half in ("LO", "HI"):
+            reg = unit.regmap.by_name(f"FRCD{n}_{half}")
+            rows.append(RegisterRow(reg.name, result.fault_regs.get(reg.offset),
+                                    unit.reg_read(reg.offset, 8)))
+    return rows
 
 
 def counter_rows(trace: Trace, result: RunResult, params: RtlParams, unit: RemappingUnit,

@@ -75,8 +75,11 @@ def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:
           f"player build {'reused' if o.build_reused else 'made'} ({o.build_seconds:.1f} s)")
     if out is not None:
         print(f"  responses     : {out}")
+    cpu = (f"; CPU {res.cpu_seconds:.2f} s = {n / res.cpu_seconds:,.0f}/s"
+           if res.cpu_seconds else "")
     print(f"  RTL run       : {res.cycles} cycles, {res.seconds:.2f} s wall = "
-          f"{o.rtl_per_s:,.0f} translations/s ({res.cycles / max(n, 1):.2f} cycles/request)")
+          f"{o.rtl_per_s:,.0f} translations/s ({res.cycles / max(n, 1):.2f} cycles/request"
+          f"{cpu})")
     print(f"  model check   : {rep.checked} responses in {rep.seconds:.2f} s = "
           f"{o.check_per_s:,.0f} translations/s ({rep.memo_hits} memoized), counters "
           f"{rep.counter_seconds:.2f} s")
@@ -85,6 +88,12 @@ def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:
         want = "-" if row.expected is None else str(row.expected)
         state = "" if row.expected is None else ("ok" if row.ok else "MISMATCH")
         print(f"    {row.name:18s} {row.rtl:10d}  expected {want:>10s} {state:8s} {row.note}")
+    bad_regs = [r for r in rep.registers if not r.ok]
+    print(f"  fault state   : FSTS and {len(rep.registers) - 1} FRCD qwords after the stream, "
+          f"{'all equal to the model' if not bad_regs else f'{len(bad_regs)} MISMATCH(ES)'}")
+    for r in bad_regs:
+        rtl = "not reported" if r.rtl is None else f"{r.rtl:#x}"
+        print(f"    {r.name:18s} RTL {rtl}  model {r.model:#x}  MISMATCH")
     print("  latency (cycles issue -> answer):")
     total = max(len(res.responses), 1)
     for label, count in latency_histogram(res.responses):
@@ -95,7 +104,7 @@ def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:
     bad = sum(not r.ok for r in rep.counters)
     print(f"  result        : {'PASS' if rep.ok else 'FAIL'}: {rep.checked} checked, "
           f"{rep.faults} faults, {len(rep.mismatches)} response mismatch(es), {bad} counter "
-          "mismatch(es)")
+          f"mismatch(es), {len(bad_regs)} fault-register mismatch(es)")
 
 
 def _seed(value: int | None) -> int:
@@ -153,7 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         for row in report.counters:
             if not row.ok:
                 print(f"MISMATCH counter {row.name}: RTL {row.rtl}, expected {row.expected}")
-        print(f"check: {'PASS' if report.ok else 'FAIL'}: {report.checked} responses checked")
+        bad_regs = [r for r in report.registers if not r.ok]
+        for r in bad_regs:
+            rtl = "not reported" if r.rtl is None else f"{r.rtl:#x}"
+            print(f"MISMATCH fault register {r.name}: RTL {rtl}, model {r.model:#x}")
+        print(f"check: {'PASS' if report.ok else 'FAIL'}: {report.checked} responses checked, "
+              f"{len(bad_regs)} fault-register mismatch(es)")
         return 0 if report.ok else 1
     except (TraceError, RtlConfigError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ PLAYER_DIR = ROOT / "tb" / "replay"
 PLAYER_TOP = "vtd_replay_top"
 BUILD_ROOT = ROOT / "build" / "replay"
 # Part of the digest: changing a flag rebuilds.
+# The player is built and run on the same machine: -march=native is safe and ~10% faster.
 VERILATOR_FLAGS = ("--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
-                   "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2")
-MAKEFLAGS = "OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+                   "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
+MAKEFLAGS = "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
 STAMP = "replay_build.json"
-DEFAULT_LATENCY = 4  # memory: cycles from the AR handshake to the first R beat
+DEFAULT_LATENCY = 1  # memory: cycles from the AR handshake to the first R beat (minimal)
 
 
 class ReplayBuildError(RuntimeError):
@@ -65,10 +67,12 @@ class Response:
 class RunResult:
     responses: list[Response] = field(default_factory=list)
     perf: dict[int, int] = field(default_factory=dict)  # register offset -> value
+    fault_regs: dict[int, int] = field(default_factory=dict)  # FSTS qword, FRCD: offset -> qword
     cycles: int = 0
     mem_reads: int = 0
     errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the player process
+    cpu_seconds: float | None = None  # its CPU time, as Verilator reports it
     finished: bool = False
 
 
@@ -150,6 +154,8 @@ def run_player(player: PlayerBuild, plusargs: list[str], out: Path) -> RunResult
     seconds = time.monotonic() - t0
     result = read_responses(out) if out.exists() else RunResult()
     result.seconds = seconds
+    cpu = re.search(r"Verilator: cpu ([0-9.]+) s", proc.stdout + proc.stderr)
+    result.cpu_seconds = float(cpu.group(1)) if cpu else None
     if proc.returncode:
         result.errors.append(f"player exited with status {proc.returncode}: "
                              f"{(proc.stdout + proc.stderr)[-800:]}")
@@ -173,6 +179,8 @@ def read_responses(path: Path) -> RunResult:
                     int(w[6]), int(w[7])))
             elif w[0] == "P":
                 result.perf[int(w[1], 16)] = int(w[2])
+            elif w[0] == "F":
+                result.fault_regs[int(w[1], 16)] = int(w[2], 16)
             elif w[0] == "T":
                 result.cycles, result.mem_reads = int(w[1]), int(w[2])
             elif w[0] in ("E", "W"):
