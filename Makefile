@@ -45,7 +45,7 @@ PARAMS ?=
 PY_DIRS := $(wildcard python_model tb tests tools)
 RTL_TOP := vtd_remap_unit
 
-.PHONY: help venv test sim scenario lint bench sweep mutants waves replay regen clean distclean toolinfo
+.PHONY: help venv test sim scenario lint bench sweep mutants formal waves replay regen clean distclean toolinfo
 
 help:
 	@echo "vtd-remap make targets:"
@@ -63,6 +63,7 @@ help:
 	@echo "  make sweep [SWEEP=sweeps/name.yaml]  configurations x workloads on the replay player:"
 	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
+	@echo "  make formal      SymbiYosys proofs (k-induction + BMC) and planted bugs (tb.flows.formal)"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
 	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
 	@echo "  make distclean   clean + remove .venv"
@@ -139,6 +140,11 @@ replay: $(STAMP)
 # Plant known bugs in copies of the RTL and check that the tests catch each one.
 mutants: $(STAMP)
 	$(PY) -m tb.flows.mutants
+
+# Proofs of the properties written in the RTL under `ifdef FORMAL (formal/*.sby: k-induction and
+# a bounded model check each), then the planted bugs, each of which must give a counterexample.
+formal: $(STAMP)
+	$(PY) -m tb.flows.formal --bugs
 
 # Configurations x workloads through the replay player (README "Sweeps"); exit 2 names a bad
 # field of the sweep file.
