@@ -36,7 +36,9 @@
 // Events (one-cycle strobes for vtd_perf_counters): ev_request (request
 // taken), ev_iotlb_hit / ev_iotlb_miss (S1 fires a request that reached the
 // caches), ev_cc_hit / ev_cc_miss (of those, the IOTLB misses), ev_walk (walk
-// started), in_flight (a request is in S1 or in a walker).
+// started), ev_wc_hit / ev_wc_miss (a walk started with a walk-cache look-up
+// that applied: context-cache hit on TT=00, address in range), in_flight (a
+// request is in S1 or in a walker).
 module vtd_request_stage #(
     parameter integer HAW       = 48,   // host address width (IOTLB frame: HAW-12 bits)
     parameter integer REQ_TAG_W = 8,
@@ -80,6 +82,10 @@ module vtd_request_stage #(
     input  wire                 cc_hit,
     input  wire [1:0]           cc_tt,
     input  wire                 cc_fpd,
+    // walk-cache look-up of the context-cache entry's DID (vtd_walk_cache)
+    input  wire                 wc_valid,       // the look-up applies
+    input  wire                 wc_hit,         // usable hit
+    output wire                 wc_use,         // a walk started with the hit
     // walkers (walker i at bit i)
     input  wire [MAX_WALKS-1:0] wk_idle,
     output wire [MAX_WALKS-1:0] wk_start,       // one-hot: start a walk of the S1 request
@@ -97,6 +103,8 @@ module vtd_request_stage #(
     output wire                 ev_cc_hit,
     output wire                 ev_cc_miss,
     output wire                 ev_walk,
+    output wire                 ev_wc_hit,
+    output wire                 ev_wc_miss,
     output wire                 in_flight
 );
     localparam integer TW = REQ_TAG_W;
@@ -215,5 +223,8 @@ module vtd_request_stage #(
     assign ev_cc_hit     = s1_fire && s1_lookup && !tlb_ok && cc_hit;
     assign ev_cc_miss    = s1_fire && s1_lookup && !tlb_ok && !cc_hit;
     assign ev_walk       = s1_walk_go;
+    assign ev_wc_hit     = s1_walk_go && wc_valid && wc_hit;
+    assign ev_wc_miss    = s1_walk_go && wc_valid && !wc_hit;
+    assign wc_use        = ev_wc_hit;
     assign in_flight     = s1_valid || !(&wk_idle);
 endmodule
