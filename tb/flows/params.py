@@ -4,7 +4,10 @@ The RTL top (``rtl/vtd_remap_unit.v``) shares its parameter names with
 ``python_model.config.UnitConfig``, including the feature switches QI, IR, EIM and MHMV (defaults
 1, 1, 1, 15 in both). ``IOTLB_REPL`` is an integer in the RTL (0 LRU, 1 PLRU, 2 FIFO, 3 RANDOM)
 and a name in the model; both spellings are accepted here. ``AXI_ID_W`` and ``IEC_ENTRIES`` are
-RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale).
+RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale), and so are
+the micro-architecture choices the model does not see: the walk cache (``WC_ENTRIES`` per level,
+0 = none; ``WC_WAYS``; ``WC_REPL`` coded like IOTLB_REPL), whose outcomes the model permits as
+paging-structure-cache outcomes.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
 RTL_PARAMETERS: tuple[str, ...] = (
     "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
     "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W", "QI", "IR",
-    "EIM", "MHMV", "IEC_ENTRIES",
+    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL",
 )
 # Model parameters the RTL does not have, with the only value it implements (none left).
 RTL_FIXED: dict[str, int] = {}
 # RTL parameters the model does not have, with the value the tests use by default.
-RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8}
+RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8, "WC_ENTRIES": 0,
+                                     "WC_WAYS": 4, "WC_REPL": 0}
+# RTL-only parameters written as a replacement-policy name or code.
+POLICY_PARAMETERS = ("IOTLB_REPL", "WC_REPL")
 REPL_NAMES: dict[int, str] = {code: name for name, code in REPLACEMENT_POLICIES.items()}
 
 RtlParams = dict[str, int]
@@ -76,7 +82,9 @@ def rtl_model_config(params: Mapping[str, object]) -> UnitConfig:
             f"only {', '.join(f'{k}={v}' for k, v in RTL_FIXED.items())} can be compared")
     values: dict[str, object] = dict(RTL_FIXED)
     for name, raw in params.items():
-        if name in RTL_ONLY_DEFAULTS:
+        if name in POLICY_PARAMETERS and name in RTL_ONLY_DEFAULTS:
+            _policy(raw, name)  # validated, not a model parameter
+        elif name in RTL_ONLY_DEFAULTS:
             _as_int(raw, name)  # validated, not a model parameter
         elif name == "IOTLB_REPL":
             values[name] = REPL_NAMES[repl_code(raw)]
@@ -96,6 +104,8 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
     for name in RTL_PARAMETERS:
         if name == "IOTLB_REPL":
             out[name] = repl_code(cfg.IOTLB_REPL)
+        elif name in POLICY_PARAMETERS:
+            out[name] = _policy(params.get(name, RTL_ONLY_DEFAULTS[name]), name)
         elif name in RTL_ONLY_DEFAULTS:
             out[name] = _as_int(params.get(name, RTL_ONLY_DEFAULTS[name]), name)
         else:
@@ -107,7 +117,29 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
                              f"QI={out['QI']} and IR={out['IR']})")
     if out["IEC_ENTRIES"] < 1:
         raise RtlConfigError(f"IEC_ENTRIES={out['IEC_ENTRIES']}: must be at least 1")
+    _check_walk_cache(out)
     return out
+
+
+def _policy(raw: object, name: str) -> int:
+    try:
+        return repl_code(raw)
+    except RtlConfigError as e:
+        raise RtlConfigError(str(e).replace("IOTLB_REPL", name)) from None
+
+
+def _check_walk_cache(p: RtlParams) -> None:
+    entries, ways = p["WC_ENTRIES"], p["WC_WAYS"]
+    if entries < 0:
+        raise RtlConfigError(f"WC_ENTRIES={entries}: must be 0 (no walk cache) or more")
+    if entries == 0:
+        return
+    if ways < 1 or entries % ways or (entries // ways) & (entries // ways - 1):
+        raise RtlConfigError(f"WC_ENTRIES={entries}, WC_WAYS={ways}: the walk cache needs "
+                             "WC_ENTRIES = WC_WAYS x a power of two")
+    if p["WC_REPL"] == 1 and ways & (ways - 1):
+        raise RtlConfigError(f"WC_WAYS={ways}: tree pseudo-LRU (WC_REPL=PLRU) needs a power "
+                             "of two")
 
 
 def config_to_params(cfg: UnitConfig, **rtl_only: int) -> RtlParams:
@@ -128,7 +160,7 @@ def params_key(params: Mapping[str, int]) -> str:
 def describe(params: Mapping[str, int]) -> str:
     """The parameters that differ from the default set, e.g. ``IOTLB_SETS=1 IOTLB_WAYS=2``."""
     base = rtl_parameters()
-    diff = [f"{k}={REPL_NAMES[v] if k == 'IOTLB_REPL' else v}" for k, v in params.items()
+    diff = [f"{k}={REPL_NAMES[v] if k in POLICY_PARAMETERS else v}" for k, v in params.items()
             if base.get(k) != v]
     return " ".join(diff) or "default"
 

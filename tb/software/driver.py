@@ -120,7 +120,7 @@ class Software:
                                ih: int = 0) -> None:
         await self.run_steps(self.builder.iotlb_invalidate_register(g, did=did, addr=addr, am=am,
                                                                     ih=ih))
-        self._note("iotlb", g, did, addr, am)
+        self._note("iotlb", g, did, addr, am, ih)
 
     async def invalidate_global(self) -> None:
         await self.invalidate_context(G_GLOBAL)
