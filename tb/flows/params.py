@@ -203,6 +203,11 @@ PRESETS: dict[str, dict[str, object]] = {
     # LFSR-random replacement in 2 sets of 4 ways, two context-cache entries (= the
     # cache-policy tests' random2x4 shape).
     "random": {"IOTLB_SETS": 2, "IOTLB_WAYS": 4, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2},
+    # Walk caches (2 entries, 2 ways, LRU per level) with 3/4/5-level tables behind a 1x2 IOTLB,
+    # so that most requests walk (= the cache-policy tests' wc-lru shape).
+    "walkcache": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 4,
+                  "MAX_WALKS": 2, "SAGAW": 0b1110, "MGAW": 57, "WC_ENTRIES": 2, "WC_WAYS": 2,
+                  "WC_REPL": "LRU"},
 }
 
 
