@@ -132,7 +132,8 @@ module vtd_remap_unit #(
     parameter integer IEC_ENTRIES = 8,        // interrupt entry cache entries (IR=1)
     parameter integer WC_ENTRIES = 0,         // walk-cache entries per level (0: no walk cache)
     parameter integer WC_WAYS    = 4,         // walk-cache ways (WC_ENTRIES/WC_WAYS a power of two)
-    parameter integer WC_REPL    = 0          // walk-cache replacement: as IOTLB_REPL
+    parameter integer WC_REPL    = 0,         // walk-cache replacement: as IOTLB_REPL
+    parameter integer MISSQ_DEPTH = 0         // request-stage miss queue (0: none)
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -458,7 +459,10 @@ module vtd_remap_unit #(
     wire [15:0]     s1_sid;
     wire [63:0]     s1_addr;
     wire            s1_write;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // S1's size is used inside the request stage; a walker takes ws_size
     wire [12:0]     s1_size;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [TW-1:0]   s1_tag;
     wire            d_valid, d_ready, d_fault, d_record;
     wire [7:0]      d_reason;
@@ -538,7 +542,18 @@ module vtd_remap_unit #(
     // queue engine's drain (its invalidations run while it holds drain_req; the
     // register path waits meanwhile, so the two never invalidate together)
     wire          qi_drain_req, s1_quiet;
-    vtd_request_stage #(.HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)) u_s1 (
+    // a walker's start data (from S1 or the miss queue)
+    wire [15:0]     ws_sid, ws_cc_did;
+    wire [63:0]     ws_addr;
+    wire            ws_write, ws_cc_hit, ws_cc_fpd, ws_wc_hit, ws_wc_r, ws_wc_w;
+    wire [12:0]     ws_size;
+    wire [TW-1:0]   ws_tag;
+    wire [1:0]      ws_cc_tt;
+    wire [2:0]      ws_cc_aw, ws_wc_level;
+    wire [FW-1:0]   ws_cc_slptptr, ws_wc_ptr;
+    vtd_request_stage #(
+        .HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS), .MISSQ_DEPTH(MISSQ_DEPTH)
+    ) u_s1 (
         .clk(clk), .rst_n(rst_n),
         .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),
         .req_write(req_write), .req_size(req_size), .req_tag(req_tag),
@@ -550,9 +565,16 @@ module vtd_remap_unit #(
         .s1_tag(s1_tag),
         .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),
         .tlb_use(tlb_use),
-        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd),
-        .wc_valid(wc_valid), .wc_hit(wc_hit), .wc_use(wc_use),
+        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd), .cc_did(cc_did), .cc_aw(cc_aw),
+        .cc_slptptr(cc_slptptr),
+        .wc_valid(wc_valid), .wc_hit(wc_hit), .wc_use(wc_use), .wc_level(wc_level),
+        .wc_ptr(wc_ptr), .wc_r(wc_r), .wc_w(wc_w),
         .wk_idle(wk_idle), .wk_start(wk_start),
+        .ws_sid(ws_sid), .ws_addr(ws_addr), .ws_write(ws_write), .ws_size(ws_size),
+        .ws_tag(ws_tag), .ws_cc_hit(ws_cc_hit), .ws_cc_did(ws_cc_did), .ws_cc_tt(ws_cc_tt),
+        .ws_cc_aw(ws_cc_aw), .ws_cc_slptptr(ws_cc_slptptr), .ws_cc_fpd(ws_cc_fpd),
+        .ws_wc_hit(ws_wc_hit), .ws_wc_level(ws_wc_level), .ws_wc_ptr(ws_wc_ptr),
+        .ws_wc_r(ws_wc_r), .ws_wc_w(ws_wc_w),
         .d_valid(d_valid), .d_ready(d_ready), .d_fault(d_fault), .d_reason(d_reason),
         .d_hpa(d_hpa), .d_record(d_record),
         .ev_request(ev_request), .ev_iotlb_hit(ev_iotlb_hit), .ev_iotlb_miss(ev_iotlb_miss),
@@ -782,12 +804,12 @@ module vtd_remap_unit #(
             ) u_walker (
                 .clk(clk), .rst_n(rst_n),
                 .idle(wk_idle[g]), .start(wk_start[g]),
-                .st_sid(s1_sid), .st_addr(s1_addr), .st_write(s1_write), .st_size(s1_size),
-                .st_tag(s1_tag), .st_rta(root_rta),
-                .st_cc_hit(cc_hit), .st_cc_did(cc_did), .st_cc_tt(cc_tt), .st_cc_aw(cc_aw),
-                .st_cc_slptptr(cc_slptptr), .st_cc_fpd(cc_fpd),
-                .st_wc_hit(wc_hit), .st_wc_level(wc_level), .st_wc_ptr(wc_ptr),
-                .st_wc_r(wc_r), .st_wc_w(wc_w),
+                .st_sid(ws_sid), .st_addr(ws_addr), .st_write(ws_write), .st_size(ws_size),
+                .st_tag(ws_tag), .st_rta(root_rta),
+                .st_cc_hit(ws_cc_hit), .st_cc_did(ws_cc_did), .st_cc_tt(ws_cc_tt),
+                .st_cc_aw(ws_cc_aw), .st_cc_slptptr(ws_cc_slptptr), .st_cc_fpd(ws_cc_fpd),
+                .st_wc_hit(ws_wc_hit), .st_wc_level(ws_wc_level), .st_wc_ptr(ws_wc_ptr),
+                .st_wc_r(ws_wc_r), .st_wc_w(ws_wc_w),
                 .ar_req(wk_ar_req[g]), .ar_addr(wk_ar_addr[64*g +: 64]),
                 .ar_len(wk_ar_len[8*g +: 8]), .ar_ack(wk_ar_ack[g]),
                 .r_valid(wk_r_valid[g]), .r_data(wk_r_data), .r_resp(wk_r_resp), .r_last(wk_r_last),

@@ -70,6 +70,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "missed invalidation: walk-cache PSI ignores the entry's region size"),
     Mutant("wc-resume-level", "vtd_page_walker.v", "lvl     <= w_level - 3'd1;",
            "lvl     <= w_level;", "off-by-one: a walk-cache hit resumes one level too high"),
+    Mutant("missq-unused", "vtd_request_stage.v",
+           "assign s1_walk_go = s1_miss && (direct_ok || mq_in_ready);",
+           "assign s1_walk_go = s1_miss && direct_ok;",
+           "miss queue never used: a miss waits in S1 and holds the hits behind it"),
     Mutant("hit-ignores-perm", "vtd_request_stage.v",
            "wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) &&",
            "wire tlb_ok   = tlb_hit &&", "IOTLB hit ignores the cached permissions"),
@@ -103,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                                                    "tests/test_rtl_caches.py",
                                                    "tests/test_rtl_random.py",
                                                    "tests/test_rtl_invalidation.py",
+                                                   "tests/test_rtl_memory.py",
                                                    "tests/test_rtl_scenarios.py"])
     args = p.parse_args(argv)
     survived = []

@@ -7,7 +7,7 @@ and a name in the model; both spellings are accepted here. ``AXI_ID_W`` and ``IE
 RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale), and so are
 the micro-architecture choices the model does not see: the walk cache (``WC_ENTRIES`` per level,
 0 = none; ``WC_WAYS``; ``WC_REPL`` coded like IOTLB_REPL), whose outcomes the model permits as
-paging-structure-cache outcomes.
+paging-structure-cache outcomes; the request stage's miss queue (``MISSQ_DEPTH``, 0 = none).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
 RTL_PARAMETERS: tuple[str, ...] = (
     "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
     "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W", "QI", "IR",
-    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL",
+    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL", "MISSQ_DEPTH",
 )
 # Model parameters the RTL does not have, with the only value it implements (none left).
 RTL_FIXED: dict[str, int] = {}
 # RTL parameters the model does not have, with the value the tests use by default.
 RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8, "WC_ENTRIES": 0,
-                                     "WC_WAYS": 4, "WC_REPL": 0}
+                                     "WC_WAYS": 4, "WC_REPL": 0, "MISSQ_DEPTH": 0}
 # RTL-only parameters written as a replacement-policy name or code.
 POLICY_PARAMETERS = ("IOTLB_REPL", "WC_REPL")
 REPL_NAMES: dict[int, str] = {code: name for name, code in REPLACEMENT_POLICIES.items()}
@@ -118,6 +118,9 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
     if out["IEC_ENTRIES"] < 1:
         raise RtlConfigError(f"IEC_ENTRIES={out['IEC_ENTRIES']}: must be at least 1")
     _check_walk_cache(out)
+    if not 0 <= out["MISSQ_DEPTH"] <= 64:
+        raise RtlConfigError(f"MISSQ_DEPTH={out['MISSQ_DEPTH']}: must be 0 (no miss queue) "
+                             "to 64")
     return out
 
 
@@ -208,6 +211,9 @@ PRESETS: dict[str, dict[str, object]] = {
     "walkcache": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 4,
                   "MAX_WALKS": 2, "SAGAW": 0b1110, "MGAW": 57, "WC_ENTRIES": 2, "WC_WAYS": 2,
                   "WC_REPL": "LRU"},
+    # A 4-entry miss queue behind 2 walkers: hits pass misses that wait for a walker.
+    "missq": {"MAX_WALKS": 2, "MISSQ_DEPTH": 4, "IOTLB_SETS": 4, "IOTLB_WAYS": 2,
+              "CC_ENTRIES": 4},
 }
 
 
