@@ -10,7 +10,11 @@
 //   vtd_request_stage     request stage S1: direct answers (29h, TE=0, 30h,
 //                         IOTLB hit, pass-through), walker start, and the
 //                         drain before a register-based invalidation
-//   vtd_iotlb             IOTLB (+ vtd_iotlb_repl replacement state)
+//   vtd_iotlb_select      the IOTLB interface; IOTLB_IMPL picks vtd_iotlb
+//                         (set-associative, + vtd_iotlb_repl) or vtd_iotlb_l1l2
+//                         (fully associative L1 in front of a vtd_iotlb L2)
+//   vtd_walk_cache        paging-structure caches (WC_ENTRIES > 0), one
+//                         vtd_walk_cache_level per level 2..5
 //   vtd_context_cache     context-entry cache
 //   vtd_page_walker       MAX_WALKS walkers
 //   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers, the
@@ -121,6 +125,9 @@ module vtd_remap_unit #(
     parameter integer IOTLB_SETS = 16,        // power of two
     parameter integer IOTLB_WAYS = 4,
     parameter integer IOTLB_REPL = 1,         // 0 LRU, 1 tree-PLRU, 2 FIFO, 3 LFSR
+    parameter integer IOTLB_IMPL = 0,         // 0 set-associative, 1 L1 + L2 (vtd_iotlb_select)
+    parameter integer IOTLB_L1_ENTRIES = 4,   // IOTLB_IMPL=1: fully associative L1 entries
+    parameter integer IOTLB_L1_REPL = 0,      // IOTLB_IMPL=1: L1 replacement, as IOTLB_REPL
     parameter integer CC_ENTRIES = 8,
     parameter integer MAX_WALKS  = 4,
     parameter integer REQ_TAG_W  = 8,
@@ -728,8 +735,9 @@ module vtd_remap_unit #(
 
     // ------------------------------------------------------------------
     // caches
-    vtd_iotlb #(
-        .SETS(IOTLB_SETS), .WAYS(IOTLB_WAYS), .REPL(IOTLB_REPL),
+    vtd_iotlb_select #(
+        .IMPL(IOTLB_IMPL), .SETS(IOTLB_SETS), .WAYS(IOTLB_WAYS), .REPL(IOTLB_REPL),
+        .L1_ENTRIES(IOTLB_L1_ENTRIES), .L1_REPL(IOTLB_L1_REPL),
         .HAW(HAW), .MGAW(MGAW), .ND(ND)
     ) u_iotlb (
         .clk(clk), .rst_n(rst_n),
