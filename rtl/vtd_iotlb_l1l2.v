@@ -69,6 +69,7 @@ module vtd_iotlb_l1l2 #(
     // promotion of a used L2 hit into the L1 (a walk's fill has priority)
     wire            promote = lk_use && !l1_hit && l2_hit && !fill_valid;
     wire [VPNW-1:0] lk_vpn  = lk_addr[MGAW-1:12] & ({VPNW{1'b1}} << (l2_ps * 4'd9));
+    wire            l1_inv        = inv_valid;
     wire            l1_fill       = fill_valid || promote;
     wire [15:0]     l1_fill_sid   = fill_valid ? fill_sid   : lk_sid;
     wire [15:0]     l1_fill_did   = fill_valid ? fill_did   : l2_did;
@@ -88,7 +89,7 @@ module vtd_iotlb_l1l2 #(
         .fill_valid(l1_fill), .fill_sid(l1_fill_sid), .fill_did(l1_fill_did),
         .fill_vpn(l1_fill_vpn), .fill_ps(l1_fill_ps), .fill_frame(l1_fill_frame),
         .fill_r(l1_fill_r), .fill_w(l1_fill_w),
-        .inv_valid(inv_valid), .inv_gran(inv_gran), .inv_did(inv_did), .inv_vpn(inv_vpn),
+        .inv_valid(l1_inv), .inv_gran(inv_gran), .inv_did(inv_did), .inv_vpn(inv_vpn),
         .inv_am(inv_am)
     );
 

@@ -18,6 +18,7 @@ from tb.ref.caches import (
     CacheMismatch,
     CcEntry,
     ContextCacheRef,
+    IotlbL1L2Ref,
     IotlbRef,
     SetState,
     TlbEntry,
@@ -904,3 +905,77 @@ def test_walk_cache_directed_counts():
     ref.cc_register_invalidation(1)
     assert go(0x0100, 0xA000).cc_hit is False  # context re-read: no walk-cache look-up
     assert go(0x0100, 0xB000).reads == 1  # the walk-cache entries survived
+
+
+# --------------------------------------------------------------------------- two-level IOTLB
+
+
+class _L1L2Variant(IotlbL1L2Ref):
+    bug = ""
+
+    def invalidate(self, gran, did=0, addr=0, am=0):
+        if self.bug != "l1-no-inv":
+            self.l1.invalidate(gran, did, addr, am)
+        self.l2.invalidate(gran, did, addr, am)
+
+    def access(self, sid, addr, write=None, size=1, observed=None, observed_hpa=None):
+        if self.bug == "no-promote":
+            saved, self.l1.fill = self.l1.fill, lambda entry: None
+            try:
+                return super().access(sid, addr, write, size, observed, observed_hpa)
+            finally:
+                self.l1.fill = saved
+        if self.bug == "l2-first" and self.l2.lookup(sid, addr, write, size):
+            self.l2.access(sid, addr, write, size)
+            return True
+        return super().access(sid, addr, write, size, observed, observed_hpa)
+
+    def fill(self, entry):
+        if self.bug != "l2-only-fill":
+            self.l1.fill(entry)
+        self.l2.fill(entry)
+
+
+L1L2_BUGS = ("l1-no-inv", "no-promote", "l2-first", "l2-only-fill")
+L1L2_SHAPES = [name for name, p in SHAPES.items() if rtl_parameters(p)["IOTLB_IMPL"] == 1]
+
+
+def _l1l2_variant(params, bug):
+    ref = UnitCacheRef.from_params(params)
+    v = _L1L2Variant.__new__(_L1L2Variant)
+    v.__dict__.update(ref.iotlb.__dict__)
+    v.bug = bug
+    ref.iotlb = v
+    return ref
+
+
+@pytest.mark.parametrize("shape", L1L2_SHAPES)
+def test_l1l2_streams_catch_planted_bugs(shape):
+    """The directed stream and three random streams tell each planted two-level bug apart
+    (an L1 hit after an invalidation, no promotion, L2 consulted first, walks not filling the
+    L1)."""
+    params = rtl_parameters(SHAPES[shape])
+    streams = [directed_ops(params)] + [random_ops(params, seed, 400) for seed in (1, 2, 3)]
+    goods = [replay(params, ops) for ops in streams]
+    missed = [bug for bug in L1L2_BUGS
+              if all(replay(params, ops, _l1l2_variant(params, bug), Layout(params)) == good
+                     for ops, good in zip(streams, goods, strict=True))]
+    assert not missed, f"{shape}: the streams do not tell apart {missed}"
+
+
+def test_l1l2_hand_checked():
+    """L1 of 2 (LRU) in front of a 1x1 L2: the L2 holds only the last fill, the L1 two."""
+    t = IotlbL1L2Ref(2, "LRU", 1, 1, "LRU")
+    a, b, c = (TlbEntry(SID, 1, v, 0, v) for v in (1, 2, 3))
+    t.fill(a)
+    t.fill(b)  # L1 [a, b], L2 [b]
+    assert t.access(SID, page("A")) is False  # page A = VPN 0: never filled
+    assert t.access(SID, 1 << 12)  # a: L1 hit (the L2 lost it)
+    t.fill(c)  # L1 evicts b (LRU), L2 [c]
+    assert not t.lookup(SID, 2 << 12)
+    assert t.lookup(SID, 1 << 12) and t.lookup(SID, 3 << 12)
+    t.l1.invalidate(1)  # only the L1 emptied (not something the unit does): c is in the L2
+    assert t.access(SID, 3 << 12)  # L2 hit, promoted
+    assert t.l1.lookup(SID, 3 << 12)
+    t.invalidate(3, did=1, addr=3 << 12, am=0)
+    assert not t.lookup(SID, 3 << 12)

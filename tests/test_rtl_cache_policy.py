@@ -30,7 +30,7 @@ from tb.agents.bare import BareDma
 from tb.env.harness import Harness as TbHarness
 from tb.env.runtime import Runtime
 from tb.flows import build
-from tb.flows.params import rtl_parameters
+from tb.flows.params import rtl_parameters, with_override
 from tb.ref.caches import CacheMismatch, Outcome, UnitCacheRef
 from tb.software.register_layer import RegisterLayer
 from tb.stimulus.cache_streams import (
@@ -275,7 +275,7 @@ def rtl_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_rtl_cache_policy(sim: str, shape: str, rtl_dir: Path) -> None:
     if not _sim_available(sim):
         pytest.fail(f"{sim} is not installed: run `make venv` (tools/bootstrap.sh installs it)")
-    params = rtl_parameters(SHAPES[shape])
+    params = rtl_parameters(with_override(SHAPES[shape]))
     seed = int(os.environ["SEED"], 0) if os.environ.get("SEED") else \
         random.SystemRandom().randrange(1, 1 << 31)
     replay = f"SEED={seed} pytest tests/test_rtl_cache_policy.py -k '{sim} and {shape}'"

@@ -7,13 +7,20 @@ and a name in the model; both spellings are accepted here. ``AXI_ID_W`` and ``IE
 RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale), and so are
 the micro-architecture choices the model does not see: the walk cache (``WC_ENTRIES`` per level,
 0 = none; ``WC_WAYS``; ``WC_REPL`` coded like IOTLB_REPL), whose outcomes the model permits as
-paging-structure-cache outcomes; the request stage's miss queue (``MISSQ_DEPTH``, 0 = none).
+paging-structure-cache outcomes; the request stage's miss queue (``MISSQ_DEPTH``, 0 = none);
+the IOTLB implementation (``IOTLB_IMPL``: 0 set-associative, 1 a fully associative L1 of
+``IOTLB_L1_ENTRIES`` with ``IOTLB_L1_REPL`` in front of it).
+
+``TB_PARAMS_OVERRIDE`` (e.g. ``IOTLB_IMPL=1,IOTLB_L1_ENTRIES=2``) is applied on top of every
+named parameter set (:func:`preset`) and cache shape, so the whole suite checks a drop-in
+IOTLB (or any other choice) without editing a test.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import fields
 
@@ -23,15 +30,21 @@ from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
 RTL_PARAMETERS: tuple[str, ...] = (
     "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
     "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W", "QI", "IR",
-    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL", "MISSQ_DEPTH",
+    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL", "MISSQ_DEPTH", "IOTLB_IMPL",
+    "IOTLB_L1_ENTRIES", "IOTLB_L1_REPL",
 )
 # Model parameters the RTL does not have, with the only value it implements (none left).
 RTL_FIXED: dict[str, int] = {}
 # RTL parameters the model does not have, with the value the tests use by default.
 RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8, "WC_ENTRIES": 0,
-                                     "WC_WAYS": 4, "WC_REPL": 0, "MISSQ_DEPTH": 0}
+                                     "WC_WAYS": 4, "WC_REPL": 0, "MISSQ_DEPTH": 0,
+                                     "IOTLB_IMPL": 0, "IOTLB_L1_ENTRIES": 4, "IOTLB_L1_REPL": 0}
 # RTL-only parameters written as a replacement-policy name or code.
-POLICY_PARAMETERS = ("IOTLB_REPL", "WC_REPL")
+POLICY_PARAMETERS = ("IOTLB_REPL", "WC_REPL", "IOTLB_L1_REPL")
+# IOTLB implementations of rtl/vtd_iotlb_select.v (a new one adds its code here and its
+# cache reference to tb/ref/caches.py IOTLB_IMPLS).
+IOTLB_IMPLS: dict[int, str] = {0: "set-associative (vtd_iotlb)",
+                               1: "L1 fully associative + set-associative L2 (vtd_iotlb_l1l2)"}
 REPL_NAMES: dict[int, str] = {code: name for name, code in REPLACEMENT_POLICIES.items()}
 
 RtlParams = dict[str, int]
@@ -118,6 +131,13 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
     if out["IEC_ENTRIES"] < 1:
         raise RtlConfigError(f"IEC_ENTRIES={out['IEC_ENTRIES']}: must be at least 1")
     _check_walk_cache(out)
+    if out["IOTLB_IMPL"] not in IOTLB_IMPLS:
+        raise RtlConfigError(f"IOTLB_IMPL={out['IOTLB_IMPL']}: one of "
+                             + ", ".join(f"{k} {v}" for k, v in IOTLB_IMPLS.items()))
+    l1, l1_repl = out["IOTLB_L1_ENTRIES"], out["IOTLB_L1_REPL"]
+    if l1 < 1 or (l1_repl == 1 and l1 & (l1 - 1)):
+        raise RtlConfigError(f"IOTLB_L1_ENTRIES={l1}: must be at least 1 (a power of two with "
+                             "IOTLB_L1_REPL=PLRU)")
     if not 0 <= out["MISSQ_DEPTH"] <= 64:
         raise RtlConfigError(f"MISSQ_DEPTH={out['MISSQ_DEPTH']}: must be 0 (no miss queue) "
                              "to 64")
@@ -214,10 +234,33 @@ PRESETS: dict[str, dict[str, object]] = {
     # A 4-entry miss queue behind 2 walkers: hits pass misses that wait for a walker.
     "missq": {"MAX_WALKS": 2, "MISSQ_DEPTH": 4, "IOTLB_SETS": 4, "IOTLB_WAYS": 2,
               "CC_ENTRIES": 4},
+    # The two-level IOTLB: a 2-entry LRU L1 in front of a 2x2 FIFO L2 (= the cache-policy
+    # tests' l1l2 shape).
+    "l1l2": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 2, "IOTLB_L1_REPL": "LRU", "IOTLB_SETS": 2,
+             "IOTLB_WAYS": 2, "IOTLB_REPL": "FIFO", "CC_ENTRIES": 4, "MAX_WALKS": 2},
 }
 
 
 def preset(name: str) -> RtlParams:
     if name not in PRESETS:
         raise RtlConfigError(f"unknown parameter set {name!r} (known: {', '.join(PRESETS)})")
-    return rtl_parameters(PRESETS[name])
+    return rtl_parameters(with_override(PRESETS[name]))
+
+
+def parse_override(text: str) -> dict[str, str]:
+    """``NAME=value[,NAME=value...]`` (commas or spaces) as a parameter dict."""
+    out: dict[str, str] = {}
+    for item in text.replace(",", " ").split():
+        name, eq, value = item.partition("=")
+        if not eq or not name or not value:
+            raise RtlConfigError(f"TB_PARAMS_OVERRIDE: {item!r} is not NAME=value")
+        if name not in RTL_PARAMETERS:
+            raise RtlConfigError(f"TB_PARAMS_OVERRIDE: unknown RTL parameter {name!r} "
+                                 f"(the RTL has {', '.join(RTL_PARAMETERS)})")
+        out[name] = value
+    return out
+
+
+def with_override(params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` with ``TB_PARAMS_OVERRIDE`` (environment) applied on top."""
+    return {**params, **parse_override(os.environ.get("TB_PARAMS_OVERRIDE", ""))}

@@ -22,6 +22,10 @@ documented intent in the RTL headers (not from their code):
     x^13 + x^11 + 1, reset ACE1h) that steps on every fill; victim = LFSR mod WAYS. The
     reference runs the same LFSR, so it predicts the victims exactly (``exact_lfsr=False``
     gives the older any-victim reference that tracks every possible content).
+``rtl/vtd_iotlb_l1l2.v`` (IOTLB_IMPL=1)
+    A fully associative L1 (one set of L1_ENTRIES ways, L1_REPL) in front of the
+    set-associative IOTLB above as L2: the L1's match wins; a used L2 hit is copied into the
+    L1; fills go into both; invalidations into both (:class:`IotlbL1L2Ref`).
 ``rtl/vtd_context_cache.v``
     Fully associative, looked up by SID. Fill: same SID overwritten, else the first invalid
     entry, else the entry at a round-robin pointer (reset 0), which then advances. Hits do not
@@ -495,6 +499,101 @@ class IotlbRef:
             self.invalidate_page(did, addr, am)
 
 
+class IotlbL1L2Ref:
+    """The two-level IOTLB of ``rtl/vtd_iotlb_l1l2.v`` (IOTLB_IMPL=1): a fully associative L1
+    (an :class:`IotlbRef` of one set, L1_ENTRIES ways, L1_REPL) in front of the
+    set-associative L2. A look-up uses the L1's match if there is one (usable or not), else
+    the L2's; a used L1 hit touches the L1, a used L2 hit touches the L2 and is copied into the
+    L1 (a fill of the L1). A walk's fill goes into both; an invalidation into both.
+
+    It offers the part of :class:`IotlbRef`'s interface that :class:`UnitCacheRef` and the
+    testbench use (``access``, ``possible``, ``lookup``, ``probe``, ``fill``, ``invalidate``,
+    ``describe``)."""
+
+    def __init__(self, l1_entries: int, l1_policy: int | str, sets: int, ways: int,
+                 policy: int | str, mgaw: int = 48, did_bits: int = 8) -> None:
+        self.l1 = IotlbRef(1, l1_entries, l1_policy, mgaw=mgaw, did_bits=did_bits)
+        self.l2 = IotlbRef(sets, ways, policy, mgaw=mgaw, did_bits=did_bits)
+        self.sets, self.ways, self.policy = sets, ways, self.l2.policy
+
+    def reset(self) -> None:
+        self.l1.reset()
+        self.l2.reset()
+
+    @property
+    def deterministic(self) -> bool:
+        return self.l1.deterministic and self.l2.deterministic
+
+    def probe(self, sid: int, addr: int) -> TlbEntry | None:
+        e = self.l1.probe(sid, addr)
+        return e if e is not None else self.l2.probe(sid, addr)
+
+    def possible(self, sid: int, addr: int, write: bool | None = None,
+                 size: int = 1) -> frozenset[bool]:
+        return frozenset({IotlbRef._usable(self.probe(sid, addr), addr, write, size)})
+
+    def lookup(self, sid: int, addr: int, write: bool | None = None, size: int = 1) -> bool:
+        return next(iter(self.possible(sid, addr, write, size)))
+
+    def access(self, sid: int, addr: int, write: bool | None = None, size: int = 1,
+               observed: bool | None = None, observed_hpa: int | None = None) -> bool:
+        in_l1 = self.l1.probe(sid, addr) is not None
+        hit = self.lookup(sid, addr, write, size)
+        if observed is not None and observed != hit:
+            raise CacheMismatch(f"IOTLB (L1+L2) lookup sid={sid:#06x} addr={addr:#x} "
+                                f"write={write}: RTL {'hit' if observed else 'miss'}, "
+                                f"reference {'hit' if hit else 'miss'}")
+        if hit:
+            if in_l1:
+                self.l1.access(sid, addr, write, size)
+            else:
+                entry = self.l2.probe(sid, addr)
+                self.l2.access(sid, addr, write, size)
+                assert entry is not None
+                self.l1.fill(entry)  # promotion
+        return hit
+
+    def fill(self, entry: TlbEntry) -> None:
+        self.l1.fill(entry)
+        self.l2.fill(entry)
+
+    def invalidate(self, gran: int, did: int = 0, addr: int = 0, am: int = 0) -> None:
+        self.l1.invalidate(gran, did, addr, am)
+        self.l2.invalidate(gran, did, addr, am)
+
+    def describe(self) -> str:
+        return "  L1:\n" + self.l1.describe() + "\n  L2:\n" + self.l2.describe()
+
+
+def make_iotlb_set_assoc(params: dict[str, int], did_bits: int) -> IotlbRef:
+    return IotlbRef(params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
+                    mgaw=params.get("MGAW", 48), did_bits=did_bits)
+
+
+def make_iotlb_l1l2(params: dict[str, int], did_bits: int) -> IotlbL1L2Ref:
+    return IotlbL1L2Ref(params.get("IOTLB_L1_ENTRIES", 4), params.get("IOTLB_L1_REPL", 0),
+                        params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
+                        mgaw=params.get("MGAW", 48), did_bits=did_bits)
+
+
+# IOTLB_IMPL code -> the reference of that implementation (rtl/vtd_iotlb_select.v). A new
+# IOTLB implementation registers its reference here (doc/architecture.md, "Writing your own
+# IOTLB"); every counter-exact test then checks it.
+IOTLB_IMPLS: dict[int, Callable[[dict[str, int], int], IotlbRef | IotlbL1L2Ref]] = {
+    0: make_iotlb_set_assoc,
+    1: make_iotlb_l1l2,
+}
+
+
+def make_iotlb(params: dict[str, int], did_bits: int) -> IotlbRef | IotlbL1L2Ref:
+    impl = params.get("IOTLB_IMPL", 0)
+    if impl not in IOTLB_IMPLS:
+        raise ValueError(f"IOTLB_IMPL={impl}: no cache reference for this implementation "
+                         f"(known: {', '.join(map(str, IOTLB_IMPLS))}); register one in "
+                         "tb/ref/caches.py IOTLB_IMPLS")
+    return IOTLB_IMPLS[impl](params, did_bits)
+
+
 def _entry_key(e: TlbEntry) -> tuple[int, ...]:
     return (e.sid, e.ps, e.vpn, e.did, e.frame, int(e.r), int(e.w))
 
@@ -937,7 +1036,7 @@ class UnitCacheRef:
     vtd_response_arbiter.v): which cache answers
     a request, what it increments, what the walk fills, and register-based invalidation."""
 
-    iotlb: IotlbRef
+    iotlb: IotlbRef | IotlbL1L2Ref
     cc: ContextCacheRef
     psi: bool = True
     mamv: int = 18
@@ -957,8 +1056,7 @@ class UnitCacheRef:
             top = 5 if sagaw & 8 else 4 if sagaw & 4 else 3
             wc = WalkCacheRef(params["WC_ENTRIES"], params.get("WC_WAYS", 4),
                               params.get("WC_REPL", 0), top=top, mgaw=mgaw, did_bits=did_bits)
-        return cls(IotlbRef(params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
-                            mgaw=mgaw, did_bits=did_bits),
+        return cls(make_iotlb(params, did_bits),
                    ContextCacheRef(params["CC_ENTRIES"], did_bits=did_bits),
                    psi=bool(params.get("PSI", 1)), mamv=params.get("MAMV", 18),
                    haw=params.get("HAW", 48), wc=wc)

@@ -218,6 +218,13 @@ SHAPES: dict[str, dict[str, object]] = {
     "wc-lru": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 4,
                "MAX_WALKS": 2, "SAGAW": 0b1110, "MGAW": 57, "WC_ENTRIES": 2, "WC_WAYS": 2,
                "WC_REPL": "LRU"},
+    # the two-level IOTLB (= tb.flows.params' "l1l2" preset)
+    "l1l2": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 2, "IOTLB_L1_REPL": "LRU", "IOTLB_SETS": 2,
+             "IOTLB_WAYS": 2, "IOTLB_REPL": "FIFO", "CC_ENTRIES": 4, "MAX_WALKS": 2},
+    # ... with an LFSR-random L1 and a PLRU L2, walk caches and a miss queue
+    "l1l2-random": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 3, "IOTLB_L1_REPL": "RANDOM",
+                    "IOTLB_SETS": 2, "IOTLB_WAYS": 2, "IOTLB_REPL": "PLRU", "CC_ENTRIES": 2,
+                    "WC_ENTRIES": 2, "WC_WAYS": 1, "WC_REPL": "FIFO", "MISSQ_DEPTH": 2},
     # LFSR-random in the IOTLB and the walk cache (2 sets of 2 ways per level)
     "wc-random": {"IOTLB_SETS": 2, "IOTLB_WAYS": 2, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2,
                   "WC_ENTRIES": 4, "WC_WAYS": 2, "WC_REPL": "RANDOM"},
@@ -446,6 +453,44 @@ def directed_ops(params: dict[str, int]) -> list[Op]:
     cc_case(cc_sids[: shape.cc], CcInv(1), "cc global")
     if params.get("WC_ENTRIES", 0) > 0:
         ops += walk_cache_ops()
+    if params.get("IOTLB_IMPL", 0) == 1:
+        ops += l1l2_ops(params)
+    return ops
+
+
+def l1l2_ops(params: dict[str, int]) -> list[Op]:
+    """Two-level IOTLB cases: an L1 hit, every invalidation granularity removing the L1 copy
+    (a hit after it would be a bug), L1 evictions answered by the L2 and promoted back."""
+    shape = Shape.of(params)
+    l1 = params.get("IOTLB_L1_ENTRIES", 4)
+    ops: list[Op] = [IotlbInv(1), CcInv(1)]
+
+    def req(sid: int, addr: int, note: str) -> None:
+        ops.append(Req(sid, addr, False, 8, note))
+
+    a = pages_in_set(shape, 0, 0)[0].iova
+    for inv, what in ((IotlbInv(3, did=1, addr=a, am=0), "page"),
+                      (IotlbInv(3, did=1, addr=a & ~0x1F_FFFF, am=9), "2M range"),
+                      (IotlbInv(2, did=1), "domain"), (IotlbInv(1), "global")):
+        req(0x0100, a, f"l1l2 fill before {what} inv")
+        req(0x0100, a + 8, f"l1l2 L1 hit before {what} inv")
+        ops.append(inv)
+        req(0x0100, a + 16, f"l1l2 miss after {what} inv")
+    # other domain / other page: the L1 copy stays
+    ops.append(IotlbInv(2, did=2))
+    req(0x0100, a + 24, "l1l2 L1 kept by domain 2 inv")
+    ops.append(IotlbInv(3, did=1, addr=a + SIZE_4K * shape.sets * 8, am=0))
+    req(0x0100, a + 32, "l1l2 L1 kept by other page inv")
+    # one page per L2 set, more pages than L1 entries: the first ones leave the L1 but stay
+    # in the L2 (one per set), are promoted back, then hit in the L1
+    ops.append(IotlbInv(1))
+    pages = [p.iova for s in range(shape.sets) for p in pages_in_set(shape, s, 0)[:1]]
+    pages += [p.iova for p in pages_in_set(shape, 0, 1)[:1]] + \
+             [p.iova for p in pages_in_set(shape, 0, 2)[:1]]
+    pages = pages[: max(l1 + 1, 2)]
+    for rnd in range(3):
+        for iova in pages:
+            req(0x0100, iova + 0x40 * rnd, f"l1l2 capacity round {rnd}")
     return ops
 
 
