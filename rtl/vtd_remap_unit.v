@@ -38,9 +38,12 @@
 //          vtd_axi_read_arbiter; the context-cache entry saves two reads)
 //       -> vtd_response_arbiter: finished walkers (round-robin) before S1
 //       -> response queue (vtd_fifo) -> rsp_*
-//   S1 only waits for a free walker or for response-queue space, so hits and
-//   other walk-free answers pass walks in flight (responses return out of
-//   order; rsp_tag identifies them). A fault is recorded, and a walker's
+//   S1 only waits for a free walker (with MISSQ_DEPTH > 0: for a free walker
+//   or miss-queue space) or for response-queue space, so hits and other
+//   walk-free answers pass walks in flight (responses return out of order;
+//   rsp_tag identifies them). With WC_ENTRIES > 0, S1 also looks up the walk
+//   cache with the context-cache entry's DID, and the walker resumes below
+//   the deepest usable cached PDE/PDPE/PML4E/PML5E. A fault is recorded, and a walker's
 //   IOTLB / context-cache fills are done, in the cycle its response enters
 //   the queue, so records are made in response order.
 // Register-based invalidation
