@@ -232,13 +232,14 @@ module vtd_request_stage #(
             wire           mq_in_ready, mq_out_valid;
             wire [WSW-1:0] mq_out;
             wire           direct_ok = !mq_out_valid && f_any;
-            assign s1_walk_go = s1_miss && (direct_ok || mq_in_ready);
+            wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;
+            assign s1_walk_go = s1_miss && (direct_ok || mq_push);
             assign start_now  = mq_out_valid ? f_any : (s1_miss && f_any);
             assign ws_bundle  = mq_out_valid ? mq_out : s1_bundle;
             assign mq_busy    = mq_out_valid;
             vtd_fifo #(.WIDTH(WSW), .DEPTH(MISSQ_DEPTH)) u_missq (
                 .clk(clk), .rst_n(rst_n),
-                .in_valid(s1_miss && !direct_ok), .in_ready(mq_in_ready), .in_data(s1_bundle),
+                .in_valid(mq_push), .in_ready(mq_in_ready), .in_data(s1_bundle),
                 .out_valid(mq_out_valid), .out_ready(f_any), .out_data(mq_out)
             );
         end
