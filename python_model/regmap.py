@@ -199,6 +199,8 @@ PERF_COUNTERS: tuple[tuple[str, str], ...] = (
     ("PERF_WALK_READS", "memory reads issued by walks (root, context, paging entries)"),
     ("PERF_FAULTS", "requests answered with a fault"),
     ("PERF_BUSY_CYCLES", "cycles with at least one request in flight"),
+    ("PERF_WC_HITS", "walk-cache (paging-structure cache) look-ups that skipped table reads"),
+    ("PERF_WC_MISSES", "walk-cache look-ups that found no usable entry"),
 )
 # fmt: on
 

@@ -46,6 +46,7 @@ module vtd_iotlb #(
     output reg  [HAW-13:0]  lk_frame,
     output reg              lk_r,
     output reg              lk_w,
+    output reg  [15:0]      lk_did,      // DID of the hit entry (an L1 in front copies it)
     input  wire             lk_use,      // the hit above was used: touch it
     // fill
     input  wire             fill_valid,
@@ -122,6 +123,7 @@ module vtd_iotlb #(
         lk_frame = {FW{1'b0}};
         lk_r     = 1'b0;
         lk_w     = 1'b0;
+        lk_did   = 16'd0;
         hit_set  = {SW{1'b0}};
         hit_way  = {WW{1'b0}};
         for (s = 0; s < 3; s = s + 1) begin
@@ -135,6 +137,7 @@ module vtd_iotlb #(
                     lk_frame = e_frame[cs * WAYS + w];
                     lk_r     = e_r[cs * WAYS + w];
                     lk_w     = e_w[cs * WAYS + w];
+                    lk_did   = e_did[cs * WAYS + w];
                     hit_set  = cs;
                     hit_way  = w[WW-1:0];
                 end

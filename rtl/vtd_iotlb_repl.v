@@ -12,8 +12,11 @@
 //      designates advances it. Without invalidations ways are replaced in the
 //      order filled; a fill into an invalidated hole leaves the pointer where
 //      it is, so the pointer, not the fill age, decides the next victim.
-//   3  pseudo-random: a 16-bit maximal-length LFSR (x^16+x^14+x^13+x^11+1)
-//      steps every cycle; victim = LFSR mod WAYS.
+//   3  pseudo-random: a 16-bit maximal-length LFSR (x^16+x^14+x^13+x^11+1,
+//      reset value ACE1h, shifting left with the feedback into bit 0) shared
+//      by all sets; victim = LFSR mod WAYS; it steps on every fill (fill_en),
+//      so the victim sequence depends only on the order of the fills and a
+//      reference model that sees the fills predicts it exactly.
 // For every policy an invalid way is chosen first (the lowest-numbered one).
 // Touches: a used hit (hit_en) and a fill (fill_en) may both happen in one
 // cycle; they are applied hit first, then fill.
@@ -169,8 +172,8 @@ module vtd_iotlb_repl #(
         end else begin : g_lfsr
             reg [15:0] lfsr;
             always @(posedge clk) begin
-                if (!rst_n) lfsr <= 16'hACE1;
-                else        lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
+                if (!rst_n)       lfsr <= 16'hACE1;
+                else if (fill_en) lfsr <= {lfsr[14:0], lfsr[15] ^ lfsr[13] ^ lfsr[12] ^ lfsr[10]};
             end
             /* verilator lint_off UNUSEDSIGNAL */
             // LFSR mod WAYS is below WAYS, so only its low WW bits can be set.
@@ -179,7 +182,7 @@ module vtd_iotlb_repl #(
             assign pol_way = pick[WW-1:0];
             /* verilator lint_off UNUSEDSIGNAL */
             // Random replacement keeps no per-set state.
-            wire unused_ok = &{1'b0, hit_en, hit_set, hit_way, fill_en, fill_set, fill_way, vq_set};
+            wire unused_ok = &{1'b0, hit_en, hit_set, hit_way, fill_set, fill_way, vq_set};
             /* verilator lint_on UNUSEDSIGNAL */
         end
     endgenerate

@@ -18,6 +18,9 @@
 //    03h: TT=11, TT=01 (DT=0), TT=10 with PT=0 or AW != largest SAGAW AW,
 //         TT=00 with AW not a supported AGAW
 //  (a context-cache hit starts here with an already checked entry)
+//  walk-cache hit (st_wc_hit, handed over with the context-cache entry): the
+//    walk resumes at level st_wc_level - 1 from the cached table with the
+//    cached R/W, skipping the reads above; a fetch error there is 07h.
 //  TT=10: address >= 2^HAW 04h; output = input; 0Eh if it touches FEEx_xxxx
 //  TT=00: address >= 2^min(MGAW, AGAW) 04h; then AW+2 levels from SLPTPTR,
 //    each entry at table + 8*index; per level (P3): fetch error (03h for the
@@ -25,6 +28,11 @@
 //    missing permission 05h/06h; a leaf ends the walk; output = frame|offset,
 //    0Eh if [hpa, hpa+size) overlaps FEE0_0000-FEEF_FFFF (P13).
 //  FPD qualifies 02h-07h, 0Bh, 0Ch, 0Eh (res_record=0 when FPD=1).
+//
+// Walk-cache fill (res_wc_*): every non-leaf entry of level L >= 2 this walk
+// read that was present and had no reserved bit (also when the walk then
+// faulted), with R/W ANDed from the top down to it; the response logic hands
+// them to vtd_walk_cache with the walk's answer.
 //
 // Second-level reserved bits: all entries bit 11 (SNP reserved, SC=0), bits
 // 51:HAW, bit 62; PS at levels 4/5; PS in a PDPE without 1 GB support or in a
@@ -55,6 +63,11 @@ module vtd_page_walker #(
     input  wire [2:0]           st_cc_aw,
     input  wire [HAW-13:0]      st_cc_slptptr,
     input  wire                 st_cc_fpd,
+    input  wire                 st_wc_hit,     // walk-cache hit (only with st_cc_hit)
+    input  wire [2:0]           st_wc_level,   // level of the cached entry (2..5)
+    input  wire [HAW-13:0]      st_wc_ptr,     // its next table
+    input  wire                 st_wc_r,       // R, W ANDed down to it
+    input  wire                 st_wc_w,
     // memory reads (ID routing is the arbiter's job)
     output wire                 ar_req,
     output reg  [63:0]          ar_addr,
@@ -86,7 +99,11 @@ module vtd_page_walker #(
     output wire [1:0]           res_cc_tt,
     output wire [2:0]           res_cc_aw,
     output wire [HAW-13:0]      res_cc_slptptr,
-    output wire                 res_cc_fpd
+    output wire                 res_cc_fpd,
+    output wire [3:0]           res_wc_fill,   // bit L-2: non-leaf entry of level L to cache
+    output wire [4*(HAW-12)-1:0] res_wc_ptr,
+    output wire [3:0]           res_wc_r,
+    output wire [3:0]           res_wc_w
 );
     localparam integer FW   = HAW - 12;
     localparam integer VPNW = MGAW - 12;
@@ -144,6 +161,16 @@ module vtd_page_walker #(
     reg [FW-1:0]        r_frame;
     reg                 r_pr;
     reg                 r_pw;
+    // walk cache: the hit handed over at the start, the entries read for its fill
+    reg                 w_hit;
+    reg [2:0]           w_level;
+    reg [FW-1:0]        w_ptr;
+    reg                 w_r;
+    reg                 w_w;
+    reg [3:0]           pf_v;
+    reg [FW-1:0]        pf_ptr [0:3];
+    reg [3:0]           pf_r;
+    reg [3:0]           pf_w;
 
     // ------------------------------------------------------------------
     function qualified(input [7:0] fr);
@@ -183,6 +210,8 @@ module vtd_page_walker #(
     wire [63:0] e_base  = {{(64-HAW){1'b0}}, e[HAW-1:12], 12'd0};
     wire [63:0] e_hpa   = (e_base & ~off_mask) | (q_addr & off_mask);
     wire [FW-1:0] e_frame = e[HAW-1:12] & ({FW{1'b1}} << ((lvl - 3'd1) * 4'd9));
+
+    wire [1:0] pf_i = lvl[1:0] - 2'd2;   // walk-cache slot of levels 2..5
 
     reg [8:0] sl_index;
     always @* begin
@@ -262,6 +291,14 @@ module vtd_page_walker #(
             r_frame  <= {FW{1'b0}};
             r_pr     <= 1'b0;
             r_pw     <= 1'b0;
+            w_hit    <= 1'b0;
+            w_level  <= 3'd0;
+            w_ptr    <= {FW{1'b0}};
+            w_r      <= 1'b0;
+            w_w      <= 1'b0;
+            pf_v     <= 4'd0;
+            pf_r     <= 4'd0;
+            pf_w     <= 4'd0;
         end else begin
             case (st)
                 S_IDLE: if (start) begin
@@ -276,6 +313,12 @@ module vtd_page_walker #(
                     r_hpa    <= 64'd0;
                     r_tlb    <= 1'b0;
                     c_fill   <= 1'b0;
+                    pf_v     <= 4'd0;
+                    w_hit    <= st_cc_hit && st_wc_hit;
+                    w_level  <= st_wc_level;
+                    w_ptr    <= st_wc_ptr;
+                    w_r      <= st_wc_r;
+                    w_w      <= st_wc_w;
                     if (st_cc_hit) begin
                         c_did  <= st_cc_did;
                         c_tt   <= st_cc_tt;
@@ -345,6 +388,14 @@ module vtd_page_walker #(
                         st <= S_DONE;
                     end else if (above_x) begin
                         r_fault <= 1'b1; r_reason <= 8'h04; st <= S_DONE;
+                    end else if (w_hit) begin
+                        // resume below the cached entry (a fetch error there is 07h)
+                        lvl     <= w_level - 3'd1;
+                        top_lvl <= c_aw + 3'd2;
+                        q_ptr   <= w_ptr;
+                        acc_r   <= w_r;
+                        acc_w   <= w_w;
+                        st      <= S_SL_AR;
                     end else begin
                         lvl     <= c_aw + 3'd2;
                         top_lvl <= c_aw + 3'd2;
@@ -355,6 +406,14 @@ module vtd_page_walker #(
                     end
                 end
                 S_SL_CHK: begin
+                    // a present, non-reserved non-leaf entry goes to the walk cache
+                    // (whatever this request's permission)
+                    if (!d_err && e_pres && !e_rsvd && !e_leaf && lvl >= 3'd2) begin
+                        pf_v[pf_i]   <= 1'b1;
+                        pf_ptr[pf_i] <= e[HAW-1:12];
+                        pf_r[pf_i]   <= acc_r & e[0];
+                        pf_w[pf_i]   <= acc_w & e[1];
+                    end
                     if (d_err) begin
                         r_fault <= 1'b1; r_reason <= (lvl == top_lvl) ? 8'h03 : 8'h07; st <= S_DONE;
                     end else if (!e_pres) begin
@@ -410,4 +469,13 @@ module vtd_page_walker #(
     assign res_cc_aw      = c_aw;
     assign res_cc_slptptr = c_slpt;
     assign res_cc_fpd     = c_fpd;
+    assign res_wc_fill    = pf_v;
+    assign res_wc_r       = pf_r;
+    assign res_wc_w       = pf_w;
+    genvar gp;
+    generate
+        for (gp = 0; gp < 4; gp = gp + 1) begin : g_pf
+            assign res_wc_ptr[FW*gp +: FW] = pf_ptr[gp];
+        end
+    endgenerate
 endmodule

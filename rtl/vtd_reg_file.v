@@ -136,6 +136,7 @@ module vtd_reg_file #(
     output wire [15:0] iotlb_inv_did,
     output wire [MGAW-13:0] iotlb_inv_vpn,
     output wire [5:0]  iotlb_inv_am,
+    output wire        iotlb_inv_ih,    // IVA.IH: keep paging-structure (walk-cache) entries
     input  wire        iotlb_inv_done,
     // fault recorder
     output wire        fr_pfo_clear,
@@ -522,6 +523,7 @@ module vtd_reg_file #(
     assign iotlb_inv_did  = iotlb_did;
     assign iotlb_inv_vpn  = iva_addr[MGAW-1:12];
     assign iotlb_inv_am   = iva_am;
+    assign iotlb_inv_ih   = iva_ih;
 
     assign fr_pfo_clear  = `VTD_RF_W32(`VTD_FSTS_OFF) && fsts_ones[`VTD_FSTS_PFO_LSB];
     wire   frcd_wr_range = ({1'b0, wa} >= {1'b0, `VTD_FRCD_BASE}) && ({1'b0, wa} < FRCD_END);

@@ -373,9 +373,21 @@
 `define VTD_PERF_BUSY_CYCLES_COUNT_LSB 0
 `define VTD_PERF_BUSY_CYCLES_COUNT_MSB 63
 
+// PERF_WC_HITS: walk-cache (paging-structure cache) look-ups that skipped table reads
+`define VTD_PERF_WC_HITS_OFF 12'hf48
+`define VTD_PERF_WC_HITS_RESET 64'h0
+`define VTD_PERF_WC_HITS_COUNT_LSB 0
+`define VTD_PERF_WC_HITS_COUNT_MSB 63
+
+// PERF_WC_MISSES: walk-cache look-ups that found no usable entry
+`define VTD_PERF_WC_MISSES_OFF 12'hf50
+`define VTD_PERF_WC_MISSES_RESET 64'h0
+`define VTD_PERF_WC_MISSES_COUNT_LSB 0
+`define VTD_PERF_WC_MISSES_COUNT_MSB 63
+
 // Performance counter indices: counter i is at VTD_PERF_BASE + 8*i and is
 // bit i of vtd_perf_counters' inc vector.
-`define VTD_PERF_NUM 9
+`define VTD_PERF_NUM 11
 `define VTD_PERF_IDX_REQUESTS 0
 `define VTD_PERF_IDX_IOTLB_HITS 1
 `define VTD_PERF_IDX_IOTLB_MISSES 2
@@ -385,6 +397,8 @@
 `define VTD_PERF_IDX_WALK_READS 6
 `define VTD_PERF_IDX_FAULTS 7
 `define VTD_PERF_IDX_BUSY_CYCLES 8
+`define VTD_PERF_IDX_WC_HITS 9
+`define VTD_PERF_IDX_WC_MISSES 10
 
 // Fault recording register halves (FRCD[n] at VTD_FRCD_BASE + 16n)
 `define VTD_FRCD_LO_FI_LSB 12

@@ -10,7 +10,11 @@
 //   vtd_request_stage     request stage S1: direct answers (29h, TE=0, 30h,
 //                         IOTLB hit, pass-through), walker start, and the
 //                         drain before a register-based invalidation
-//   vtd_iotlb             IOTLB (+ vtd_iotlb_repl replacement state)
+//   vtd_iotlb_select      the IOTLB interface; IOTLB_IMPL picks vtd_iotlb
+//                         (set-associative, + vtd_iotlb_repl) or vtd_iotlb_l1l2
+//                         (fully associative L1 in front of a vtd_iotlb L2)
+//   vtd_walk_cache        paging-structure caches (WC_ENTRIES > 0), one
+//                         vtd_walk_cache_level per level 2..5
 //   vtd_context_cache     context-entry cache
 //   vtd_page_walker       MAX_WALKS walkers
 //   vtd_axi_read_arbiter  shares the AXI4 read master between the walkers, the
@@ -34,9 +38,12 @@
 //          vtd_axi_read_arbiter; the context-cache entry saves two reads)
 //       -> vtd_response_arbiter: finished walkers (round-robin) before S1
 //       -> response queue (vtd_fifo) -> rsp_*
-//   S1 only waits for a free walker or for response-queue space, so hits and
-//   other walk-free answers pass walks in flight (responses return out of
-//   order; rsp_tag identifies them). A fault is recorded, and a walker's
+//   S1 only waits for a free walker (with MISSQ_DEPTH > 0: for a free walker
+//   or miss-queue space) or for response-queue space, so hits and other
+//   walk-free answers pass walks in flight (responses return out of order;
+//   rsp_tag identifies them). With WC_ENTRIES > 0, S1 also looks up the walk
+//   cache with the context-cache entry's DID, and the walker resumes below
+//   the deepest usable cached PDE/PDPE/PML4E/PML5E. A fault is recorded, and a walker's
 //   IOTLB / context-cache fills are done, in the cycle its response enters
 //   the queue, so records are made in response order.
 // Register-based invalidation
@@ -121,6 +128,9 @@ module vtd_remap_unit #(
     parameter integer IOTLB_SETS = 16,        // power of two
     parameter integer IOTLB_WAYS = 4,
     parameter integer IOTLB_REPL = 1,         // 0 LRU, 1 tree-PLRU, 2 FIFO, 3 LFSR
+    parameter integer IOTLB_IMPL = 0,         // 0 set-associative, 1 L1 + L2 (vtd_iotlb_select)
+    parameter integer IOTLB_L1_ENTRIES = 4,   // IOTLB_IMPL=1: fully associative L1 entries
+    parameter integer IOTLB_L1_REPL = 0,      // IOTLB_IMPL=1: L1 replacement, as IOTLB_REPL
     parameter integer CC_ENTRIES = 8,
     parameter integer MAX_WALKS  = 4,
     parameter integer REQ_TAG_W  = 8,
@@ -129,7 +139,11 @@ module vtd_remap_unit #(
     parameter integer IR         = 1,         // interrupt remapping (ECAP.IR; needs QI)
     parameter integer EIM        = 1,         // x2APIC mode (ECAP.EIM; needs IR)
     parameter integer MHMV       = 15,        // ECAP.MHMV: max IM of an IEC invalidation
-    parameter integer IEC_ENTRIES = 8         // interrupt entry cache entries (IR=1)
+    parameter integer IEC_ENTRIES = 8,        // interrupt entry cache entries (IR=1)
+    parameter integer WC_ENTRIES = 0,         // walk-cache entries per level (0: no walk cache)
+    parameter integer WC_WAYS    = 4,         // walk-cache ways (WC_ENTRIES/WC_WAYS a power of two)
+    parameter integer WC_REPL    = 0,         // walk-cache replacement: as IOTLB_REPL
+    parameter integer MISSQ_DEPTH = 0         // request-stage miss queue (0: none)
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -327,6 +341,7 @@ module vtd_remap_unit #(
     wire [15:0]     iotlb_inv_did;
     wire [VPNW-1:0] iotlb_inv_vpn;
     wire [5:0]      iotlb_inv_am;
+    wire            iotlb_inv_ih;
     wire            iotlb_inv_go;
     wire            fr_pfo_clear, fr_frcd_clear, fr_fectl_wr, fr_fectl_im, fr_idx_reset;
     wire [7:0]      fr_frcd_clear_idx, fr_rd_idx;
@@ -374,7 +389,8 @@ module vtd_remap_unit #(
         .cc_inv_sid(cc_inv_sid), .cc_inv_fm(cc_inv_fm), .cc_inv_done(cc_inv_go),
         .iotlb_inv_req(iotlb_inv_req), .iotlb_inv_gran(iotlb_inv_gran),
         .iotlb_inv_did(iotlb_inv_did), .iotlb_inv_vpn(iotlb_inv_vpn),
-        .iotlb_inv_am(iotlb_inv_am), .iotlb_inv_done(iotlb_inv_go),
+        .iotlb_inv_am(iotlb_inv_am), .iotlb_inv_ih(iotlb_inv_ih),
+        .iotlb_inv_done(iotlb_inv_go),
         .fr_pfo_clear(fr_pfo_clear), .fr_frcd_clear(fr_frcd_clear),
         .fr_frcd_clear_idx(fr_frcd_clear_idx), .fr_fectl_wr(fr_fectl_wr),
         .fr_fectl_im(fr_fectl_im), .fr_idx_reset(fr_idx_reset),
@@ -453,7 +469,10 @@ module vtd_remap_unit #(
     wire [15:0]     s1_sid;
     wire [63:0]     s1_addr;
     wire            s1_write;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // S1's size is used inside the request stage; a walker takes ws_size
     wire [12:0]     s1_size;
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [TW-1:0]   s1_tag;
     wire            d_valid, d_ready, d_fault, d_record;
     wire [7:0]      d_reason;
@@ -471,6 +490,10 @@ module vtd_remap_unit #(
     wire [2:0]      cc_aw;
     wire [FW-1:0]   cc_slptptr;
     wire            cc_fpd;
+    // walk-cache look-up (with the context-cache entry)
+    wire            wc_valid, wc_hit, wc_use, wc_r, wc_w;
+    wire [2:0]      wc_level;
+    wire [FW-1:0]   wc_ptr;
 
     // walkers (walker i at bit i / slice i)
     wire [MAX_WALKS-1:0]      wk_idle;
@@ -497,6 +520,10 @@ module vtd_remap_unit #(
     wire [3*MAX_WALKS-1:0]    wk_cc_aw;
     wire [FW*MAX_WALKS-1:0]   wk_cc_slpt;
     wire [MAX_WALKS-1:0]      wk_cc_fpd;
+    wire [4*MAX_WALKS-1:0]    wk_wc_fill;
+    wire [4*FW*MAX_WALKS-1:0] wk_wc_ptr;
+    wire [4*MAX_WALKS-1:0]    wk_wc_r;
+    wire [4*MAX_WALKS-1:0]    wk_wc_w;
     wire [MAX_WALKS-1:0]      wk_ar_req;
     wire [64*MAX_WALKS-1:0]   wk_ar_addr;
     wire [8*MAX_WALKS-1:0]    wk_ar_len;
@@ -520,12 +547,23 @@ module vtd_remap_unit #(
 
     // performance events
     wire ev_request, ev_iotlb_hit, ev_iotlb_miss, ev_cc_hit, ev_cc_miss, ev_walk;
-    wire ev_walk_read, ev_fault, in_flight;
+    wire ev_walk_read, ev_fault, in_flight, ev_wc_hit, ev_wc_miss;
 
     // queue engine's drain (its invalidations run while it holds drain_req; the
     // register path waits meanwhile, so the two never invalidate together)
     wire          qi_drain_req, s1_quiet;
-    vtd_request_stage #(.HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS)) u_s1 (
+    // a walker's start data (from S1 or the miss queue)
+    wire [15:0]     ws_sid, ws_cc_did;
+    wire [63:0]     ws_addr;
+    wire            ws_write, ws_cc_hit, ws_cc_fpd, ws_wc_hit, ws_wc_r, ws_wc_w;
+    wire [12:0]     ws_size;
+    wire [TW-1:0]   ws_tag;
+    wire [1:0]      ws_cc_tt;
+    wire [2:0]      ws_cc_aw, ws_wc_level;
+    wire [FW-1:0]   ws_cc_slptptr, ws_wc_ptr;
+    vtd_request_stage #(
+        .HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS), .MISSQ_DEPTH(MISSQ_DEPTH)
+    ) u_s1 (
         .clk(clk), .rst_n(rst_n),
         .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),
         .req_write(req_write), .req_size(req_size), .req_tag(req_tag),
@@ -537,12 +575,21 @@ module vtd_remap_unit #(
         .s1_tag(s1_tag),
         .tlb_hit(tlb_hit), .tlb_ps(tlb_ps), .tlb_frame(tlb_frame), .tlb_r(tlb_r), .tlb_w(tlb_w),
         .tlb_use(tlb_use),
-        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd),
+        .cc_hit(cc_hit), .cc_tt(cc_tt), .cc_fpd(cc_fpd), .cc_did(cc_did), .cc_aw(cc_aw),
+        .cc_slptptr(cc_slptptr),
+        .wc_valid(wc_valid), .wc_hit(wc_hit), .wc_use(wc_use), .wc_level(wc_level),
+        .wc_ptr(wc_ptr), .wc_r(wc_r), .wc_w(wc_w),
         .wk_idle(wk_idle), .wk_start(wk_start),
+        .ws_sid(ws_sid), .ws_addr(ws_addr), .ws_write(ws_write), .ws_size(ws_size),
+        .ws_tag(ws_tag), .ws_cc_hit(ws_cc_hit), .ws_cc_did(ws_cc_did), .ws_cc_tt(ws_cc_tt),
+        .ws_cc_aw(ws_cc_aw), .ws_cc_slptptr(ws_cc_slptptr), .ws_cc_fpd(ws_cc_fpd),
+        .ws_wc_hit(ws_wc_hit), .ws_wc_level(ws_wc_level), .ws_wc_ptr(ws_wc_ptr),
+        .ws_wc_r(ws_wc_r), .ws_wc_w(ws_wc_w),
         .d_valid(d_valid), .d_ready(d_ready), .d_fault(d_fault), .d_reason(d_reason),
         .d_hpa(d_hpa), .d_record(d_record),
         .ev_request(ev_request), .ev_iotlb_hit(ev_iotlb_hit), .ev_iotlb_miss(ev_iotlb_miss),
         .ev_cc_hit(ev_cc_hit), .ev_cc_miss(ev_cc_miss), .ev_walk(ev_walk),
+        .ev_wc_hit(ev_wc_hit), .ev_wc_miss(ev_wc_miss),
         .in_flight(in_flight)
     );
 
@@ -610,12 +657,12 @@ module vtd_remap_unit #(
     wire [51:0]     qi_iotlb_inv_vpn;
     /* verilator lint_on UNUSEDSIGNAL */
     wire [5:0]      qi_iotlb_inv_am;
+    wire            qi_iotlb_inv_ih;
     generate
         if (QI != 0) begin : g_qi
             /* verilator lint_off UNUSEDSIGNAL */
-            // busy and iqe_halted mirror state kept elsewhere (in_flight, FSTS.IQE); the IOTLB
-            // keeps no paging-structure entries, so IH has no effect.
-            wire qi_busy, qi_iotlb_inv_ih, qi_iqe_halted;
+            // busy and iqe_halted mirror state kept elsewhere (in_flight, FSTS.IQE)
+            wire qi_busy, qi_iqe_halted;
             /* verilator lint_on UNUSEDSIGNAL */
             vtd_inval_queue #(.HAW(HAW), .ND(ND), .PSI(PSI), .MAMV(MAMV), .MHMV(MHMV)) u_qi (
                 .clk(clk), .rst_n(rst_n),
@@ -668,6 +715,7 @@ module vtd_remap_unit #(
             assign qi_iotlb_inv_did = 16'd0;
             assign qi_iotlb_inv_vpn = 52'd0;
             assign qi_iotlb_inv_am = 6'd0;
+            assign qi_iotlb_inv_ih = 1'b0;
             assign qi_iec_inv_req = 1'b0;
             assign qi_iec_inv_global = 1'b0;
             assign qi_iec_inv_index = 16'd0;
@@ -681,6 +729,7 @@ module vtd_remap_unit #(
     wire [15:0]     tlb_inv_did   = qi_iotlb_inv_req ? qi_iotlb_inv_did  : iotlb_inv_did;
     wire [VPNW-1:0] tlb_inv_vpn   = qi_iotlb_inv_req ? qi_iotlb_inv_vpn[VPNW-1:0] : iotlb_inv_vpn;
     wire [5:0]      tlb_inv_am    = qi_iotlb_inv_req ? qi_iotlb_inv_am   : iotlb_inv_am;
+    wire            tlb_inv_ih    = qi_iotlb_inv_req ? qi_iotlb_inv_ih   : iotlb_inv_ih;
     wire            ccache_inv_valid = qi_cc_inv_req || cc_inv_go;
     wire [1:0]      ccache_inv_gran  = qi_cc_inv_req ? qi_cc_inv_gran : cc_inv_gran;
     wire [15:0]     ccache_inv_did   = qi_cc_inv_req ? qi_cc_inv_did  : cc_inv_did;
@@ -689,8 +738,9 @@ module vtd_remap_unit #(
 
     // ------------------------------------------------------------------
     // caches
-    vtd_iotlb #(
-        .SETS(IOTLB_SETS), .WAYS(IOTLB_WAYS), .REPL(IOTLB_REPL),
+    vtd_iotlb_select #(
+        .IMPL(IOTLB_IMPL), .SETS(IOTLB_SETS), .WAYS(IOTLB_WAYS), .REPL(IOTLB_REPL),
+        .L1_ENTRIES(IOTLB_L1_ENTRIES), .L1_REPL(IOTLB_L1_REPL),
         .HAW(HAW), .MGAW(MGAW), .ND(ND)
     ) u_iotlb (
         .clk(clk), .rst_n(rst_n),
@@ -716,6 +766,44 @@ module vtd_remap_unit #(
         .inv_sid(ccache_inv_sid), .inv_fm(ccache_inv_fm)
     );
 
+    // walk-cache fill: the entries of the walker whose answer enters the queue
+    // (wk_ack is one-hot), in the same cycle as its IOTLB fill
+    reg [3:0]      wcf_valid, wcf_r, wcf_w;
+    reg [4*FW-1:0] wcf_ptr;
+    reg [VPNW-1:0] wcf_vpn;
+    integer        kw;
+    always @* begin
+        wcf_valid = 4'd0;
+        wcf_r     = 4'd0;
+        wcf_w     = 4'd0;
+        wcf_ptr   = {(4*FW){1'b0}};
+        wcf_vpn   = {VPNW{1'b0}};
+        for (kw = 0; kw < MAX_WALKS; kw = kw + 1) begin
+            if (wk_ack[kw]) begin
+                wcf_valid = wk_wc_fill[4*kw +: 4];
+                wcf_r     = wk_wc_r[4*kw +: 4];
+                wcf_w     = wk_wc_w[4*kw +: 4];
+                wcf_ptr   = wk_wc_ptr[4*FW*kw +: 4*FW];
+                wcf_vpn   = wk_addr[64*kw + 12 +: VPNW];
+            end
+        end
+    end
+
+    vtd_walk_cache #(
+        .ENTRIES(WC_ENTRIES), .WAYS(WC_WAYS), .REPL(WC_REPL), .SAGAW(SAGAW_BITS),
+        .HAW(HAW), .MGAW(MGAW), .ND(ND)
+    ) u_wc (
+        .clk(clk), .rst_n(rst_n),
+        .lk_en(cc_hit && cc_tt == 2'b00), .lk_did(cc_did), .lk_aw(cc_aw),
+        .lk_addr(s1_addr), .lk_write(s1_write),
+        .lk_valid(wc_valid), .lk_hit(wc_hit), .lk_level(wc_level), .lk_ptr(wc_ptr),
+        .lk_r(wc_r), .lk_w(wc_w), .lk_use(wc_use),
+        .fill_valid(wcf_valid), .fill_did(fill_did), .fill_vpn(wcf_vpn),
+        .fill_ptr(wcf_ptr), .fill_r(wcf_r), .fill_w(wcf_w),
+        .inv_valid(tlb_inv_valid), .inv_gran(tlb_inv_gran), .inv_did(tlb_inv_did),
+        .inv_vpn(tlb_inv_vpn), .inv_am(tlb_inv_am), .inv_ih(tlb_inv_ih)
+    );
+
     // ------------------------------------------------------------------
     // walkers
     genvar g;
@@ -727,10 +815,12 @@ module vtd_remap_unit #(
             ) u_walker (
                 .clk(clk), .rst_n(rst_n),
                 .idle(wk_idle[g]), .start(wk_start[g]),
-                .st_sid(s1_sid), .st_addr(s1_addr), .st_write(s1_write), .st_size(s1_size),
-                .st_tag(s1_tag), .st_rta(root_rta),
-                .st_cc_hit(cc_hit), .st_cc_did(cc_did), .st_cc_tt(cc_tt), .st_cc_aw(cc_aw),
-                .st_cc_slptptr(cc_slptptr), .st_cc_fpd(cc_fpd),
+                .st_sid(ws_sid), .st_addr(ws_addr), .st_write(ws_write), .st_size(ws_size),
+                .st_tag(ws_tag), .st_rta(root_rta),
+                .st_cc_hit(ws_cc_hit), .st_cc_did(ws_cc_did), .st_cc_tt(ws_cc_tt),
+                .st_cc_aw(ws_cc_aw), .st_cc_slptptr(ws_cc_slptptr), .st_cc_fpd(ws_cc_fpd),
+                .st_wc_hit(ws_wc_hit), .st_wc_level(ws_wc_level), .st_wc_ptr(ws_wc_ptr),
+                .st_wc_r(ws_wc_r), .st_wc_w(ws_wc_w),
                 .ar_req(wk_ar_req[g]), .ar_addr(wk_ar_addr[64*g +: 64]),
                 .ar_len(wk_ar_len[8*g +: 8]), .ar_ack(wk_ar_ack[g]),
                 .r_valid(wk_r_valid[g]), .r_data(wk_r_data), .r_resp(wk_r_resp), .r_last(wk_r_last),
@@ -744,7 +834,9 @@ module vtd_remap_unit #(
                 .res_r(wk_r[g]), .res_w(wk_w[g]), .res_did(wk_did[16*g +: 16]),
                 .res_cc_fill(wk_cc_fill[g]), .res_cc_tt(wk_cc_tt[2*g +: 2]),
                 .res_cc_aw(wk_cc_aw[3*g +: 3]), .res_cc_slptptr(wk_cc_slpt[FW*g +: FW]),
-                .res_cc_fpd(wk_cc_fpd[g])
+                .res_cc_fpd(wk_cc_fpd[g]),
+                .res_wc_fill(wk_wc_fill[4*g +: 4]), .res_wc_ptr(wk_wc_ptr[4*FW*g +: 4*FW]),
+                .res_wc_r(wk_wc_r[4*g +: 4]), .res_wc_w(wk_wc_w[4*g +: 4])
             );
         end
     endgenerate
@@ -822,6 +914,8 @@ module vtd_remap_unit #(
     assign perf_inc[`VTD_PERF_IDX_WALKS]        = ev_walk;
     assign perf_inc[`VTD_PERF_IDX_WALK_READS]   = ev_walk_read;
     assign perf_inc[`VTD_PERF_IDX_FAULTS]       = ev_fault;
+    assign perf_inc[`VTD_PERF_IDX_WC_HITS]      = ev_wc_hit;
+    assign perf_inc[`VTD_PERF_IDX_WC_MISSES]    = ev_wc_miss;
     // a request in S1 or a walker, or a response waiting in the queue
     assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = in_flight || rsp_valid;
 

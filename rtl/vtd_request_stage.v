@@ -22,6 +22,14 @@
 // The IOTLB is told (tlb_use) when its hit answers a request, for its
 // replacement state.
 //
+// Miss queue (MISSQ_DEPTH > 0): a request that must walk leaves S1 for a free
+// walker when the queue is empty, else into the queue (with its context- and
+// walk-cache look-ups, made in S1); S1 then takes the next request, so walk-
+// free answers keep flowing while every walker is busy. Walkers start from
+// the queue's head first (misses start in the order they left S1). A full
+// queue holds the miss in S1 as before. With MISSQ_DEPTH = 0 a miss waits in
+// S1 for a free walker. Invalidations wait until the queue is empty too.
+//
 // Register-based invalidation
 //   While CCMD.ICC or IOTLB_REG.IVT is 1 (cc_inv_req / iotlb_inv_req), no new
 //   request is taken; once S1 is empty, every walker is idle (their fills
@@ -40,11 +48,14 @@
 // Events (one-cycle strobes for vtd_perf_counters): ev_request (request
 // taken), ev_iotlb_hit / ev_iotlb_miss (S1 fires a request that reached the
 // caches), ev_cc_hit / ev_cc_miss (of those, the IOTLB misses), ev_walk (walk
-// started), in_flight (a request is in S1 or in a walker).
+// started), ev_wc_hit / ev_wc_miss (a walk started with a walk-cache look-up
+// that applied: context-cache hit on TT=00, address in range), in_flight (a
+// request is in S1 or in a walker).
 module vtd_request_stage #(
     parameter integer HAW       = 48,   // host address width (IOTLB frame: HAW-12 bits)
     parameter integer REQ_TAG_W = 8,
-    parameter integer MAX_WALKS = 4
+    parameter integer MAX_WALKS = 4,
+    parameter integer MISSQ_DEPTH = 0   // miss queue entries (0: none, a miss waits in S1)
 ) (
     input  wire                 clk,
     input  wire                 rst_n,          // synchronous, active low
@@ -85,9 +96,37 @@ module vtd_request_stage #(
     input  wire                 cc_hit,
     input  wire [1:0]           cc_tt,
     input  wire                 cc_fpd,
+    input  wire [15:0]          cc_did,
+    input  wire [2:0]           cc_aw,
+    input  wire [HAW-13:0]      cc_slptptr,
+    // walk-cache look-up of the context-cache entry's DID (vtd_walk_cache)
+    input  wire                 wc_valid,       // the look-up applies
+    input  wire                 wc_hit,         // usable hit
+    output wire                 wc_use,         // a walk started with the hit
+    input  wire [2:0]           wc_level,
+    input  wire [HAW-13:0]      wc_ptr,
+    input  wire                 wc_r,
+    input  wire                 wc_w,
     // walkers (walker i at bit i)
     input  wire [MAX_WALKS-1:0] wk_idle,
-    output wire [MAX_WALKS-1:0] wk_start,       // one-hot: start a walk of the S1 request
+    output wire [MAX_WALKS-1:0] wk_start,       // one-hot: start a walk of ws_*
+    // what the started walker takes: the S1 request with its look-ups, or the miss queue's head
+    output wire [15:0]          ws_sid,
+    output wire [63:0]          ws_addr,
+    output wire                 ws_write,
+    output wire [12:0]          ws_size,
+    output wire [REQ_TAG_W-1:0] ws_tag,
+    output wire                 ws_cc_hit,
+    output wire [15:0]          ws_cc_did,
+    output wire [1:0]           ws_cc_tt,
+    output wire [2:0]           ws_cc_aw,
+    output wire [HAW-13:0]      ws_cc_slptptr,
+    output wire                 ws_cc_fpd,
+    output wire                 ws_wc_hit,
+    output wire [2:0]           ws_wc_level,
+    output wire [HAW-13:0]      ws_wc_ptr,
+    output wire                 ws_wc_r,
+    output wire                 ws_wc_w,
     // direct answer (valid/ready)
     output wire                 d_valid,
     input  wire                 d_ready,
@@ -102,10 +141,15 @@ module vtd_request_stage #(
     output wire                 ev_cc_hit,
     output wire                 ev_cc_miss,
     output wire                 ev_walk,
+    output wire                 ev_wc_hit,
+    output wire                 ev_wc_miss,
     output wire                 in_flight
 );
     localparam integer TW = REQ_TAG_W;
     localparam integer NW = (MAX_WALKS > 1) ? $clog2(MAX_WALKS) : 1;
+    localparam integer FW = HAW - 12;
+    // a walker's start bundle: request, context-cache and walk-cache look-ups
+    localparam integer WSW = 16 + 64 + 1 + 13 + TW + 1 + 16 + 2 + 3 + FW + 1 + 1 + 3 + FW + 1 + 1;
 
     // [a, a+size) overlaps FEE0_0000..FEEF_FFFF
     function intr_overlap(input [63:0] a, input [12:0] size);
@@ -171,7 +215,43 @@ module vtd_request_stage #(
 
     assign d_valid    = s1_valid && s1_direct;
     wire s1_direct_go = d_valid && d_ready;
-    wire s1_walk_go   = s1_valid && !s1_direct && f_any;
+    wire s1_miss      = s1_valid && !s1_direct;
+    wire [WSW-1:0] s1_bundle = {s1_sid, s1_addr, s1_write, s1_size, s1_tag, cc_hit, cc_did,
+                                cc_tt, cc_aw, cc_slptptr, cc_fpd, wc_valid && wc_hit, wc_level,
+                                wc_ptr, wc_r, wc_w};
+    wire [WSW-1:0] ws_bundle;
+    wire           s1_walk_go;   // S1's miss leaves: to a walker or into the miss queue
+    wire           start_now;    // a walker starts (from ws_bundle)
+    wire           mq_busy;      // the miss queue holds a miss
+    generate
+        if (MISSQ_DEPTH == 0) begin : g_no_mq
+            // A miss waits in S1 for a free walker (and the requests behind it wait too).
+            assign s1_walk_go = s1_miss && f_any;
+            assign start_now  = s1_walk_go;
+            assign ws_bundle  = s1_bundle;
+            assign mq_busy    = 1'b0;
+        end else begin : g_mq
+            // Miss queue: a miss that finds every walker busy (or misses already waiting)
+            // moves on into the queue, so S1 takes the next request and hits keep flowing.
+            // Walkers start from the queue's head first, in order.
+            wire           mq_in_ready, mq_out_valid;
+            wire [WSW-1:0] mq_out;
+            wire           direct_ok = !mq_out_valid && f_any;
+            wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;
+            assign s1_walk_go = s1_miss && (direct_ok || mq_push);
+            assign start_now  = mq_out_valid ? f_any : (s1_miss && f_any);
+            assign ws_bundle  = mq_out_valid ? mq_out : s1_bundle;
+            assign mq_busy    = mq_out_valid;
+            vtd_fifo #(.WIDTH(WSW), .DEPTH(MISSQ_DEPTH)) u_missq (
+                .clk(clk), .rst_n(rst_n),
+                .in_valid(mq_push), .in_ready(mq_in_ready), .in_data(s1_bundle),
+                .out_valid(mq_out_valid), .out_ready(f_any), .out_data(mq_out)
+            );
+        end
+    endgenerate
+    assign {ws_sid, ws_addr, ws_write, ws_size, ws_tag, ws_cc_hit, ws_cc_did, ws_cc_tt,
+            ws_cc_aw, ws_cc_slptptr, ws_cc_fpd, ws_wc_hit, ws_wc_level, ws_wc_ptr, ws_wc_r,
+            ws_wc_w} = ws_bundle;
     wire s1_fire      = s1_direct_go || s1_walk_go;
 
     wire inv_pending  = cc_inv_req || iotlb_inv_req || qi_drain_req;
@@ -202,12 +282,12 @@ module vtd_request_stage #(
     genvar g;
     generate
         for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_start
-            assign wk_start[g] = s1_walk_go && (f_idx == g[NW-1:0]);
+            assign wk_start[g] = start_now && (f_idx == g[NW-1:0]);
         end
     endgenerate
 
     // invalidations run when nothing is in flight
-    assign quiet = !s1_valid && (&wk_idle) && rsp_idle;
+    assign quiet = !s1_valid && (&wk_idle) && !mq_busy && rsp_idle;
     assign cc_inv_go    = cc_inv_req && quiet;
     assign iotlb_inv_go = iotlb_inv_req && !cc_inv_req && quiet;
 
@@ -219,6 +299,9 @@ module vtd_request_stage #(
     assign ev_iotlb_miss = s1_fire && s1_lookup && !tlb_ok;
     assign ev_cc_hit     = s1_fire && s1_lookup && !tlb_ok && cc_hit;
     assign ev_cc_miss    = s1_fire && s1_lookup && !tlb_ok && !cc_hit;
-    assign ev_walk       = s1_walk_go;
-    assign in_flight     = s1_valid || !(&wk_idle);
+    assign ev_walk       = start_now;
+    assign ev_wc_hit     = s1_walk_go && wc_valid && wc_hit;
+    assign ev_wc_miss    = s1_walk_go && wc_valid && !wc_hit;
+    assign wc_use        = ev_wc_hit;
+    assign in_flight     = s1_valid || !(&wk_idle) || mq_busy;
 endmodule

@@ -13,15 +13,21 @@ import pytest
 
 from tb.flows.params import rtl_parameters
 from tb.ref.caches import (
+    LFSR_RESET,
     AmbiguousPrediction,
     CacheMismatch,
     CcEntry,
     ContextCacheRef,
+    IotlbL1L2Ref,
     IotlbRef,
     SetState,
     TlbEntry,
     UnitCacheRef,
+    WalkCacheLevelRef,
+    WalkCacheRef,
+    WalkStart,
     _Policy,
+    lfsr_step,
     run_pattern,
 )
 from tb.stimulus.cache_streams import (
@@ -182,7 +188,7 @@ def test_fifo_three_ways_wraps():
 
 
 def test_random_most_recent_fill_always_hits():
-    t = IotlbRef(1, 2, "RANDOM")
+    t = IotlbRef(1, 2, "RANDOM", exact_lfsr=False)
     run_pattern(t, "AB")
     assert t.lookup(SID, page("A")) and t.lookup(SID, page("B"))  # no eviction yet
     t.fill(TlbEntry(SID, 1, 2, 0, 2))  # C: evicts A or B
@@ -198,7 +204,7 @@ def test_random_most_recent_fill_always_hits():
 
 
 def test_random_rejects_impossible_observation():
-    t = IotlbRef(1, 2, "RANDOM")
+    t = IotlbRef(1, 2, "RANDOM", exact_lfsr=False)
     run_pattern(t, "ABC")
     with pytest.raises(CacheMismatch):
         t.access(SID, page("C"), observed=False)  # the last fill must hit
@@ -207,7 +213,7 @@ def test_random_rejects_impossible_observation():
 
 
 def test_random_states_stay_small():
-    t = IotlbRef(2, 4, "RANDOM")
+    t = IotlbRef(2, 4, "RANDOM", exact_lfsr=False)
     for vpn in range(0, 40, 2):  # 20 tags in set 0, no observations
         t.fill(TlbEntry(SID, 1, vpn, 0, vpn))
     assert len(t.possible_states(0)) == 969  # C(19, 3): the last fill is certain
@@ -455,7 +461,8 @@ def test_unit_flow_counts(params):
     o = go(0x100, 0x5010)
     assert (o.iotlb_hit, o.cc_hit, o.walked, o.reads) == (True, None, False, 0)
     assert o.deltas() == {"PERF_IOTLB_HITS": 1, "PERF_IOTLB_MISSES": 0, "PERF_CC_HITS": 0,
-                          "PERF_CC_MISSES": 0, "PERF_WALKS": 0, "PERF_WALK_READS": 0}
+                          "PERF_CC_MISSES": 0, "PERF_WALKS": 0, "PERF_WALK_READS": 0,
+                          "PERF_WC_HITS": 0, "PERF_WC_MISSES": 0}
     o = go(0x100, BASE_2M + 0x1234)  # 2 MB leaf: PML4, PDPT, PD
     assert (o.iotlb_hit, o.cc_hit, o.reads) == (False, True, 3)
     o = go(0x100, (16 << 30) + 0x1234)  # 1 GB leaf: PML4, PDPT
@@ -690,9 +697,9 @@ def test_random_stream_catches_planted_bugs(shape):
 
 
 # --------------------------------------------------------------------------- random policy
-# The LFSR victim depends on the cycle, so the reference keeps every possible state. Check it
-# against concrete caches that pick random victims: it must accept whatever they do, and
-# still reject a concrete cache with a planted bug.
+# The any-victim mode (exact_lfsr=False) keeps every possible state, for random caches whose
+# victims it cannot know. Check it against concrete caches that pick random victims: it must
+# accept whatever they do, and still reject a concrete cache with a planted bug.
 
 
 class _ConcreteRandom(_Policy):
@@ -727,6 +734,7 @@ def _drive_random(params: dict[str, int], seed: int, bug: str = "") -> int:
     layout = Layout(params)
     walker = layout.walker()
     concrete, ref = _concrete(params, seed, bug), layout.reference()
+    ref.iotlb.exact_lfsr = False  # any victim, not the RTL's LFSR
     most = 1
     for op in random_ops(params, seed, 400):
         if isinstance(op, Req):
@@ -759,3 +767,215 @@ def test_random_reference_rejects_planted_bugs(bug):
     with pytest.raises(CacheMismatch):
         for seed in (1, 2, 3):
             _drive_random(RANDOM_SHAPE, seed, bug)
+
+
+# --------------------------------------------------------------------------- exact LFSR
+
+
+def test_lfsr_is_maximal_length():
+    """x^16+x^14+x^13+x^11+1 from ACE1h visits all 65535 non-zero states once."""
+    value, seen = LFSR_RESET, set()
+    for _ in range(65535):
+        assert value not in seen
+        seen.add(value)
+        value = lfsr_step(value)
+    assert value == LFSR_RESET and len(seen) == 65535
+
+
+def test_random_victims_follow_the_lfsr():
+    """The victim of a fill into a full set is LFSR mod WAYS, the LFSR stepping per fill."""
+    t = IotlbRef(1, 4, "RANDOM")
+    lfsr = LFSR_RESET
+    for vpn in range(12):
+        full = vpn >= 4
+        victim = lfsr % 4 if full else vpn
+        t.fill(TlbEntry(SID, 1, vpn, 0, vpn))
+        assert t.contents(0)[victim] == TlbEntry(SID, 1, vpn, 0, vpn)
+        lfsr = lfsr_step(lfsr)
+    assert t.deterministic and t.lfsr == lfsr
+
+
+# --------------------------------------------------------------------------- walk cache
+
+
+class _WcLevelVariant(WalkCacheLevelRef):
+    bug = ""
+
+    def invalidate(self, gran, did=0, vpn=0, am=0, ih=False):
+        if self.bug == "wc-domain-noop" and gran == 2:
+            return
+        if self.bug == "wc-ih-ignored":
+            ih = False
+        if self.bug == "wc-psi-region" and gran == 3 and not ih:
+            mask = ~((1 << am) - 1)
+            for ways in self.slots:
+                for i, e in enumerate(ways):
+                    if e is not None and e.did == did and (e.tag ^ vpn) & mask == 0:
+                        ways[i] = None
+            return
+        super().invalidate(gran, did, vpn, am, ih)
+
+    def touch(self, did, vpn):
+        if self.bug != "wc-no-touch":
+            super().touch(did, vpn)
+
+
+class _WcVariant(WalkCacheRef):
+    bug = ""
+
+    def lookup(self, ctx, addr, write):
+        if self.bug != "wc-shallowest":
+            return super().lookup(ctx, addr, write)
+        for level in sorted(self.levels, reverse=True):  # the top-most match instead
+            if level <= ctx.aw + 2:
+                e = self.levels[level].lookup(ctx.did, addr >> 12)
+                if e is not None:
+                    return WalkStart(level, e.ptr, e.r, e.w) if (e.w if write else e.r) else None
+        return None
+
+
+class _UnitVariant(UnitCacheRef):
+    bug = ""
+
+    def cc_register_invalidation(self, cirg, did=0, sid=0, fm=0):
+        if self.bug == "wc-cc-inv-drops" and self.wc is not None and cirg:
+            self.wc.invalidate(1)
+        return super().cc_register_invalidation(cirg, did, sid, fm)
+
+
+WC_BUGS = ("wc-domain-noop", "wc-ih-ignored", "wc-psi-region", "wc-no-touch", "wc-shallowest",
+           "wc-cc-inv-drops")
+WC_SHAPES = [name for name, p in SHAPES.items() if rtl_parameters(p)["WC_ENTRIES"] > 0]
+
+
+def _wc_variant(params, bug):
+    base = UnitCacheRef.from_params(params)
+    ref = _UnitVariant(base.iotlb, base.cc, psi=base.psi, mamv=base.mamv, haw=base.haw)
+    ref.bug = bug
+    wc = _WcVariant.__new__(_WcVariant)
+    wc.__dict__.update(base.wc.__dict__)
+    wc.bug = bug
+    for level, lv in list(wc.levels.items()):
+        v = _WcLevelVariant.__new__(_WcLevelVariant)
+        v.__dict__.update(lv.__dict__)
+        v.bug = bug
+        wc.levels[level] = v
+    ref.wc = wc
+    return ref
+
+
+@pytest.mark.parametrize("shape", WC_SHAPES)
+def test_walk_cache_streams_catch_planted_bugs(shape):
+    """The directed stream (and, for the LFSR shape, three random streams) tell each
+    planted walk-cache bug apart by the read counts and WC counters it predicts."""
+    params = rtl_parameters(SHAPES[shape])
+    streams = [directed_ops(params)] + [random_ops(params, seed, 400) for seed in (1, 2, 3)]
+    goods = [replay(params, ops) for ops in streams]
+    # touches matter only to LRU/PLRU with more than one way
+    bugs = [b for b in WC_BUGS if b != "wc-no-touch"
+            or (params["WC_REPL"] in (0, 1) and params["WC_WAYS"] > 1)]
+    missed = [bug for bug in bugs
+              if all(replay(params, ops, _wc_variant(params, bug), Layout(params)) == good
+                     for ops, good in zip(streams, goods, strict=True))]
+    assert not missed, f"{shape}: the streams do not tell apart {missed}"
+
+
+def test_walk_cache_directed_counts():
+    """Hand-checked: a PDE hit reads one entry, IH=1 keeps, a domain invalidation drops
+    only its domain, a context-cache invalidation keeps."""
+    params = rtl_parameters({**SHAPES["wc-lru"], "WC_ENTRIES": 4, "WC_WAYS": 4})
+    layout = Layout(params)
+    ref, walk = layout.reference(), layout.walker()
+
+    def go(sid, addr):
+        return ref.request(sid, addr, False, 8, walk)
+
+    assert go(0x0100, 0x5000).reads == 2 + 5  # root, context, 5 levels (57-bit tables)
+    o = go(0x0100, 0x6000)
+    assert (o.wc_hit, o.reads) == (True, 1)
+    assert go(0x0100, BASE_2M).reads == 2  # PML4E hit: PDPE, then the 2 MB leaf PDE
+    ref.iotlb_register_invalidation(3, did=1, addr=0x6000, am=0, ih=True)
+    assert (go(0x0100, 0x6000).wc_hit, go(0x0100, 0x7000).reads) == (True, 1)
+    ref.iotlb_register_invalidation(3, did=1, addr=0x6000, am=0, ih=False)
+    o = go(0x0100, 0x8000)
+    assert (o.wc_hit, o.reads) == (False, 5)
+    go(0x0200, 0x5000)
+    ref.iotlb_register_invalidation(2, did=2)
+    assert go(0x0100, 0x9000).reads == 1 and go(0x0200, 0x9000).reads == 5
+    ref.cc_register_invalidation(1)
+    assert go(0x0100, 0xA000).cc_hit is False  # context re-read: no walk-cache look-up
+    assert go(0x0100, 0xB000).reads == 1  # the walk-cache entries survived
+
+
+# --------------------------------------------------------------------------- two-level IOTLB
+
+
+class _L1L2Variant(IotlbL1L2Ref):
+    bug = ""
+
+    def invalidate(self, gran, did=0, addr=0, am=0):
+        if self.bug != "l1-no-inv":
+            self.l1.invalidate(gran, did, addr, am)
+        self.l2.invalidate(gran, did, addr, am)
+
+    def access(self, sid, addr, write=None, size=1, observed=None, observed_hpa=None):
+        if self.bug == "no-promote":
+            saved, self.l1.fill = self.l1.fill, lambda entry: None
+            try:
+                return super().access(sid, addr, write, size, observed, observed_hpa)
+            finally:
+                self.l1.fill = saved
+        if self.bug == "l2-first" and self.l2.lookup(sid, addr, write, size):
+            self.l2.access(sid, addr, write, size)
+            return True
+        return super().access(sid, addr, write, size, observed, observed_hpa)
+
+    def fill(self, entry):
+        if self.bug != "l2-only-fill":
+            self.l1.fill(entry)
+        self.l2.fill(entry)
+
+
+L1L2_BUGS = ("l1-no-inv", "no-promote", "l2-first", "l2-only-fill")
+L1L2_SHAPES = [name for name, p in SHAPES.items() if rtl_parameters(p)["IOTLB_IMPL"] == 1]
+
+
+def _l1l2_variant(params, bug):
+    ref = UnitCacheRef.from_params(params)
+    v = _L1L2Variant.__new__(_L1L2Variant)
+    v.__dict__.update(ref.iotlb.__dict__)
+    v.bug = bug
+    ref.iotlb = v
+    return ref
+
+
+@pytest.mark.parametrize("shape", L1L2_SHAPES)
+def test_l1l2_streams_catch_planted_bugs(shape):
+    """The directed stream and three random streams tell each planted two-level bug apart
+    (an L1 hit after an invalidation, no promotion, L2 consulted first, walks not filling the
+    L1)."""
+    params = rtl_parameters(SHAPES[shape])
+    streams = [directed_ops(params)] + [random_ops(params, seed, 400) for seed in (1, 2, 3)]
+    goods = [replay(params, ops) for ops in streams]
+    missed = [bug for bug in L1L2_BUGS
+              if all(replay(params, ops, _l1l2_variant(params, bug), Layout(params)) == good
+                     for ops, good in zip(streams, goods, strict=True))]
+    assert not missed, f"{shape}: the streams do not tell apart {missed}"
+
+
+def test_l1l2_hand_checked():
+    """L1 of 2 (LRU) in front of a 1x1 L2: the L2 holds only the last fill, the L1 two."""
+    t = IotlbL1L2Ref(2, "LRU", 1, 1, "LRU")
+    a, b, c = (TlbEntry(SID, 1, v, 0, v) for v in (1, 2, 3))
+    t.fill(a)
+    t.fill(b)  # L1 [a, b], L2 [b]
+    assert t.access(SID, page("A")) is False  # page A = VPN 0: never filled
+    assert t.access(SID, 1 << 12)  # a: L1 hit (the L2 lost it)
+    t.fill(c)  # L1 evicts b (LRU), L2 [c]
+    assert not t.lookup(SID, 2 << 12)
+    assert t.lookup(SID, 1 << 12) and t.lookup(SID, 3 << 12)
+    t.l1.invalidate(1)  # only the L1 emptied (not something the unit does): c is in the L2
+    assert t.access(SID, 3 << 12)  # L2 hit, promoted
+    assert t.l1.lookup(SID, 3 << 12)
+    t.invalidate(3, did=1, addr=3 << 12, am=0)
+    assert not t.lookup(SID, 3 << 12)

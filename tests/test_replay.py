@@ -236,3 +236,26 @@ def test_version2_trace_runs_on_icarus_too(tmp_path, capsys):
     text = capsys.readouterr().out
     assert rc == 0, f"SEED={seed}\n{text}"
     assert "PASS: 300 checked" in text
+
+
+@pytest.mark.parametrize("params", ["walkcache", "l1l2", "missq"])
+def test_new_cache_settings_replay_with_counters_checked(tmp_path, capsys, params):
+    """Walk caches, the two-level IOTLB and the miss queue replay a pipelined stream with every
+    response matching and every order-independent counter equal to its expectation (walk
+    reads = bursts served, look-ups, walk-cache look-ups at most one per walk)."""
+    seed = seed_from_env(7)
+    print(f"SEED={seed}")
+    trace = tmp_path / f"{params}.trace"
+    write_trace(generate(2000, seed, "mixed", params), trace)
+    rc = main(["run", str(trace), "--out", str(tmp_path / f"{params}.rsp")])
+    text = capsys.readouterr().out
+    assert rc == 0, f"SEED={seed}\n{text}"
+    assert "PASS: 2000 checked" in text
+    rsp = read_responses(tmp_path / f"{params}.rsp")
+    full = check_responses(read_trace(trace), rsp, preset(params), reference=True)
+    assert full.ok, (full.mismatches, [r for r in full.counters if not r.ok])
+    names = {r.name for r in full.counters}
+    assert {"PERF_WC_HITS", "PERF_WC_MISSES"} <= names
+    if params == "walkcache":
+        wc = next(r.rtl for r in full.counters if r.name == "PERF_WC_HITS")
+        assert wc > 0, "the walk cache never hit on a mixed stream"

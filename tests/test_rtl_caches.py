@@ -70,6 +70,8 @@ class CacheTest(BaseTest):
                                       am=am)
             if not await self.access(sids_a[0], inside, False):  # must miss now
                 return
+        if p["WC_ENTRIES"] > 0 and not await self.walk_cache_cases(dom_a, pool, sids_a[0]):
+            return
         n = rt.iknob("n", 300)
         hot = []
         for _ in range(n):
@@ -91,6 +93,30 @@ class CacheTest(BaseTest):
                 break
         await tb.checkpoint(self.regs)
         await sw.service_faults()
+
+    async def walk_cache_cases(self, dom, pool, sid):
+        """Directed: walk-cache entries of the domain go with a domain, a global and a
+        page-selective (IH=0) invalidation and stay with IH=1; each case fills through two
+        pages of one table, invalidates, then probes a third page of that table (an IOTLB
+        miss with the context cached: a walk-cache look-up the counters must show)."""
+        sw = self.sw
+        pages = [iova for iova, size in pool if size == 1 << 12]
+        x, y = pages[0], pages[1]
+        for k, how in enumerate(("domain", "page-ih0", "page-ih1", "global", "page-ih1")):
+            for addr in (x, y):
+                if not await self.access(sid, addr + 8, False):
+                    return False
+            if how == "domain":
+                await sw.invalidate_iotlb(G_DOMAIN, did=dom.did)
+            elif how == "global":
+                await sw.invalidate_iotlb(G_GLOBAL)
+            else:
+                await sw.invalidate_iotlb(G_PAGE, did=dom.did, addr=x, am=0,
+                                          ih=int(how == "page-ih1"))
+            probe = pages[2 + k % (len(pages) - 2)]
+            if not await self.access(sid, probe + 0x10, False):
+                return False
+        return True
 
     async def access(self, sid, addr, write):
         """One request, then the counters against the predictor; False on a difference."""

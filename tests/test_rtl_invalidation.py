@@ -191,10 +191,10 @@ class InvalidationTest(BaseTest):
             addr, am = psi_range(page_iova, r.page)
             if am > self.tb.config.MAMV:  # as the driver does: the whole domain instead
                 descs.append(iotlb_inv_dsc(G_DOMAIN, did=dom.did))
-                events.append(("iotlb", G_DOMAIN, dom.did, 0, 0))
+                events.append(("iotlb", G_DOMAIN, dom.did, 0, 0, 0))
             else:
                 descs.append(iotlb_inv_dsc(G_PAGE, did=dom.did, addr=addr, am=am))
-                events.append(("iotlb", G_PAGE, dom.did, addr, am))
+                events.append(("iotlb", G_PAGE, dom.did, addr, am, 0))
         if descs:
             await self.sw.submit(descs, events)
 
@@ -239,7 +239,7 @@ class DrainOrderTest(BaseTest):
             answered=lambda: tb.dma_port.drain(),
             edit=lambda: dom.map(0x10000, 0x300000, 4096, replace=True),
             descriptor=iotlb_inv_dsc(G_DOMAIN, did=dom.did),
-            event=("iotlb", G_DOMAIN, dom.did, 0, 0), what="DMA answer")
+            event=("iotlb", G_DOMAIN, dom.did, 0, 0, 0), what="DMA answer")
         await self.one(0x0100, 0x10010, hpa=0x300010, what="after the IOTLB invalidation")
         await self.env.msi([MsiItem(sid=0x0100, addr=b.msi_address(5, shv=False))])
         intr_ready = self.env.msi_agent.driver.ready

@@ -28,6 +28,15 @@ PARAMETER_SETS: dict[str, dict[str, int]] = {
     "qi_only": {"IR": 0, "EIM": 0},
     "no_eim": {"EIM": 0, "IEC_ENTRIES": 1, "MHMV": 0},
     "tiny_ids": {"MAX_WALKS": 1, "AXI_ID_W": 2, "IEC_ENTRIES": 3},
+    # walk caches, the miss queue and the two-level IOTLB
+    "walkcache": {"WC_ENTRIES": 16, "WC_WAYS": 4, "WC_REPL": 1},
+    "walkcache_wide": {"WC_ENTRIES": 2, "WC_WAYS": 1, "WC_REPL": 3, "HAW": 52, "MGAW": 57,
+                       "SAGAW": 0b1110},
+    "missq": {"MISSQ_DEPTH": 4, "MAX_WALKS": 2},
+    "l1l2": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 4, "IOTLB_L1_REPL": 1},
+    "l1l2_all": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 3, "IOTLB_L1_REPL": 2, "IOTLB_SETS": 1,
+                 "IOTLB_WAYS": 1, "WC_ENTRIES": 4, "WC_WAYS": 2, "MISSQ_DEPTH": 1,
+                 "MAX_WALKS": 1},
 }
 
 
@@ -56,7 +65,8 @@ def test_verilator_lint_wall_clean(name: str) -> None:
     assert proc.returncode == 0 and not messages, "\n".join(messages[:20]) or proc.stderr
 
 
-@pytest.mark.parametrize("name", ["default", "tiny", "wide", "no_qi_ir"])
+@pytest.mark.parametrize("name", ["default", "tiny", "wide", "no_qi_ir", "l1l2_all",
+                                  "walkcache_wide"])
 def test_icarus_elaborates(name: str, tmp_path: Path) -> None:
     iverilog = shutil.which("iverilog")
     if iverilog is None:

@@ -1,6 +1,7 @@
 """The memory side: bus errors on table fetches under traffic (root 08h, context 09h, top-level
 03h, lower-level 07h), many requests in flight against slow, reordering, back-pressured
-memory, and hit-under-miss (a request that hits the IOTLB must not wait behind walks)."""
+memory, hit-under-miss (a request that hits the IOTLB must not wait behind walks) and hits
+passing misses that wait in the miss queue while every walker is busy."""
 
 import cocotb
 from rtl_runner import plan_test
@@ -80,6 +81,45 @@ class HitUnderMissTest(BaseTest):
         tb.log.info("hit-under-miss: %d of 8 hits overtook their miss", overtaken)
 
 
+class QueuedMissTest(BaseTest):
+    """With 200-cycle memory and every walker busy, further misses wait in the miss queue
+    (MISSQ_DEPTH) and a request that hits the IOTLB, issued behind them, answers at once:
+    before every one of the misses, in at most 8 cycles. Without a miss queue the hit would
+    wait in S1 behind the first miss that found no walker."""
+
+    async def body(self):
+        tb, sw = self.tb, self.sw
+        walkers, depth = tb.params["MAX_WALKS"], tb.params["MISSQ_DEPTH"]
+        if depth < 1:
+            tb.checker.error("hits_pass_queued_misses needs MISSQ_DEPTH >= 1 (params 'missq')")
+            return
+        queued = min(depth, 2)
+        b = tb.builder
+        dom = b.create_domain()
+        dom.map(0x100000, 0x800000, 64 * 0x1000)
+        b.assign_device("01:00.0", dom)
+        await sw.enable_translation()
+        await self.one(0x100, 0x100000, hpa=0x800000)  # warm the caches
+        tb.mem.knobs.latency_min = tb.mem.knobs.latency_max = 200
+        base = 1
+        for rnd in range(4):
+            misses = [DmaItem(sid=0x100, addr=0x100000 + (base + k) * 0x1000)
+                      for k in range(walkers + queued)]
+            base += walkers + queued
+            hit = DmaItem(sid=0x100, addr=0x100010, write=rnd % 2 == 1)
+            await self.env.dma_wait(misses + [hit])
+            first_miss = min(m.rsp.cycle for m in misses)
+            if hit.rsp.cycle >= first_miss:
+                tb.checker.error(f"round {rnd}: the hit (tag {hit.tag}) answered at cycle "
+                                 f"{hit.rsp.cycle}, not before the {len(misses)} misses "
+                                 f"({walkers} walking, {queued} queued; first at {first_miss})")
+            if hit.rsp.cycle - hit.issue_cycle > 8:
+                tb.checker.error(f"round {rnd}: the IOTLB hit took "
+                                 f"{hit.rsp.cycle - hit.issue_cycle} cycles behind queued misses")
+        tb.log.info("queued misses: %d walking and %d queued per round", walkers,
+                    queued)
+
+
 @cocotb.test()
 async def memory_errors(dut):
     await run_uvm(dut, MemoryErrorTest)
@@ -88,6 +128,11 @@ async def memory_errors(dut):
 @cocotb.test()
 async def hit_under_miss(dut):
     await run_uvm(dut, HitUnderMissTest)
+
+
+@cocotb.test()
+async def hits_pass_queued_misses(dut):
+    await run_uvm(dut, QueuedMissTest)
 
 
 # pytest: every run of this module in the testplan (doc/testplan.toml)

@@ -22,6 +22,9 @@ SHAPES: dict[str, dict[str, int]] = {
     "degenerate": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "CC_ENTRIES": 1, "MAX_WALKS": 1, "NFR": 0},
     "no_qi_ir": {"QI": 0, "IR": 0, "EIM": 0},
     "qi_only": {"IR": 0, "EIM": 0, "IEC_ENTRIES": 1},
+    # walk caches, the miss queue and the two-level IOTLB (small, to keep synthesis short)
+    "wc_l1l2_missq": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 2, "IOTLB_SETS": 2, "IOTLB_WAYS": 2,
+                      "WC_ENTRIES": 2, "WC_WAYS": 2, "MISSQ_DEPTH": 2, "MAX_WALKS": 2},
 }
 
 

@@ -271,3 +271,33 @@ def test_replay_engine_and_results_unpacking():
     doc = RtlResults("s", "verilator", model_doc=RtlResults("s", "model"))
     rtl, model = doc
     assert rtl.engine == "verilator" and model.engine == "model"
+
+
+# ----------------------------------------------------------------------------- new cache parameters
+def test_walk_cache_miss_queue_and_iotlb_impl_parameters_are_checked():
+    p = rtl_parameters({"WC_ENTRIES": 8, "WC_WAYS": 2, "WC_REPL": "plru", "MISSQ_DEPTH": 3,
+                        "IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 2, "IOTLB_L1_REPL": "FIFO"})
+    assert (p["WC_REPL"], p["IOTLB_L1_REPL"], p["MISSQ_DEPTH"]) == (1, 2, 3)
+    assert rtl_parameters()["WC_ENTRIES"] == 0 and rtl_parameters()["IOTLB_IMPL"] == 0
+    for bad, word in (({"WC_ENTRIES": 6, "WC_WAYS": 4}, "WC_ENTRIES"),
+                      ({"WC_ENTRIES": 12, "WC_WAYS": 4}, "power of two"),
+                      ({"WC_ENTRIES": 6, "WC_WAYS": 3, "WC_REPL": "PLRU"}, "WC_WAYS"),
+                      ({"WC_REPL": "MRU"}, "WC_REPL"),
+                      ({"IOTLB_IMPL": 7}, "IOTLB_IMPL"),
+                      ({"IOTLB_L1_ENTRIES": 0}, "IOTLB_L1_ENTRIES"),
+                      ({"MISSQ_DEPTH": -1}, "MISSQ_DEPTH")):
+        with pytest.raises(RtlConfigError, match=word):
+            rtl_parameters(bad)
+
+
+def test_params_override_applies_to_every_preset(monkeypatch):
+    monkeypatch.setenv("TB_PARAMS_OVERRIDE", "IOTLB_IMPL=1, IOTLB_L1_ENTRIES=2")
+    for name in PRESETS:
+        p = preset(name)
+        assert (p["IOTLB_IMPL"], p["IOTLB_L1_ENTRIES"]) == (1, 2), name
+    monkeypatch.setenv("TB_PARAMS_OVERRIDE", "BOGUS=1")
+    with pytest.raises(RtlConfigError, match="BOGUS"):
+        preset("default")
+    monkeypatch.setenv("TB_PARAMS_OVERRIDE", "IOTLB_IMPL")
+    with pytest.raises(RtlConfigError, match="NAME=value"):
+        preset("default")

@@ -137,7 +137,8 @@ class Tb:
             if event[0] == "context":
                 self.predictor.invalidate_context(event[1], event[2], event[3], event[4])
             else:
-                self.predictor.invalidate_iotlb(event[1], event[2], event[3], event[4])
+                self.predictor.invalidate_iotlb(event[1], event[2], event[3], event[4],
+                                                bool(event[5]))
 
     def _on_accept(self, item: Any, rsp: Any, chosen: Any, fresh: Any) -> None:
         if self.debug_sid == item.sid:

@@ -18,13 +18,28 @@ documented intent in the RTL headers (not from their code):
     0 true LRU (reset: way w has age w, i.e. way 0 most recent), 1 tree pseudo-LRU (WAYS-1
     bits per set in heap order, bit=0 "victim on the left", a touch points the nodes on the
     way's path away from it, reset all 0), 2 FIFO (per-set pointer, reset 0; a fill into the
-    way it designates advances it), 3 LFSR-random (the victim depends on the cycle: this
-    reference accepts any way and tracks the set of possible contents).
+    way it designates advances it), 3 LFSR-random: one 16-bit LFSR per cache (x^16 + x^14 +
+    x^13 + x^11 + 1, reset ACE1h) that steps on every fill; victim = LFSR mod WAYS. The
+    reference runs the same LFSR, so it predicts the victims exactly (``exact_lfsr=False``
+    gives the older any-victim reference that tracks every possible content).
+``rtl/vtd_iotlb_l1l2.v`` (IOTLB_IMPL=1)
+    A fully associative L1 (one set of L1_ENTRIES ways, L1_REPL) in front of the
+    set-associative IOTLB above as L2: the L1's match wins; a used L2 hit is copied into the
+    L1; fills go into both; invalidations into both (:class:`IotlbL1L2Ref`).
 ``rtl/vtd_context_cache.v``
     Fully associative, looked up by SID. Fill: same SID overwritten, else the first invalid
     entry, else the entry at a round-robin pointer (reset 0), which then advances. Hits do not
     change any state. Invalidation: global; domain (DID); device (DID and SID under the
     function mask FM: 1 masks SID[2], 2 SID[2:1], 3 SID[2:0]).
+``rtl/vtd_walk_cache.v``, ``vtd_walk_cache_level.v``
+    Paging-structure caches, one per level 2 (PDE) .. 5 (PML5E), ENTRIES (= WC_ENTRIES) of
+    WAYS per level, the IOTLB's replacement policies. Tag: DID and the VPN bits above the
+    level (set index: the VPN bits just above those the level ignores). Looked up for a walk
+    that starts with a context-cache hit on a TT=00 context and an address below 2^X; the
+    deepest matching level is used when its ANDed R/W grant the request (a hit: the walk
+    resumes below it), else the look-up is a miss. A walk fills every present non-leaf entry
+    it read. Invalidation: the IOTLB's (page-selective by region overlap unless IH=1);
+    context-cache invalidations leave it alone.
 ``rtl/vtd_request_stage.v``, ``vtd_response_arbiter.v`` (request pipeline, performance counters)
     A request whose bytes touch FEE0_0000-FEEF_FFFF, or that arrives with translation off or
     TTM/SSIRWE bad, does not reach the caches. Otherwise an IOTLB hit with the needed
@@ -33,7 +48,8 @@ documented intent in the RTL headers (not from their code):
     cache (CC_HITS / CC_MISSES). A context-cache hit with TT=10 (pass-through) answers
     without a walk; everything else walks (WALKS), reading the root and context entries
     only on a context-cache miss. The walk fills the context cache when it read a good
-    context entry, and the IOTLB when it produced a second-level translation.
+    context entry, the IOTLB when it produced a second-level translation and the walk cache
+    with the non-leaf entries it read.
 
 :class:`IotlbRef` and :class:`ContextCacheRef` are the two caches; :class:`UnitCacheRef`
 chains them like the request pipeline, given a walk oracle (:class:`LegacyWalker` walks
@@ -45,6 +61,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from python_model.memory import Memory, MemoryAccessError
 from python_model.structures import touches_interrupt_range as intr_overlap
@@ -54,6 +71,16 @@ POLICY_NAMES: dict[int, str] = {v: k for k, v in POLICIES.items()}
 PAGE_SHIFT = 12
 LEVEL_BITS = 9
 MAX_STATES = 50_000  # per set, for the random policy; beyond this the test stream is at fault
+
+
+LFSR_RESET = 0xACE1
+
+
+def lfsr_step(value: int) -> int:
+    """One step of the replacement LFSR of ``rtl/vtd_iotlb_repl.v`` (x^16+x^14+x^13+x^11+1,
+    shift left, the feedback of bits 15, 13, 12, 10 into bit 0)."""
+    fb = (value >> 15 ^ value >> 13 ^ value >> 12 ^ value >> 10) & 1
+    return ((value << 1) & 0xFFFF) | fb
 
 
 class CacheMismatch(AssertionError):
@@ -200,7 +227,7 @@ class IotlbRef:
     """
 
     def __init__(self, sets: int, ways: int, policy: int | str, mgaw: int = 48,
-                 did_bits: int = 8) -> None:
+                 did_bits: int = 8, exact_lfsr: bool = True) -> None:
         if sets < 1 or sets & (sets - 1):
             raise ValueError(f"SETS={sets}: must be a power of two")
         if ways < 1:
@@ -211,6 +238,7 @@ class IotlbRef:
         self.mgaw = mgaw
         self.did_mask = (1 << min(did_bits, 16)) - 1
         self.set_bits = sets.bit_length() - 1
+        self.exact_lfsr = exact_lfsr
         self.reset()
 
     @property
@@ -220,6 +248,7 @@ class IotlbRef:
     def reset(self) -> None:
         empty = SetState((None,) * self.ways, self.policy.reset())
         self._states: list[set[SetState]] = [{empty} for _ in range(self.sets)]
+        self.lfsr = LFSR_RESET
 
     # ------------------------------------------------------------------ indexing
 
@@ -396,17 +425,23 @@ class IotlbRef:
 
     # ------------------------------------------------------------------ fill
 
+    @property
+    def _lfsr_exact(self) -> bool:
+        return self.policy.random and self.exact_lfsr
+
     def _slots(self, st: SetState) -> tuple[int, ...]:
         for w, e in enumerate(st.ways):
             if e is None:
                 return (w,)  # the lowest invalid way first
+        if self._lfsr_exact:
+            return (self.lfsr % self.ways,)
         return self.policy.victims(st.repl)
 
     def _touch(self, st: SetState, way: int, fill: bool) -> SetState:
         return self._canon(SetState(st.ways, self.policy.touch(st.repl, way, fill)))
 
     def _canon(self, st: SetState) -> SetState:
-        if not self.policy.random:
+        if not self.policy.random or self.exact_lfsr:
             return st
         valid = sorted((e for e in st.ways if e is not None), key=_entry_key)
         return SetState(tuple(valid) + (None,) * (self.ways - len(valid)), st.repl)
@@ -429,6 +464,7 @@ class IotlbRef:
             raise RuntimeError(f"set {s}: {len(new)} possible states; make the stream revisit "
                                "entries so that observations narrow them")
         self._states[s] = new
+        self.lfsr = lfsr_step(self.lfsr)  # the RTL's LFSR steps on every fill
 
     # ------------------------------------------------------------------ invalidation
 
@@ -461,6 +497,101 @@ class IotlbRef:
             self.invalidate_domain(did)
         elif gran == 3:
             self.invalidate_page(did, addr, am)
+
+
+class IotlbL1L2Ref:
+    """The two-level IOTLB of ``rtl/vtd_iotlb_l1l2.v`` (IOTLB_IMPL=1): a fully associative L1
+    (an :class:`IotlbRef` of one set, L1_ENTRIES ways, L1_REPL) in front of the
+    set-associative L2. A look-up uses the L1's match if there is one (usable or not), else
+    the L2's; a used L1 hit touches the L1, a used L2 hit touches the L2 and is copied into the
+    L1 (a fill of the L1). A walk's fill goes into both; an invalidation into both.
+
+    It offers the part of :class:`IotlbRef`'s interface that :class:`UnitCacheRef` and the
+    testbench use (``access``, ``possible``, ``lookup``, ``probe``, ``fill``, ``invalidate``,
+    ``describe``)."""
+
+    def __init__(self, l1_entries: int, l1_policy: int | str, sets: int, ways: int,
+                 policy: int | str, mgaw: int = 48, did_bits: int = 8) -> None:
+        self.l1 = IotlbRef(1, l1_entries, l1_policy, mgaw=mgaw, did_bits=did_bits)
+        self.l2 = IotlbRef(sets, ways, policy, mgaw=mgaw, did_bits=did_bits)
+        self.sets, self.ways, self.policy = sets, ways, self.l2.policy
+
+    def reset(self) -> None:
+        self.l1.reset()
+        self.l2.reset()
+
+    @property
+    def deterministic(self) -> bool:
+        return self.l1.deterministic and self.l2.deterministic
+
+    def probe(self, sid: int, addr: int) -> TlbEntry | None:
+        e = self.l1.probe(sid, addr)
+        return e if e is not None else self.l2.probe(sid, addr)
+
+    def possible(self, sid: int, addr: int, write: bool | None = None,
+                 size: int = 1) -> frozenset[bool]:
+        return frozenset({IotlbRef._usable(self.probe(sid, addr), addr, write, size)})
+
+    def lookup(self, sid: int, addr: int, write: bool | None = None, size: int = 1) -> bool:
+        return next(iter(self.possible(sid, addr, write, size)))
+
+    def access(self, sid: int, addr: int, write: bool | None = None, size: int = 1,
+               observed: bool | None = None, observed_hpa: int | None = None) -> bool:
+        in_l1 = self.l1.probe(sid, addr) is not None
+        hit = self.lookup(sid, addr, write, size)
+        if observed is not None and observed != hit:
+            raise CacheMismatch(f"IOTLB (L1+L2) lookup sid={sid:#06x} addr={addr:#x} "
+                                f"write={write}: RTL {'hit' if observed else 'miss'}, "
+                                f"reference {'hit' if hit else 'miss'}")
+        if hit:
+            if in_l1:
+                self.l1.access(sid, addr, write, size)
+            else:
+                entry = self.l2.probe(sid, addr)
+                self.l2.access(sid, addr, write, size)
+                assert entry is not None
+                self.l1.fill(entry)  # promotion
+        return hit
+
+    def fill(self, entry: TlbEntry) -> None:
+        self.l1.fill(entry)
+        self.l2.fill(entry)
+
+    def invalidate(self, gran: int, did: int = 0, addr: int = 0, am: int = 0) -> None:
+        self.l1.invalidate(gran, did, addr, am)
+        self.l2.invalidate(gran, did, addr, am)
+
+    def describe(self) -> str:
+        return "  L1:\n" + self.l1.describe() + "\n  L2:\n" + self.l2.describe()
+
+
+def make_iotlb_set_assoc(params: dict[str, int], did_bits: int) -> IotlbRef:
+    return IotlbRef(params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
+                    mgaw=params.get("MGAW", 48), did_bits=did_bits)
+
+
+def make_iotlb_l1l2(params: dict[str, int], did_bits: int) -> IotlbL1L2Ref:
+    return IotlbL1L2Ref(params.get("IOTLB_L1_ENTRIES", 4), params.get("IOTLB_L1_REPL", 0),
+                        params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
+                        mgaw=params.get("MGAW", 48), did_bits=did_bits)
+
+
+# IOTLB_IMPL code -> the reference of that implementation (rtl/vtd_iotlb_select.v). A new
+# IOTLB implementation registers its reference here (doc/architecture.md, "Writing your own
+# IOTLB"); every counter-exact test then checks it.
+IOTLB_IMPLS: dict[int, Callable[[dict[str, int], int], IotlbRef | IotlbL1L2Ref]] = {
+    0: make_iotlb_set_assoc,
+    1: make_iotlb_l1l2,
+}
+
+
+def make_iotlb(params: dict[str, int], did_bits: int) -> IotlbRef | IotlbL1L2Ref:
+    impl = params.get("IOTLB_IMPL", 0)
+    if impl not in IOTLB_IMPLS:
+        raise ValueError(f"IOTLB_IMPL={impl}: no cache reference for this implementation "
+                         f"(known: {', '.join(map(str, IOTLB_IMPLS))}); register one in "
+                         "tb/ref/caches.py IOTLB_IMPLS")
+    return IOTLB_IMPLS[impl](params, did_bits)
 
 
 def _entry_key(e: TlbEntry) -> tuple[int, ...]:
@@ -563,6 +694,186 @@ class ContextCacheRef:
         return ("  cc: [" + ", ".join(e.short() if e else "-" for e in self.slots)
                 + f"] rr={self.rr}")
 
+# --------------------------------------------------------------------------- walk cache
+
+
+@dataclass(frozen=True)
+class WcEntry:
+    """One paging-structure-cache entry of a level: DID, the VPN bits above the level (low
+    bits zero), the next table (byte address) and R/W ANDed from the top down to it."""
+
+    did: int
+    tag: int
+    ptr: int
+    r: bool = True
+    w: bool = True
+
+
+@dataclass(frozen=True)
+class WcFill:
+    """A non-leaf entry a walk read: what the walk cache of its level takes."""
+
+    level: int
+    ptr: int
+    r: bool
+    w: bool
+
+
+@dataclass(frozen=True)
+class WalkStart:
+    """A usable walk-cache hit: the walk resumes at ``level - 1`` from ``ptr``."""
+
+    level: int
+    ptr: int
+    r: bool
+    w: bool
+
+
+class WalkCacheLevelRef:
+    """One level of the walk cache (vtd_walk_cache_level): set-associative, the IOTLB's
+    replacement policies (rtl/vtd_iotlb_repl.v) with their own LFSR."""
+
+    def __init__(self, level: int, entries: int, ways: int, policy: int | str,
+                 mgaw: int = 48, did_bits: int = 8) -> None:
+        if ways < 1 or entries < ways or entries % ways:
+            raise ValueError(f"WC_ENTRIES={entries}, WC_WAYS={ways}: entries must be a "
+                             "multiple of the ways")
+        sets = entries // ways
+        if sets & (sets - 1):
+            raise ValueError(f"WC_ENTRIES/WC_WAYS={sets}: must be a power of two")
+        self.level = level
+        self.sets = sets
+        self.ways = ways
+        self.shift = LEVEL_BITS * (level - 1)
+        self.policy = _Policy(policy_code(policy), ways)
+        self.vpn_mask = (1 << (mgaw - PAGE_SHIFT)) - 1
+        self.did_mask = (1 << min(did_bits, 16)) - 1
+        self.reset()
+
+    def reset(self) -> None:
+        self.slots: list[list[WcEntry | None]] = [[None] * self.ways for _ in range(self.sets)]
+        self.repl: list[tuple[int, ...]] = [self.policy.reset() for _ in range(self.sets)]
+        self.lfsr = LFSR_RESET
+
+    def tag_of(self, vpn: int) -> int:
+        return vpn & self.vpn_mask & ~((1 << self.shift) - 1)
+
+    def set_of(self, vpn: int) -> int:
+        return ((vpn & self.vpn_mask) >> self.shift) & (self.sets - 1)
+
+    def find(self, did: int, vpn: int) -> int | None:
+        """The way holding (did, vpn's tag), the first one."""
+        s, tag, did = self.set_of(vpn), self.tag_of(vpn), did & self.did_mask
+        for w, e in enumerate(self.slots[s]):
+            if e is not None and e.did == did and e.tag == tag:
+                return w
+        return None
+
+    def lookup(self, did: int, vpn: int) -> WcEntry | None:
+        w = self.find(did, vpn)
+        return None if w is None else self.slots[self.set_of(vpn)][w]
+
+    def touch(self, did: int, vpn: int) -> None:
+        w = self.find(did, vpn)
+        if w is not None:
+            s = self.set_of(vpn)
+            self.repl[s] = self.policy.touch(self.repl[s], w, fill=False)
+
+    def fill(self, did: int, vpn: int, ptr: int, r: bool, w: bool) -> None:
+        s = self.set_of(vpn)
+        entry = WcEntry(did & self.did_mask, self.tag_of(vpn), ptr, r, w)
+        way = self.find(did, vpn)
+        if way is None:
+            free = [i for i, e in enumerate(self.slots[s]) if e is None]
+            if free:
+                way = free[0]
+            elif self.policy.random:
+                way = self.lfsr % self.ways
+            else:
+                way = self.policy.victims(self.repl[s])[0]
+        self.slots[s][way] = entry
+        self.repl[s] = self.policy.touch(self.repl[s], way, fill=True)
+        self.lfsr = lfsr_step(self.lfsr)
+
+    def invalidate(self, gran: int, did: int = 0, vpn: int = 0, am: int = 0,
+                   ih: bool = False) -> None:
+        did &= self.did_mask
+        if gran == 1:
+            def hit(e: WcEntry) -> bool:
+                return True
+        elif gran == 2:
+            def hit(e: WcEntry) -> bool:
+                return e.did == did
+        elif gran == 3 and not ih:
+            keep_low = max(am, self.shift)
+            mask = ~((1 << keep_low) - 1)
+
+            def hit(e: WcEntry) -> bool:
+                return e.did == did and (e.tag ^ (vpn & self.vpn_mask)) & mask == 0
+        else:
+            return
+        for ways in self.slots:
+            for i, e in enumerate(ways):
+                if e is not None and hit(e):
+                    ways[i] = None
+
+    def entries(self) -> list[WcEntry]:
+        return [e for ways in self.slots for e in ways if e is not None]
+
+
+class WalkCacheRef:
+    """The walk cache of ``rtl/vtd_walk_cache.v``: a :class:`WalkCacheLevelRef` per level
+    2..top (top = 2 + the largest AW of SAGAW)."""
+
+    def __init__(self, entries: int, ways: int, policy: int | str, top: int = 5,
+                 mgaw: int = 48, did_bits: int = 8) -> None:
+        self.mgaw = mgaw
+        self.levels = {lv: WalkCacheLevelRef(lv, entries, ways, policy, mgaw, did_bits)
+                       for lv in range(2, top + 1)}
+
+    def reset(self) -> None:
+        for lv in self.levels.values():
+            lv.reset()
+
+    def applies(self, ctx: CcEntry, addr: int) -> bool:
+        """A look-up is made (and counted): TT=00, AW 1..3, address below 2^X."""
+        return (ctx.tt == 0 and ctx.aw in (1, 2, 3)
+                and addr >> min(self.mgaw, 30 + LEVEL_BITS * ctx.aw) == 0)
+
+    def lookup(self, ctx: CcEntry, addr: int, write: bool) -> WalkStart | None:
+        """The usable hit (the deepest matching level, if it grants the request)."""
+        vpn = addr >> PAGE_SHIFT
+        for level in sorted(self.levels):
+            if level > ctx.aw + 2:
+                break
+            e = self.levels[level].lookup(ctx.did, vpn)
+            if e is not None:
+                if not (e.w if write else e.r):
+                    return None
+                return WalkStart(level, e.ptr, e.r, e.w)
+        return None
+
+    def touch(self, ctx: CcEntry, addr: int, level: int) -> None:
+        self.levels[level].touch(ctx.did, addr >> PAGE_SHIFT)
+
+    def fill(self, did: int, addr: int, fills: Iterable[WcFill]) -> None:
+        for f in fills:
+            if f.level in self.levels:
+                self.levels[f.level].fill(did, addr >> PAGE_SHIFT, f.ptr, f.r, f.w)
+
+    def invalidate(self, gran: int, did: int = 0, addr: int = 0, am: int = 0,
+                   ih: bool = False) -> None:
+        for lv in self.levels.values():
+            lv.invalidate(gran, did, addr >> PAGE_SHIFT, am, ih)
+
+    def describe(self) -> str:
+        parts = []
+        for level, lv in self.levels.items():
+            ents = ", ".join(f"did={e.did}@{e.tag << PAGE_SHIFT:#x}->{e.ptr:#x}"
+                             for e in lv.entries())
+            parts.append(f"L{level}: [{ents}]")
+        return "  wc: " + " ".join(parts)
+
 
 # --------------------------------------------------------------------------- walks
 
@@ -576,9 +887,14 @@ class WalkResult:
     fill: TlbEntry | None = None  # second-level translation (IOTLB fill)
     fault: int | None = None  # fault reason, None on success
     hpa: int | None = None
+    wc_fills: tuple[WcFill, ...] = ()  # non-leaf entries read (walk-cache fills)
 
 
-Walker = Callable[[int, int, bool, int, CcEntry | None], WalkResult]
+class Walker(Protocol):
+    """A walk oracle: ``start`` is the walk-cache hit the walk resumes from (or None)."""
+
+    def __call__(self, sid: int, addr: int, write: bool, size: int, cc: CcEntry | None,
+                 start: WalkStart | None = None) -> WalkResult: ...
 
 
 class LegacyWalker:
@@ -600,8 +916,8 @@ class LegacyWalker:
     def _addr(self, value: int) -> int:
         return value & ((1 << self.haw) - 1) & ~0xFFF
 
-    def __call__(self, sid: int, addr: int, write: bool, size: int,
-                 cc: CcEntry | None) -> WalkResult:
+    def __call__(self, sid: int, addr: int, write: bool, size: int, cc: CcEntry | None,
+                 start: WalkStart | None = None) -> WalkResult:
         reads = 0
         ctx = cc
         fill_ctx: CcEntry | None = None
@@ -637,29 +953,37 @@ class LegacyWalker:
             return WalkResult(reads, ctx=fill_ctx, fault=0x04)
         table = ctx.slptptr
         r_all = w_all = True
+        first = levels
+        if start is not None:  # resume below the cached entry
+            table, r_all, w_all, first = start.ptr, start.r, start.w, start.level - 1
         deny = 0x05 if write else 0x06
-        for level in range(levels, 0, -1):
+        wc: list[WcFill] = []
+        for level in range(first, 0, -1):
             shift = PAGE_SHIFT + LEVEL_BITS * (level - 1)
             reads += 1
             try:
                 e = self.memory.read_u64(table + 8 * ((addr >> shift) & 0x1FF))
             except MemoryAccessError:
-                return WalkResult(reads, ctx=fill_ctx, fault=0x03 if level == levels else 0x07)
+                return WalkResult(reads, ctx=fill_ctx, fault=0x03 if level == levels else 0x07,
+                                  wc_fills=tuple(wc))
             r, w = bool(e & 1), bool(e & 2)
+            leaf = level == 1 or (level in (2, 3) and bool(e >> 7 & 1))
+            if (r or w) and not leaf:
+                wc.append(WcFill(level, self._addr(e), r_all and r, w_all and w))
             if not (r or w) or not (w if write else r):
-                return WalkResult(reads, ctx=fill_ctx, fault=deny)
+                return WalkResult(reads, ctx=fill_ctx, fault=deny, wc_fills=tuple(wc))
             r_all, w_all = r_all and r, w_all and w
-            if level == 1 or (level in (2, 3) and e >> 7 & 1):
+            if leaf:
                 ps = level - 1
                 off = (1 << shift) - 1
                 hpa = (self._addr(e) & ~off) | (addr & off)
                 if intr_overlap(hpa, size):
-                    return WalkResult(reads, ctx=fill_ctx, fault=0x0E)
+                    return WalkResult(reads, ctx=fill_ctx, fault=0x0E, wc_fills=tuple(wc))
                 vpn = (addr >> PAGE_SHIFT) & ((1 << (self.mgaw - PAGE_SHIFT)) - 1)
                 vpn &= ~((1 << page_bits(ps)) - 1)
                 frame = (self._addr(e) & ~off) >> PAGE_SHIFT
                 entry = TlbEntry(sid, ctx.did, vpn, ps, frame, r_all, w_all)
-                return WalkResult(reads, ctx=fill_ctx, fill=entry, hpa=hpa)
+                return WalkResult(reads, ctx=fill_ctx, fill=entry, hpa=hpa, wc_fills=tuple(wc))
             table = self._addr(e)
         raise AssertionError("unreachable")
 
@@ -675,6 +999,7 @@ class Outcome:
     iotlb_hit: bool = False
     cc_hit: bool | None = None  # None: the context cache was not consulted
     walked: bool = False
+    wc_hit: bool | None = None  # None: no walk-cache look-up
     reads: int = 0
     fault: int | None = None
     hpa: int | None = None  # None: unknown (stale cached state); ignored when fault
@@ -688,6 +1013,8 @@ class Outcome:
             "PERF_CC_MISSES": int(self.cc_hit is False),
             "PERF_WALKS": int(self.walked),
             "PERF_WALK_READS": self.reads,
+            "PERF_WC_HITS": int(self.wc_hit is True),
+            "PERF_WC_MISSES": int(self.wc_hit is False),
         }
 
     def short(self) -> str:
@@ -696,6 +1023,8 @@ class Outcome:
         parts = ["TLB hit" if self.iotlb_hit else "TLB miss"]
         if self.cc_hit is not None:
             parts.append("CC hit" if self.cc_hit else "CC miss")
+        if self.wc_hit is not None:
+            parts.append("WC hit" if self.wc_hit else "WC miss")
         if self.walked:
             parts.append(f"walk({self.reads} reads)")
         return ", ".join(parts)
@@ -707,23 +1036,30 @@ class UnitCacheRef:
     vtd_response_arbiter.v): which cache answers
     a request, what it increments, what the walk fills, and register-based invalidation."""
 
-    iotlb: IotlbRef
+    iotlb: IotlbRef | IotlbL1L2Ref
     cc: ContextCacheRef
     psi: bool = True
     mamv: int = 18
     haw: int = 48
     translation_enabled: bool = True
+    wc: WalkCacheRef | None = None
     history: list[str] = field(default_factory=list)
 
     @classmethod
     def from_params(cls, params: dict[str, int]) -> UnitCacheRef:
         """From the RTL's parameter names (tb.config.rtl_parameters)."""
         did_bits = 4 + 2 * params.get("ND", 2)
-        return cls(IotlbRef(params["IOTLB_SETS"], params["IOTLB_WAYS"], params["IOTLB_REPL"],
-                            mgaw=params.get("MGAW", 48), did_bits=did_bits),
+        mgaw = params.get("MGAW", 48)
+        wc = None
+        if params.get("WC_ENTRIES", 0) > 0:
+            sagaw = params.get("SAGAW", 6)
+            top = 5 if sagaw & 8 else 4 if sagaw & 4 else 3
+            wc = WalkCacheRef(params["WC_ENTRIES"], params.get("WC_WAYS", 4),
+                              params.get("WC_REPL", 0), top=top, mgaw=mgaw, did_bits=did_bits)
+        return cls(make_iotlb(params, did_bits),
                    ContextCacheRef(params["CC_ENTRIES"], did_bits=did_bits),
                    psi=bool(params.get("PSI", 1)), mamv=params.get("MAMV", 18),
-                   haw=params.get("HAW", 48))
+                   haw=params.get("HAW", 48), wc=wc)
 
     def predict_iotlb(self, sid: int, addr: int, write: bool, size: int = 1) -> frozenset[bool]:
         return self.iotlb.possible(sid, addr, write, size)
@@ -753,26 +1089,45 @@ class UnitCacheRef:
             fault = 0x04 if addr >> self.haw else None  # pass-through: output = input
             out = Outcome(lookup=True, cc_hit=True, fault=fault, hpa=addr)
             return self._log(sid, addr, write, out)
-        res = walker(sid, addr, write, size, ctx)
+        wc_hit: bool | None = None
+        start: WalkStart | None = None
+        if self.wc is not None and ctx is not None and self.wc.applies(ctx, addr):
+            start = self.wc.lookup(ctx, addr, write)
+            wc_hit = start is not None
+            if start is not None:
+                self.wc.touch(ctx, addr, start.level)
+        res = walker(sid, addr, write, size, ctx, start)
         if res.ctx is not None:
             self.cc.fill(res.ctx)
         if res.fill is not None:
             self.iotlb.fill(res.fill)
-        out = Outcome(lookup=True, cc_hit=ctx is not None, walked=True, reads=res.reads,
-                      fault=res.fault, hpa=res.hpa)
+        walk_ctx = ctx or res.ctx  # the walker's DID: cached or just read
+        if self.wc is not None and res.wc_fills and walk_ctx is not None:
+            self.wc.fill(walk_ctx.did, addr, res.wc_fills)
+        out = Outcome(lookup=True, cc_hit=ctx is not None, walked=True, wc_hit=wc_hit,
+                      reads=res.reads, fault=res.fault, hpa=res.hpa)
         return self._log(sid, addr, write, out)
 
     # register-based invalidation -------------------------------------------------------
 
     def iotlb_register_invalidation(self, iirg: int, did: int = 0, addr: int = 0,
-                                    am: int = 0) -> int:
+                                    am: int = 0, ih: bool = False) -> int:
         """IOTLB_REG/IVA; returns the IAIG hardware reports (P12: 00 and nothing done for a
         page-selective request with PSI=0 or AM > MAMV)."""
         if iirg == 3 and (not self.psi or am > self.mamv):
             iirg = 0
-        self.iotlb.invalidate(iirg, did, addr, am)
-        self.history.append(f"IOTLB inv IIRG={iirg:02b} did={did} addr={addr:#x} am={am}")
+        self.invalidate_iotlb(iirg, did, addr, am, ih)
+        self.history.append(f"IOTLB inv IIRG={iirg:02b} did={did} addr={addr:#x} am={am} "
+                            f"ih={int(ih)}")
         return iirg
+
+    def invalidate_iotlb(self, gran: int, did: int = 0, addr: int = 0, am: int = 0,
+                         ih: bool = False) -> None:
+        """The IOTLB and the walk cache, as the unit invalidates them in one cycle
+        (§6.2: IH=1 keeps the paging-structure entries of a page-selective request)."""
+        self.iotlb.invalidate(gran, did, addr, am)
+        if self.wc is not None:
+            self.wc.invalidate(gran, did, addr, am, ih)
 
     def cc_register_invalidation(self, cirg: int, did: int = 0, sid: int = 0,
                                  fm: int = 0) -> int:
@@ -786,7 +1141,10 @@ class UnitCacheRef:
         return out
 
     def describe(self) -> str:
-        return self.iotlb.describe() + "\n" + self.cc.describe()
+        text = self.iotlb.describe() + "\n" + self.cc.describe()
+        if self.wc is not None:
+            text += "\n" + self.wc.describe()
+        return text
 
 
 def run_pattern(iotlb: IotlbRef, names: Iterable[str], sid: int = 0x100, did: int = 1,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from python_model.cachestate import CachedContext, CachedTranslation
+from python_model.cachestate import CachedContext, CachedPagingEntry, CachedTranslation
 from tb.ref.caches import (
     PAGE_SHIFT,
     CacheMismatch,
@@ -25,12 +25,15 @@ from tb.ref.caches import (
     TlbEntry,
     UnitCacheRef,
     WalkResult,
+    WalkStart,
+    WcFill,
     intr_overlap,
 )
 
 PS_OF_SIZE = {1 << 12: 0, 1 << 21: 1, 1 << 30: 2}
 # The counters this predictor checks (walk reads depend on the stale choices: not predicted).
-PERF = ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS", "PERF_CC_MISSES", "PERF_WALKS")
+PERF = ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS", "PERF_CC_MISSES", "PERF_WALKS",
+        "PERF_WC_HITS", "PERF_WC_MISSES")
 
 
 @dataclass
@@ -46,17 +49,21 @@ class Expect:
 
 class FillsWalk:
     """A walk oracle answering with the fills of the model outcome the RTL's answer matched:
-    the context entry when the context cache missed, and the translation covering the
-    request."""
+    the context entry when the context cache missed, the translation covering the
+    request, and the paging-structure entries covering it below the walk-cache hit the walk
+    resumed from (all of them without one)."""
 
     def __init__(self, fills: Iterable[object], mgaw: int) -> None:
         self.fills = list(fills)
         self.vpn_mask = (1 << (mgaw - PAGE_SHIFT)) - 1
 
-    def __call__(self, sid: int, addr: int, write: bool, size: int,
-                 cc: CcEntry | None) -> WalkResult:
+    def __call__(self, sid: int, addr: int, write: bool, size: int, cc: CcEntry | None,
+                 start: WalkStart | None = None) -> WalkResult:
         ctx: CcEntry | None = None
         fill: TlbEntry | None = None
+        below = start.level if start is not None else 6
+        wc = {f.level: WcFill(f.level, f.next_table, f.read, f.write) for f in self.fills
+              if isinstance(f, CachedPagingEntry) and f.covers(addr) and f.level < below}
         for f in self.fills:
             if isinstance(f, CachedContext) and cc is None and f.sid == sid:
                 ctx = CcEntry(sid=f.sid, did=f.did, tt=f.tt, aw=f.aw, slptptr=f.slptptr,
@@ -64,7 +71,8 @@ class FillsWalk:
             elif isinstance(f, CachedTranslation) and f.sid == sid and f.covers(addr):
                 fill = TlbEntry(sid, f.did, (f.iova_base >> PAGE_SHIFT) & self.vpn_mask,
                                 PS_OF_SIZE[f.size], f.frame >> PAGE_SHIFT, f.read, f.write)
-        return WalkResult(reads=0, ctx=ctx, fill=fill)
+        return WalkResult(reads=0, ctx=ctx, fill=fill,
+                          wc_fills=tuple(wc[lv] for lv in sorted(wc, reverse=True)))
 
 
 @dataclass
@@ -118,5 +126,6 @@ class UnitPredictor:
     def invalidate_context(self, gran: int, did: int = 0, sid: int = 0, fm: int = 0) -> None:
         self.ref.cc.invalidate(gran, did, sid, fm)
 
-    def invalidate_iotlb(self, gran: int, did: int = 0, addr: int = 0, am: int = 0) -> None:
-        self.ref.iotlb.invalidate(gran, did, addr, am)
+    def invalidate_iotlb(self, gran: int, did: int = 0, addr: int = 0, am: int = 0,
+                         ih: bool = False) -> None:
+        self.ref.invalidate_iotlb(gran, did, addr, am, ih)

@@ -45,6 +45,13 @@ module vtd_replay_top #(
     parameter integer EIM        = 1,
     parameter integer MHMV       = 15,
     parameter integer IEC_ENTRIES = 8,
+    parameter integer WC_ENTRIES = 0,
+    parameter integer WC_WAYS    = 4,
+    parameter integer WC_REPL    = 0,
+    parameter integer MISSQ_DEPTH = 0,
+    parameter integer IOTLB_IMPL = 0,
+    parameter integer IOTLB_L1_ENTRIES = 4,
+    parameter integer IOTLB_L1_REPL = 0,
     // player parameters
     parameter integer MAX_REQS   = 1 << 20,   // request records the player can hold
     parameter integer MAX_PROG   = 1 << 18,   // program records (operations and segments)
@@ -136,7 +143,9 @@ module vtd_replay_top #(
         .MAMV(MAMV), .PT(PT), .C(C), .IOTLB_SETS(IOTLB_SETS), .IOTLB_WAYS(IOTLB_WAYS),
         .IOTLB_REPL(IOTLB_REPL), .CC_ENTRIES(CC_ENTRIES), .MAX_WALKS(MAX_WALKS),
         .REQ_TAG_W(REQ_TAG_W), .AXI_ID_W(AXI_ID_W), .QI(QI), .IR(IR), .EIM(EIM),
-        .MHMV(MHMV), .IEC_ENTRIES(IEC_ENTRIES)
+        .MHMV(MHMV), .IEC_ENTRIES(IEC_ENTRIES), .WC_ENTRIES(WC_ENTRIES), .WC_WAYS(WC_WAYS),
+        .WC_REPL(WC_REPL), .MISSQ_DEPTH(MISSQ_DEPTH), .IOTLB_IMPL(IOTLB_IMPL),
+        .IOTLB_L1_ENTRIES(IOTLB_L1_ENTRIES), .IOTLB_L1_REPL(IOTLB_L1_REPL)
     ) u_dut (
         .clk(clk), .rst_n(rst_n),
         .s_axil_awaddr(s_awaddr), .s_axil_awprot(s_awprot), .s_axil_awvalid(s_awvalid),

@@ -169,7 +169,7 @@ class Software:
 
     async def invalidate_iotlb(self, g: int, did: int = 0, addr: int = 0, am: int = 0,
                                ih: int = 0) -> None:
-        event = ("iotlb", g, did, addr, am)
+        event = ("iotlb", g, did, addr, am, ih)
         if self.queued:
             await self.submit([iotlb_inv_dsc(g, did=did, addr=addr, am=am, ih=ih)], [event])
             return

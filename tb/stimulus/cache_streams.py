@@ -39,16 +39,19 @@ class Req:
 
 @dataclass(frozen=True)
 class IotlbInv:
-    """IVA + IOTLB_REG: IIRG 1 global, 2 domain, 3 page (AM may exceed MAMV on purpose)."""
+    """IVA + IOTLB_REG: IIRG 1 global, 2 domain, 3 page (AM may exceed MAMV on purpose;
+    IH=1 keeps the walk cache's entries)."""
 
     gran: int
     did: int = 0
     addr: int = 0
     am: int = 0
+    ih: bool = False
 
     def __str__(self) -> str:
         what = {1: "global", 2: f"domain {self.did}",
-                3: f"page did={self.did} addr={self.addr:#x} am={self.am}"}[self.gran]
+                3: f"page did={self.did} addr={self.addr:#x} am={self.am}"
+                   f"{' ih' if self.ih else ''}"}[self.gran]
         return f"IOTLB invalidation {what}"
 
 
@@ -210,6 +213,21 @@ SHAPES: dict[str, dict[str, object]] = {
               "MAX_WALKS": 2},
     "random2x4": {"IOTLB_SETS": 2, "IOTLB_WAYS": 4, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2},
     "default": {},
+    # walk caches (= tb.flows.params' "walkcache" preset): 2 entries per level, 3/4/5-level
+    # tables, a small IOTLB so that most requests walk
+    "wc-lru": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 4,
+               "MAX_WALKS": 2, "SAGAW": 0b1110, "MGAW": 57, "WC_ENTRIES": 2, "WC_WAYS": 2,
+               "WC_REPL": "LRU"},
+    # the two-level IOTLB (= tb.flows.params' "l1l2" preset)
+    "l1l2": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 2, "IOTLB_L1_REPL": "LRU", "IOTLB_SETS": 2,
+             "IOTLB_WAYS": 2, "IOTLB_REPL": "FIFO", "CC_ENTRIES": 4, "MAX_WALKS": 2},
+    # ... with an LFSR-random L1 and a PLRU L2, walk caches and a miss queue
+    "l1l2-random": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 3, "IOTLB_L1_REPL": "RANDOM",
+                    "IOTLB_SETS": 2, "IOTLB_WAYS": 2, "IOTLB_REPL": "PLRU", "CC_ENTRIES": 2,
+                    "WC_ENTRIES": 2, "WC_WAYS": 1, "WC_REPL": "FIFO", "MISSQ_DEPTH": 2},
+    # LFSR-random in the IOTLB and the walk cache (2 sets of 2 ways per level)
+    "wc-random": {"IOTLB_SETS": 2, "IOTLB_WAYS": 2, "IOTLB_REPL": "RANDOM", "CC_ENTRIES": 2,
+                  "WC_ENTRIES": 4, "WC_WAYS": 2, "WC_REPL": "RANDOM"},
 }
 
 # ---------------------------------------------------------------------------- helpers
@@ -433,6 +451,96 @@ def directed_ops(params: dict[str, int]) -> list[Op]:
     cc_case([0x0108, 0x0300, PT_SID, 0x0101], CcInv(2, did=PT_DID), "cc domain")
     cc_case([0x0300, 0x0200, 0x0100], CcInv(2, did=2), "cc domain 2")
     cc_case(cc_sids[: shape.cc], CcInv(1), "cc global")
+    if params.get("WC_ENTRIES", 0) > 0:
+        ops += walk_cache_ops()
+    if params.get("IOTLB_IMPL", 0) == 1:
+        ops += l1l2_ops(params)
+    return ops
+
+
+def l1l2_ops(params: dict[str, int]) -> list[Op]:
+    """Two-level IOTLB cases: an L1 hit, every invalidation granularity removing the L1 copy
+    (a hit after it would be a bug), L1 evictions answered by the L2 and promoted back."""
+    shape = Shape.of(params)
+    l1 = params.get("IOTLB_L1_ENTRIES", 4)
+    ops: list[Op] = [IotlbInv(1), CcInv(1)]
+
+    def req(sid: int, addr: int, note: str) -> None:
+        ops.append(Req(sid, addr, False, 8, note))
+
+    a = pages_in_set(shape, 0, 0)[0].iova
+    for inv, what in ((IotlbInv(3, did=1, addr=a, am=0), "page"),
+                      (IotlbInv(3, did=1, addr=a & ~0x1F_FFFF, am=9), "2M range"),
+                      (IotlbInv(2, did=1), "domain"), (IotlbInv(1), "global")):
+        req(0x0100, a, f"l1l2 fill before {what} inv")
+        req(0x0100, a + 8, f"l1l2 L1 hit before {what} inv")
+        ops.append(inv)
+        req(0x0100, a + 16, f"l1l2 miss after {what} inv")
+    # other domain / other page: the L1 copy stays
+    ops.append(IotlbInv(2, did=2))
+    req(0x0100, a + 24, "l1l2 L1 kept by domain 2 inv")
+    ops.append(IotlbInv(3, did=1, addr=a + SIZE_4K * shape.sets * 8, am=0))
+    req(0x0100, a + 32, "l1l2 L1 kept by other page inv")
+    # one page per L2 set, more pages than L1 entries: the first ones leave the L1 but stay
+    # in the L2 (one per set), are promoted back, then hit in the L1
+    ops.append(IotlbInv(1))
+    pages = [p.iova for s in range(shape.sets) for p in pages_in_set(shape, s, 0)[:1]]
+    pages += [p.iova for p in pages_in_set(shape, 0, 1)[:1]] + \
+             [p.iova for p in pages_in_set(shape, 0, 2)[:1]]
+    pages = pages[: max(l1 + 1, 2)]
+    for rnd in range(3):
+        for iova in pages:
+            req(0x0100, iova + 0x40 * rnd, f"l1l2 capacity round {rnd}")
+    return ops
+
+
+def walk_cache_ops() -> list[Op]:
+    """Walk-cache cases (their read counts tell a hit from a miss): a walk resumes below the
+    deepest cached level; IH=1 keeps the entries, IH=0 drops those whose region overlaps;
+    a domain invalidation drops only that domain's; context-cache invalidations keep them."""
+    ops: list[Op] = [IotlbInv(1), CcInv(1)]
+
+    def req(sid: int, addr: int, note: str, write: bool = False) -> None:
+        ops.append(Req(sid, addr, write, 8, note))
+
+    # warm DID 1 and DID 2 (context, every level), then neighbours in the same tables
+    req(0x0100, 0x5000, "wc warm d1")
+    req(0x0200, 0x5000, "wc warm d2")
+    req(0x0100, 0x6000, "wc PDE hit d1")
+    req(0x0200, 0x6000, "wc PDE hit d2")
+    req(0x0100, REGION2 + 0x1000, "wc PDPE hit (other PT)")
+    req(0x0100, BASE_2M + 3 * SIZE_2M, "wc PML4E hit (2M page)")
+    req(0x0100, (BASE_1G_INDEX + 1) * SIZE_1G + 0x3000, "wc PML4E hit (1G page)")
+    # IH=1: the IOTLB entry goes, the walk-cache entries stay
+    ops.append(IotlbInv(3, did=1, addr=0x6000, am=0, ih=True))
+    req(0x0100, 0x6000, "wc kept by IH=1")
+    # IH=0 on another page of the first table: its PDE, PDPE, PML4E (and PML5E) go
+    ops.append(IotlbInv(3, did=1, addr=0x7000, am=0))
+    req(0x0100, 0x8000, "wc dropped by IH=0")
+    # a 2 MB range in the 1 GB region of the 2 MB pages drops the entries covering it only
+    req(0x0100, BASE_2M + 5 * SIZE_2M, "wc refill 2M region")
+    ops.append(IotlbInv(3, did=1, addr=BASE_2M, am=9))
+    req(0x0100, 0x9000, "wc PDE of the first table kept (no overlap)")
+    req(0x0100, BASE_2M + 6 * SIZE_2M, "wc PDPE of the 2M region dropped")
+    # domain: DID 2's entries go, DID 1's stay
+    ops.append(IotlbInv(2, did=2))
+    req(0x0100, 0xA000, "wc d1 kept by domain 2 inv")
+    req(0x0200, 0xA000, "wc d2 dropped by domain 2 inv")
+    # context-cache invalidations leave the walk cache alone (0x0101 stays cached)
+    req(0x0101, 0xB000, "wc via second device of d1")
+    ops.append(CcInv(3, did=1, sid=0x0100, fm=0))
+    req(0x0101, 0xC000, "wc kept by device cc inv")
+    ops.append(CcInv(2, did=2))
+    req(0x0101, 0xD000, "wc kept by domain cc inv")
+    # a write through R/W upper levels resumes below them too
+    req(0x0101, 0xE000, "wc write", write=True)
+    # capacity: every table of three domains, twice
+    for rnd in range(2):
+        for sid in (0x0100, 0x0200, 0x0300):
+            for addr in (0x1000 * (3 + rnd), REGION2 + 0x1000 * rnd, BASE_2M + SIZE_2M * rnd):
+                req(sid, addr, f"wc sweep {rnd}")
+    ops.append(IotlbInv(1))
+    req(0x0100, 0xF000, "wc dropped by global inv")
     return ops
 
 
@@ -468,7 +576,10 @@ def random_ops(params: dict[str, int], seed: int, count: int) -> list[Op]:
     while requests < count:
         x = rng.random()
         if x < 0.06:
-            ops.append(_random_iotlb_inv(rng, tags, params))
+            inv = _random_iotlb_inv(rng, tags, params)
+            if params.get("WC_ENTRIES", 0) > 0 and inv.gran == 3 and rng.random() < 0.4:
+                inv = IotlbInv(3, did=inv.did, addr=inv.addr, am=inv.am, ih=True)
+            ops.append(inv)
             continue
         if x < 0.09:
             ops.append(_random_cc_inv(rng, recent_sids[-shape.cc - 2:]))
@@ -538,7 +649,7 @@ def replay(params: dict[str, int], ops: list[Op], ref: UnitCacheRef | None = Non
             o = ref.request(op.sid, op.addr, op.write, op.size, walker)
             out.append(o.short())
         elif isinstance(op, IotlbInv):
-            ref.iotlb_register_invalidation(op.gran, op.did, op.addr, op.am)
+            ref.iotlb_register_invalidation(op.gran, op.did, op.addr, op.am, op.ih)
         elif isinstance(op, CcInv):
             ref.cc_register_invalidation(op.gran, op.did, op.sid, op.fm)
         else:

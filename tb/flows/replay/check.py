@@ -297,8 +297,16 @@ def counter_rows(trace: Trace, result: RunResult, params: RtlParams, unit: Remap
         CounterRow("PERF_WALK_READS", perf["PERF_WALK_READS"], result.mem_reads,
                    "= AR bursts the player served"),
     ]
+    if params.get("WC_ENTRIES", 0) == 0:
+        rows.append(CounterRow("WC hits+misses", perf["PERF_WC_HITS"] + perf["PERF_WC_MISSES"],
+                               0, "no walk cache"))
+    else:
+        rows.append(CounterRow("WC hits <= walks",
+                               int(perf["PERF_WC_HITS"] + perf["PERF_WC_MISSES"]
+                                   <= perf["PERF_WALKS"]), 1,
+                               "a walk-cache look-up per walk at most"))
     for name in ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS", "PERF_CC_MISSES",
-                 "PERF_WALKS"):
+                 "PERF_WALKS", "PERF_WC_HITS", "PERF_WC_MISSES"):
         rows.append(CounterRow(name, perf[name], None,
                                f"sequential reference {seq[name]}" if name in seq else ""))
     rows.append(CounterRow("PERF_BUSY_CYCLES", perf["PERF_BUSY_CYCLES"], None,
@@ -310,10 +318,9 @@ def sequential_prediction(trace: Trace, params: RtlParams,
                           unit: RemappingUnit) -> dict[str, int]:
     """What the cache reference predicts with one request at a time, in issue order."""
     totals = {k: 0 for k in ("PERF_IOTLB_HITS", "PERF_IOTLB_MISSES", "PERF_CC_HITS",
-                             "PERF_CC_MISSES", "PERF_WALKS", "PERF_WALK_READS")}
+                             "PERF_CC_MISSES", "PERF_WALKS", "PERF_WALK_READS", "PERF_WC_HITS",
+                             "PERF_WC_MISSES")}
     ref = UnitCacheRef.from_params(dict(params))
-    if params["IOTLB_REPL"] == 3:
-        return {k: -1 for k in totals}  # random replacement: no single prediction
     ref.translation_enabled = bool(unit.tes)
     walker = LegacyWalker(unit.memory, unit.read_reg("RTADDR") & ~0xFFF, haw=params["HAW"],
                           mgaw=params["MGAW"], did_bits=4 + 2 * params["ND"])
