@@ -222,4 +222,101 @@ module vtd_iotlb #(
             e_w[f_set * WAYS + f_way32]     <= fill_w;
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_iotlb.sby). Page ranges are written
+    // as arithmetic ranges of page numbers, where the logic above masks VPN
+    // bits; the set an entry lives in as a division.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    // the environment (the response arbiter): fills are translations of a
+    // supported size with the page's low VPN and frame bits zero
+    always @(*) if (fill_valid) begin
+        assume (fill_ps <= 2'd2);
+        assume ((fill_vpn & ~ps_mask(fill_ps)) == {VPNW{1'b0}});
+        assume ((fill_frame & ~ps_mask(fill_ps)) == {FW{1'b0}});
+    end
+
+    // page-number range [lo, hi) of a page of size ps at vpn
+    function [VPNW:0] f_lo(input [VPNW-1:0] vpn, input [1:0] ps);
+        f_lo = {1'b0, vpn};
+    endfunction
+    function [VPNW:0] f_hi(input [VPNW-1:0] vpn, input [1:0] ps);
+        case (ps)
+            2'd0:    f_hi = {1'b0, vpn} + 1;
+            2'd1:    f_hi = {1'b0, vpn} + 512;
+            default: f_hi = {1'b0, vpn} + (1 << 18);
+        endcase
+    endfunction
+
+    // the request's page number and whether it is below 2^MGAW
+    wire [63:0] f_pn   = lk_addr >> 12;
+    wire        f_low  = lk_addr < (64'd1 << MGAW);
+    integer fa, fb;
+    reg     f_cov, f_same_out;
+    always @(*) begin
+        f_cov = 1'b0;
+        f_same_out = 1'b0;
+        for (fa = 0; fa < N; fa = fa + 1)
+            if (v[fa] && e_sid[fa] == lk_sid && f_low
+                && {1'b0, f_pn[VPNW-1:0]} >= f_lo(e_vpn[fa], e_ps[fa])
+                && {1'b0, f_pn[VPNW-1:0]} < f_hi(e_vpn[fa], e_ps[fa])) begin
+                f_cov = 1'b1;
+                if (lk_ps == e_ps[fa] && lk_frame == e_frame[fa] && lk_r == e_r[fa]
+                    && lk_w == e_w[fa] && lk_did == e_did[fa])
+                    f_same_out = 1'b1;
+            end
+        if (f_past_valid) begin
+            // a hit is exactly a valid entry of that SID whose page holds the address
+            // (below 2^MGAW), and answers with that entry's page size, frame,
+            // permissions and DID: never a translation outside its range
+            assert (lk_hit == f_cov);
+            if (lk_hit) assert (f_same_out);
+            for (fa = 0; fa < N; fa = fa + 1) if (v[fa]) begin
+                // entries are well formed and live in the set of their page
+                assert (e_ps[fa] <= 2'd2);
+                assert ((e_vpn[fa] & ~ps_mask(e_ps[fa])) == {VPNW{1'b0}});
+                assert ((e_did[fa] & ~DID_MASK) == 16'd0);
+                assert (fa / WAYS == (e_vpn[fa] >> (9 * e_ps[fa])) % SETS);
+                // no two entries for the same SID, size and page
+                for (fb = fa + 1; fb < N; fb = fb + 1)
+                    if (v[fb]) assert (!(e_sid[fa] == e_sid[fb] && e_ps[fa] == e_ps[fb]
+                                         && e_vpn[fa] == e_vpn[fb]));
+            end
+        end
+    end
+
+    // what the last edge's invalidation covered, registered
+    reg            f_inv_q;
+    reg [1:0]      f_gran_q;
+    reg [15:0]     f_did_q;
+    reg [VPNW:0]   f_ilo_q, f_ihi_q;
+    wire [VPNW:0]  f_isize = (inv_am >= VPNW) ? {1'b1, {VPNW{1'b0}}} : ({{VPNW{1'b0}}, 1'b1} << inv_am);
+    always @(posedge clk) begin
+        f_inv_q  <= rst_n && inv_valid;
+        f_gran_q <= inv_gran;
+        f_did_q  <= inv_did & DID_MASK;
+        f_ilo_q  <= {1'b0, inv_vpn} & ~(f_isize - 1);
+        f_ihi_q  <= ({1'b0, inv_vpn} & ~(f_isize - 1)) + f_isize;
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // after an invalidation edge nothing it covers is valid: global; the DID;
+        // the DID and a page overlapping the range (a fill at that edge is dropped)
+        if (f_inv_q)
+            for (fa = 0; fa < N; fa = fa + 1)
+                if (v[fa]) case (f_gran_q)
+                    2'b01: assert (1'b0);
+                    2'b10: assert (e_did[fa] != f_did_q);
+                    2'b11: assert (e_did[fa] != f_did_q
+                                   || f_hi(e_vpn[fa], e_ps[fa]) <= f_ilo_q
+                                   || f_lo(e_vpn[fa], e_ps[fa]) >= f_ihi_q);
+                    default: ;
+                endcase
+        // entries only appear through a fill
+        for (fa = 0; fa < N; fa = fa + 1)
+            if (v[fa] && !$past(v[fa])) assert ($past(fill_valid) && !$past(inv_valid));
+    end
+`endif
 endmodule

@@ -49,6 +49,11 @@ PLANTED: tuple[PlantedBug, ...] = (
     PlantedBug("cc-device-fm1", "vtd_context_cache", "vtd_context_cache.v",
                "(inv_fm == 2'd1) ? 16'hFFFB", "(inv_fm == 2'd1) ? 16'hFFFE",
                "device-selective context invalidation with FM=1 masks the wrong function bit"),
+    PlantedBug("iotlb-psi-ignores-size", "vtd_iotlb", "vtd_iotlb.v",
+               "g  = ({5'd0, e_ps[i]} * 7'd9 > {1'b0, inv_am}) ? {5'd0, e_ps[i]} * 7'd9 : "
+               "{1'b0, inv_am};", "g  = {1'b0, inv_am};",
+               "page-selective invalidation ignores the entry's page size (a 2 MB entry "
+               "survives a 4 KB invalidation inside it)"),
     PlantedBug("fifo-count-on-both", "vtd_fifo", "vtd_fifo.v",
                "if (push && !pop) count <= count + 1'b1;", "if (push) count <= count + 1'b1;",
                "the FIFO count grows on a push that meets a pop (a word appears twice)"),
