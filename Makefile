@@ -65,7 +65,7 @@ help:
 	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
 	@echo "  make formal      SymbiYosys proofs (k-induction + BMC) and planted bugs (tb.flows.formal)"
-	@echo "  make coverage [COVERAGE_ARGS='--only NAME ...']  code coverage of rtl/ (line, branch,"
+	@echo "  make coverage [COVERAGE_ARGS='--scenarios|--only NAME ...']  code coverage of rtl/ (line, branch,"
 	@echo "                   toggle) and functional coverage with crosses over the regression:"
 	@echo "                   build/coverage/index.html, report.txt, summary.json (doc/coverage.md)"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
@@ -150,8 +150,8 @@ mutants: $(STAMP)
 formal: $(STAMP)
 	$(PY) -m tb.flows.formal --bugs
 
-# Verilator --coverage builds in build/sim-cov/, the testplan's runs at scale 1 and the directed
-# scenarios, merged; rtl/coverage_waivers.txt applied (doc/coverage.md).
+# Verilator --coverage builds in build/sim-cov/, the testplan's runs at scale 1 (--scenarios: and
+# the directed scenarios), merged; rtl/coverage_waivers.txt applied (doc/coverage.md).
 coverage: $(STAMP)
 	$(PY) -m tb.flows.coverage $(COVERAGE_ARGS)
 
