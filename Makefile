@@ -41,11 +41,12 @@ SWEEP ?= sweeps/default.yaml
 SWEEP_ARGS ?=
 TRACE ?=
 PARAMS ?=
+COVERAGE_ARGS ?=
 
 PY_DIRS := $(wildcard python_model tb tests tools)
 RTL_TOP := vtd_remap_unit
 
-.PHONY: help venv test sim scenario lint bench sweep mutants formal waves replay regen clean distclean toolinfo
+.PHONY: help venv test sim scenario lint bench sweep mutants formal coverage waves replay regen clean distclean toolinfo
 
 help:
 	@echo "vtd-remap make targets:"
@@ -64,6 +65,9 @@ help:
 	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
 	@echo "  make formal      SymbiYosys proofs (k-induction + BMC) and planted bugs (tb.flows.formal)"
+	@echo "  make coverage [COVERAGE_ARGS='--scenarios|--only NAME ...']  code coverage of rtl/ (line, branch,"
+	@echo "                   toggle) and functional coverage with crosses over the regression:"
+	@echo "                   build/coverage/index.html, report.txt, summary.json (doc/coverage.md)"
 	@echo "  make regen       regenerate rtl/vtd_regs.vh and doc/registers.md from python_model/regmap.py"
 	@echo "  make clean       remove build/simulation output and caches (keeps .venv)"
 	@echo "  make distclean   clean + remove .venv"
@@ -145,6 +149,11 @@ mutants: $(STAMP)
 # a bounded model check each), then the planted bugs, each of which must give a counterexample.
 formal: $(STAMP)
 	$(PY) -m tb.flows.formal --bugs
+
+# Verilator --coverage builds in build/sim-cov/, the testplan's runs at scale 1 (--scenarios: and
+# the directed scenarios), merged; rtl/coverage_waivers.txt applied (doc/coverage.md).
+coverage: $(STAMP)
+	$(PY) -m tb.flows.coverage $(COVERAGE_ARGS)
 
 # Configurations x workloads through the replay player (README "Sweeps"); exit 2 names a bad
 # field of the sweep file.

@@ -28,7 +28,7 @@ class Scoreboard(uvm_component):
         self.tb.checker.dma_response(*t)
 
     def _msi_rsp(self, t: tuple[Any, Any]) -> None:
-        self.tb.coverage.sample_msi(*t, self.tb.unit.ires)
+        self.tb.sample_msi(*t)
         self.tb.checker.msi_response(*t)
 
     def _reg(self, item: Any) -> None:

@@ -33,6 +33,8 @@ from tb.software.driver import GRANULARITY_NAMES, Software
 from tb.software.register_layer import RegisterLayer
 from tb.software.tables import TableBuilder
 
+_QT = regmap.fld("IQT", "QT")
+
 
 class TbFailure(AssertionError):
     """The scoreboard found mismatches (the message lists the first ones)."""
@@ -98,6 +100,17 @@ class Tb:
         name = self.mirror.command_name(offset, size, value)
         if name is not None:
             self._command_starts.setdefault(name, []).append(self.cycles.now)
+            if name == "IQT":
+                self._sample_queue_tail(value)
+
+    def _sample_queue_tail(self, value: int) -> None:
+        """Coverage of a tail write to a running queue: empty (every earlier tail known run)
+        or not, and whether the new tail wraps past the end of the ring."""
+        queue, unit = self.mirror.queue, self.unit
+        if queue is None or not unit.qies or unit.faults.iqe:
+            return
+        tail = _QT.get(value) % queue.entries
+        self.coverage.sample_queue_tail(not queue.held, tail < queue.last_tail)
 
     def software(self, regs: RegisterLayer) -> Software:
         return Software(regs, self.builder, self.wait, on_invalidate=self._on_invalidate)
@@ -131,8 +144,8 @@ class Tb:
 
     def _on_invalidate(self, event: tuple[Any, ...]) -> None:
         self.log.debug("cycle %d: invalidation done %s", self.cycles.now, event)
-        self.coverage.hit("invalidation", f"{event[0]}-"
-                          + GRANULARITY_NAMES[event[0]].get(event[1], "reserved"))
+        self.coverage.sample_invalidation(
+            event, f"{event[0]}-" + GRANULARITY_NAMES[event[0]].get(event[1], "reserved"))
         if self.predictor is not None and event[0] in ("context", "iotlb"):
             if event[0] == "context":
                 self.predictor.invalidate_context(event[1], event[2], event[3], event[4])
@@ -152,7 +165,31 @@ class Tb:
         assert self.predictor is not None
         te = self.unit.tes
         ttm_ok = self.unit.root.ttm == 0 and not self.unit.root.ssirwe
-        return self.predictor.before(item.sid, item.addr, item.write, item.size, te, ttm_ok)
+        expect = self.predictor.before(item.sid, item.addr, item.write, item.size, te, ttm_ok)
+        if expect.lookup:
+            self._sample_iotlb(item)
+        return expect
+
+    def _sample_iotlb(self, item: Any) -> None:
+        """IOTLB coverage of a look-up the reference predicts exactly: hit or miss, the
+        policy, and the pressure on the set its 4 KB index selects (valid ways before the
+        look-up; the most of the reference's possible states under random replacement)."""
+        assert self.predictor is not None
+        ref = self.predictor.ref
+        outcomes = ref.predict_iotlb(item.sid, item.addr, item.write, item.size)
+        if len(outcomes) != 1:
+            return
+        iotlb = ref.iotlb
+        index = iotlb.set_of(iotlb.vpn_of(item.addr), 0)
+        valid = max(sum(w is not None for w in st.ways) for st in iotlb.possible_states(index))
+        self.coverage.sample_iotlb(next(iter(outcomes)), iotlb.policy_name, valid, iotlb.ways)
+
+    def sample_msi(self, item: Any, rsp: Any) -> None:
+        """Coverage of an interrupt answer with the model's IRES, EIME (latched by SIRTP)
+        and CFIS."""
+        unit = self.unit
+        eime = bool(unit.ir_table.eime)
+        self.coverage.sample_msi(item, rsp, unit.ires, eime, unit.cfis)
 
     # ----------------------------------------------------------------- checks
     async def checkpoint(self, regs: RegisterLayer, perf: dict[str, int] | None = None) \
@@ -214,6 +251,10 @@ class Tb:
             self.fault_responses += 1
 
     def stats(self) -> dict[str, object]:
+        queue = self.mirror.queue
+        if queue is not None:  # queue errors the mirror saw release held tail writes
+            self.coverage.hit("queue", "IQE", queue.releases["queue error"]
+                              or int(self.unit.faults.iqe))
         s: dict[str, object] = {"tests": 1, **self.checker.stats.as_dict(),
                                 **self.mem.stats.as_dict(), "cycles": self.cycles.now,
                                 "wall_seconds": round(time.monotonic() - self.t0, 2),

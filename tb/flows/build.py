@@ -32,14 +32,20 @@ ROOT = Path(__file__).resolve().parents[2]
 # TB_RTL_DIR runs the same tests on another copy of the RTL (e.g. one with a planted bug);
 # its builds go to their own directory.
 RTL_DIR = Path(os.environ.get("TB_RTL_DIR", ROOT / "rtl")).resolve()
-BUILD_ROOT = ROOT / "build" / ("sim" if RTL_DIR == (ROOT / "rtl").resolve() else
-                               "sim-" + hashlib.sha1(str(RTL_DIR).encode()).hexdigest()[:8])
+# TB_COVERAGE=1 (``make coverage``, tb/flows/coverage.py) builds Verilator with --coverage into
+# build/sim-cov/: coverage builds never mix with the normal ones, and each run leaves its
+# coverage.dat in its run directory.
+COVERAGE = os.environ.get("TB_COVERAGE", "").strip().lower() in ("1", "true", "yes", "on")
+BUILD_ROOT = ROOT / "build" / (("sim" if RTL_DIR == (ROOT / "rtl").resolve() else
+                                "sim-" + hashlib.sha1(str(RTL_DIR).encode()).hexdigest()[:8])
+                               + ("-cov" if COVERAGE else ""))
 TOP = "vtd_remap_unit"
 SIMULATORS = ("verilator", "icarus")
 TIMESCALE = ("1ns", "1ps")
 # Part of the digest: changing a flag rebuilds.
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                  "--x-initial", "fast")
+                  "--x-initial", "fast") + (("--coverage-line", "--coverage-toggle")
+                                            if COVERAGE else ())
 # C++ optimisation of the Verilated model: -O0 builds in ~10 s instead of ~25 s (-O1) and
 # the simulation stays far faster than the Python side (TB_VERILATOR_OPT=-O2 to change).
 _OPT = os.environ.get("TB_VERILATOR_OPT", "-O0")

@@ -76,7 +76,8 @@ def run_scenarios(sim: str) -> Outcome:
                    "\n".join(failures))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, stats_out: dict | None = None) -> int:
+    """``stats_out``: filled with the merged statistics of every run (coverage bins too)."""
     p = argparse.ArgumentParser(prog="python -m tb.flows.regress",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--sim", default="verilator", choices=build.SIMULATORS)
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     total: dict = {}
     for o in outcomes:
         merge_stats(total, o.stats)
+    if stats_out is not None:
+        stats_out.update(total)
     cov = Coverage()
     cov.merge(total.get("coverage", {}))
     failed = [o for o in outcomes if not o.ok]
