@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    "tests/test_rtl_caches.py",
                                                    "tests/test_rtl_random.py",
                                                    "tests/test_rtl_invalidation.py",
-                                                   "tests/test_rtl_scenarios.py"])
+                                                   "tests/test_rtl_scenarios.py",
+                                                   "tests/test_rtl_csr.py",
+                                                   "tests/test_rtl_resets.py"])
     args = p.parse_args(argv)
     survived = []
     for m in MUTANTS:
