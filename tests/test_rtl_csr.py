@@ -25,6 +25,7 @@ from python_model.regmap import Access, Register
 from tb.agents.dma import DmaItem
 from tb.env.base_test import BaseTest, run_uvm
 from tb.env.csr_description import SIDE_EFFECTS, CsrPlan, DescribedValues
+from tb.software.table_formats import inv_wait_dsc
 from tb.stimulus.sequences import RandomDmaSeq
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
@@ -198,6 +199,35 @@ class CsrTest(BaseTest):
         chk.compare_register("FSTS", fsts)
         if regs.get("FSTS", "PPF", fsts):
             chk.error(f"rw1c: FSTS {fsts:#x} still has PPF with every record cleared")
+        if tb.config.QI:
+            await self.ics_semantics()
+
+    async def ics_semantics(self) -> None:
+        """ICS.IWC set by a wait descriptor with IF=1: write 0 keeps it, write 1 clears it."""
+        tb, regs = self.tb, self.regs
+        chk = tb.checker
+        await self.sw.enable_queued_invalidation()
+        await self.sw.submit([inv_wait_dsc(if_=True)])
+        await tb.checkpoint(regs)
+        iwc = regs.field("ICS", "IWC")
+        before = await regs.read("ICS")
+        chk.compare_register("ICS", before)
+        if not iwc.get(before):
+            chk.error(f"rw1c: ICS {before:#x} has no IWC after a wait with IF=1")
+        await regs.write("ICS", 0)
+        kept = await regs.read("ICS")
+        chk.compare_register("ICS", kept)
+        if kept != before:
+            chk.error(f"rw1c: ICS written 0 changed {before:#x} to {kept:#x}")
+        await regs.write("ICS", iwc.mask)
+        cleared = await regs.read("ICS")
+        chk.compare_register("ICS", cleared)
+        if iwc.get(cleared):
+            chk.error(f"rw1c: ICS with IWC written 1 reads {cleared:#x}")
+        self.counts["semantics"] += 1
+        # back to register-based invalidation for the command tests
+        await regs.write("GCMD", regs.put("GCMD", 0, TE=1))
+        await regs.poll("GSTS", regs.mask("GSTS", "QIES"), 0, timeout_cycles=2000)
 
     async def command_semantics(self) -> None:
         """One-shot command fields clear themselves once done; GCMD reads 0 and its bits
