@@ -87,6 +87,7 @@ class DmaPort:
         self._rsp_signals = (dut.rsp_tag, dut.rsp_fault, dut.rsp_reason, dut.rsp_addr)
         dut.req_valid.value = 0
         self.valid = False  # what req_valid holds
+        self.presenting: Any = None  # the item on req_* awaiting its handshake
         for sig in (dut.req_sid, dut.req_addr, dut.req_write, dut.req_size, dut.req_tag):
             sig.value = 0
         self._driven: tuple[int, ...] = (0, 0, 0, 0, 0)  # what req_* hold
@@ -116,9 +117,22 @@ class DmaPort:
     async def issue(self, item: Any) -> None:
         """Present ``item`` and wait for its handshake (``req_valid`` stays high)."""
         self.present(item)
+        self.presenting = item
         await until_accepted(self.clk, self.dut.req_ready)
+        self.presenting = None
         item.issue_cycle = self.cycles.now
         self.issued += 1
+
+    def drop_in_flight(self) -> list[Any]:
+        """A reset: the unit forgets every accepted request; free their tags (not the one of
+        a request still presented, which the unit will accept after the reset). Returns the
+        dropped items."""
+        dropped = [item for item in list(self.tags.items().values())
+                   if item is not self.presenting]
+        for item in dropped:
+            self.tags.release(item.tag)
+        self.issued = self.responded = 0
+        return dropped
 
     def sample_response(self) -> DmaResponse:
         tag, fault, reason, addr = self._rsp_signals

@@ -319,6 +319,24 @@ class ModelChecker:
             return False
         return True
 
+    def unit_reset(self) -> int:
+        """The unit was reset (its model too): forget every request in flight (the unit drops
+        them unanswered), interrupt answers waiting for their order, remembered fills and the
+        fault events of either side not yet matched. Returns how many requests were
+        dropped."""
+        dropped = len(self._issued)
+        self._issued.clear()
+        self._pending_msi.clear()
+        self._recent_fills.clear()
+        self._command_starts.clear()
+        self.match_events()
+        self._rtl_events.clear()
+        self._matched_events = 0
+        self.dma_fault_answers = 0
+        self.last_completed_start = -1
+        self.epoch += 1
+        return dropped
+
     def settle(self) -> None:
         """At a quiescent point: commit every interrupt answer still waiting for its order."""
         self._release_msi(everything=True)

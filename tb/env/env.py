@@ -17,11 +17,13 @@ from tb.agents.msi import (
 )
 from tb.agents.reg import RegAgent, RegAgentConfig, SequencerRegBus
 from tb.env.scoreboard import Scoreboard
+from tb.env.watchdog import Watchdog
 from tb.stimulus.sequences import ItemSeq
 
 
 class RemapEnv(uvm_env):
-    """One agent per DUT interface (registers, DMA, MSI, fault events) and the scoreboard.
+    """One agent per DUT interface (registers, DMA, MSI, fault events), the scoreboard and
+    the watchdog (:mod:`tb.env.watchdog`).
     The :class:`Tb` comes from ConfigDB (``"tb"``, set by :func:`run_uvm`); the env hands each
     agent its configuration through ConfigDB too."""
 
@@ -42,6 +44,7 @@ class RemapEnv(uvm_env):
         self.msi_agent = MsiAgent("msi", self)
         self.event_agent = FaultEventAgent("events", self)
         self.scoreboard = Scoreboard("scoreboard", self)
+        self.watchdog = Watchdog("watchdog", self)  # every request answered in time
 
     def connect_phase(self) -> None:
         sb = self.scoreboard

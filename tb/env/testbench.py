@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from cocotb.triggers import ClockCycles
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
 from python_model import regmap
 from python_model.memory import Memory
@@ -190,6 +190,35 @@ class Tb:
         unit = self.unit
         eime = bool(unit.ir_table.eime)
         self.coverage.sample_msi(item, rsp, unit.ires, eime, unit.cfis)
+
+    async def reset_unit(self, cycles: int = 4) -> int:
+        """Assert ``rst_n`` for ``cycles`` cycles now, whatever is in flight, and rebuild the
+        golden model's state from scratch (doc/vtd-rules.md: registers to their reset values,
+        caches and fault records empty): requests the unit accepted are dropped unanswered
+        (their tags freed), held register commands and queue tails forgotten, status writes
+        the model owed dropped. A request still presented on the DMA port is accepted after
+        the reset. Register accesses must not be in flight. Returns the requests dropped."""
+        dut = self.dut
+        dut.rst_n.value = 0
+        await ClockCycles(dut.clk, max(1, cycles))
+        # between edges: every handshake made while in reset (the unit ignores them) is seen
+        await FallingEdge(dut.clk)
+        dropped = self.dma_port.drop_in_flight()
+        self.msi_port.in_flight.clear()  # interrupt requests the unit had taken
+        self.unit.reset()
+        self.unit.events.clear()
+        self.mirror.pending.clear()
+        if self.mirror.queue is not None:
+            self.mirror.queue.held.clear()
+        self._command_starts.clear()
+        self.mem.expected.clear()
+        self.checker.unit_reset()
+        self.fault_responses = 0
+        dut.rst_n.value = 1
+        await RisingEdge(dut.clk)
+        self.log.info("cycle %d: unit reset for %d cycles, %d request(s) in flight dropped",
+                      self.cycles.now, cycles, len(dropped))
+        return len(dropped)
 
     # ----------------------------------------------------------------- checks
     async def checkpoint(self, regs: RegisterLayer, perf: dict[str, int] | None = None) \

@@ -96,6 +96,22 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("hit-ignores-perm", "vtd_request_stage.v",
            "wire tlb_ok   = tlb_hit && (s1_write ? tlb_w : tlb_r) &&",
            "wire tlb_ok   = tlb_hit &&", "IOTLB hit ignores the cached permissions"),
+    Mutant("iotlb-kept-over-reset", "vtd_iotlb.v",
+           "    always @(posedge clk) begin\n        if (!rst_n) begin\n"
+           "            v <= {N{1'b0}};",
+           "    reg warm = 1'b0;\n    always @(posedge clk) if (rst_n) warm <= 1'b1;\n"
+           "    always @(posedge clk) begin\n        if (!rst_n) begin\n"
+           "            if (!warm) v <= {N{1'b0}};",
+           "stale after reset: the IOTLB is emptied by the power-up reset only"),
+    Mutant("iedata-aliases-fedata", "vtd_reg_file.v",
+           "            if (`VTD_RF_W32(`VTD_IEDATA_OFF))",
+           "            if (`VTD_RF_W32(`VTD_IEDATA_OFF) || `VTD_RF_W32(`VTD_FEDATA_OFF))",
+           "register aliasing: a FEDATA write also lands in IEDATA"),
+    Mutant("feaddr-bit31-stuck", "vtd_reg_file.v", "feaddr  <= feaddr_v[31:2];",
+           "feaddr  <= {1'b0, feaddr_v[30:2]};", "register bit stuck: FEADDR bit 31 not stored"),
+    Mutant("pfo-cleared-by-zero", "vtd_reg_file.v",
+           "`VTD_RF_W32(`VTD_FSTS_OFF) && fsts_ones[`VTD_FSTS_PFO_LSB];",
+           "`VTD_RF_W32(`VTD_FSTS_OFF);", "RW1C slip: any FSTS write clears PFO"),
 )
 
 
@@ -127,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    "tests/test_rtl_random.py",
                                                    "tests/test_rtl_invalidation.py",
                                                    "tests/test_rtl_memory.py",
-                                                   "tests/test_rtl_scenarios.py"])
+                                                   "tests/test_rtl_scenarios.py",
+                                                   "tests/test_rtl_csr.py",
+                                                   "tests/test_rtl_resets.py"])
     args = p.parse_args(argv)
     survived = []
     for m in MUTANTS:
