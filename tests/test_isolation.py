@@ -72,7 +72,8 @@ def test_every_segment_ends_with_a_fault_service(seed):
     for i in barriers:
         reads = [op.reg for op in s.trace.ops[i] if isinstance(op, RegOp) and op.op == "read"]
         assert reads[0] == "FSTS" and len(reads) == 1 + 2 * cfg_records
-    assert max(b - a for a, b in zip([0, *barriers], barriers, strict=False)) <= 10 + 4
+    gaps = [b - a for a, b in zip([0, *barriers], barriers, strict=False)]
+    assert max(gaps) <= 10 + 1 + 4  # a warm-up may overshoot; an edit's probes follow it
 
 
 def test_generator_bookkeeping_agrees_with_the_model(seed):
@@ -87,10 +88,10 @@ def test_generator_bookkeeping_agrees_with_the_model(seed):
     for i, (r, (fault, value), allowed) in enumerate(
             zip(s.trace.requests, outcomes, s.manifest.allowed, strict=True)):
         model = -1 if fault else value | (r.addr & 0xFFF)
+        said = f"fault {value:#x}" if fault else hex(model)
         assert model == allowed, (f"SEED={seed} request #{i} {CLASSES[s.manifest.classes[i]]} "
-                                  f"sid={r.sid:#06x} addr={r.addr:#x}: model "
-                                  f"{'fault %#x' % value if fault else hex(model)}, generator "
-                                  f"{allowed:#x}")
+                                  f"sid={r.sid:#06x} addr={r.addr:#x}: model {said}, "
+                                  f"generator {allowed:#x}")
     reasons = Counter(v for f, v in outcomes if f)
     # every reason the probes are built to reach
     for reason in (0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0A, 0x0B, 0x0C, 0x0E, 0x29):
@@ -122,7 +123,7 @@ def test_small_campaign_on_verilator_passes(seed, capsys):
     assert f"{N} requests" in text
     assert "isolation       : 0 translations outside" in text
     assert "result          : PASS" in text
-    assert "recorded +" in text and " 0 response or register mismatches" in text
+    assert "recorded +" in text and "(0 response or register mismatches)" in text
 
 
 # An address-width check removed from a copy of the RTL: the walker no longer faults an input

@@ -21,7 +21,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 PROBE_FAMILIES: dict[str, Family] = {isolation.FAMILY.name: isolation.FAMILY}
 ALL_FAMILIES: dict[str, Family] = {**FAMILIES, **PROBE_FAMILIES}
 
-__all__ = ["ALL_FAMILIES", "FAMILIES", "PROBE_FAMILIES", "Family", "WorkloadError", "family", "generate", "knobs_of"]
+__all__ = ["ALL_FAMILIES", "FAMILIES", "PROBE_FAMILIES", "Family", "WorkloadError", "family",
+           "generate", "knobs_of"]
 
 
 def family(name: str) -> Family:
