@@ -255,7 +255,8 @@ class _Gen:
             return
         size = max(1, min(size, SIZE_4K - (addr & 0xFFF)))
         if write and size == 4 and 0xFEE0_0000 <= addr <= 0xFEEF_FFFF:
-            size = 8  # a 4-byte write there is an interrupt, not DMA
+            size = 2  # a 4-byte write there is an interrupt, not DMA
+        assert (addr & 0xFFF) + size <= SIZE_4K, "a request never crosses a 4 KB page"
         allowed = None
         if not touches_interrupt_range(addr, size):
             view = self.views.get(sid, _none)
