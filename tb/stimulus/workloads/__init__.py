@@ -16,8 +16,8 @@ from tb.stimulus.workloads.common import Family, WorkloadError, parse_knobs
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     nic.FAMILY, window.FAMILY, tenants.FAMILY, storage.FAMILY, gather.FAMILY)}
-# Families whose streams fault on purpose (probes, not performance workloads): ``gen`` and
-# ``list`` know them, sweeps (which expect every request to translate) do not.
+# Families whose streams fault on purpose (probes, not performance workloads): ``gen``,
+# ``list`` and sweep files know them; FAMILIES holds those whose every request translates.
 PROBE_FAMILIES: dict[str, Family] = {isolation.FAMILY.name: isolation.FAMILY}
 ALL_FAMILIES: dict[str, Family] = {**FAMILIES, **PROBE_FAMILIES}
 
