@@ -46,7 +46,7 @@ COVERAGE_ARGS ?=
 PY_DIRS := $(wildcard python_model tb tests tools)
 RTL_TOP := vtd_remap_unit
 
-.PHONY: help venv test sim scenario lint bench sweep mutants formal coverage waves replay regen clean distclean toolinfo
+.PHONY: help venv test sim scenario lint bench sweep mutants formal coverage waves replay isolation regen clean distclean toolinfo
 
 help:
 	@echo "vtd-remap make targets:"
@@ -64,6 +64,7 @@ help:
 	@echo "  make sweep [SWEEP=sweeps/name.yaml]  configurations x workloads on the replay player:"
 	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
+	@echo "  make isolation   the isolation campaign: edge probes on malformed tables, 10 seeds x 100k requests"
 	@echo "  make formal      SymbiYosys proofs (k-induction + BMC) and planted bugs (tb.flows.formal)"
 	@echo "  make coverage [COVERAGE_ARGS='--scenarios|--only NAME ...']  code coverage of rtl/ (line, branch,"
 	@echo "                   toggle) and functional coverage with crosses over the regression:"
@@ -144,6 +145,11 @@ replay: $(STAMP)
 # Plant known bugs in copies of the RTL and check that the tests catch each one.
 mutants: $(STAMP)
 	$(PY) -m tb.flows.mutants
+
+# The isolation campaign (doc/workloads.md, family isolation): default seeds 1..10 x 100,000
+# requests on Verilator; ISOLATION_ARGS='--seeds 3 --n 20000 --set segment=8' etc.
+isolation: $(STAMP)
+	$(PY) -m tb.flows.isolation $(ISOLATION_ARGS)
 
 # Proofs of the properties written in the RTL under `ifdef FORMAL (formal/*.sby: k-induction and
 # a bounded model check each), then the planted bugs, each of which must give a counterexample.

@@ -126,6 +126,10 @@ class DmaTranslator:
         """The fresh outcome alone, ``candidates(...)[0].outcome``: the tables as they are in
         memory now, whatever the caches hold (for checkers of streams whose tables never
         change, where no cached entry can be stale)."""
+        if self.memory.version != self._memo_memory:  # the tables changed: forget contexts
+            self._memo.clear()
+            self._contexts.clear()
+            self._memo_memory = self.memory.version
         req = _Request(sid, addr, write, size)
         if touches_interrupt_range(addr, size):
             return req.fault(FR_INTR_RANGE)

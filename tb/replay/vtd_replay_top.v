@@ -10,6 +10,8 @@
 //                  2 = read offset until (data & mask) == value, 3 = store value at memory
 //                  address mask (a table entry), 4 = run the requests up to index value
 //                  (exclusive), wait until all are answered, then go on with the program,
+//                  5 = read offset once and write it as a V line (a driver reading
+//                  FSTS or a fault record: the check compares it with the model's),
 //                  0 = run the remaining requests (end of program)
 //   +req=<file>    requests: 100-bit records {sid[15:0], addr[63:0], 3'b0, write,
 //                  3'b0, size[12:0]}
@@ -316,6 +318,8 @@ module vtd_replay_top #(
                     if (cmd_valid && cmd_ready) cmd_valid <= 1'b0;
                     if (cmd_done) begin
                         phase <= P_PROG;
+                        if (p_op == 4'd5)
+                            $fwrite(fd, "V %h %h\n", p_off, cmd_rdata);
                         if (p_op == 4'd2 && (cmd_rdata & p_mask) != p_val) begin
                             polls <= polls + 1;
                             if (polls > 10000) begin

@@ -447,6 +447,29 @@ class Domain:
         self._b._write_qword(addr, value)
         return addr
 
+    def move_table(self, level: int, iova: int) -> tuple[int, int]:
+        """Move the level-``level`` table translating ``iova`` to a fresh page: its entries
+        are copied and the entry above it is pointed at the copy. Returns (old, new)
+        addresses. The old page keeps its contents (software may reuse it only after the
+        invalidation that must follow, IH=0: paging-structure caches may hold it)."""
+        if not 1 <= level < self.levels:
+            raise TableError(f"move_table: level {level} is not in 1..{self.levels - 1} "
+                             f"(domain {self.did}; the top table moves with its context entry)")
+        parent = self._descend(iova, level + 1, "move_table")
+        idx = _index(iova, level + 1)
+        child = parent.slots.get(idx)
+        if not isinstance(child, _Table):
+            raise TableError(f"move_table: no level-{level} table translates IOVA {iova:#x} "
+                             f"(domain {self.did})")
+        old, new = child.addr, self._b._alloc_table()
+        for i in range(512):
+            value = self._b._written.get(old + 8 * i, 0)
+            if value:
+                self._b._write_qword(new + 8 * i, value)
+        child.addr = new
+        self._b._write_qword(parent.addr + 8 * idx, sl_entry(new, True, True))
+        return old, new
+
     def entry_address(self, level: int, iova: int) -> int | None:
         """Address of the level-``level`` entry translating ``iova``, or None when the table
         holding it does not exist (the path stops earlier)."""

@@ -69,6 +69,9 @@ class CheckReport:
     seconds: float = 0.0  # the response check (model) alone
     memo_hits: int = 0
     counter_seconds: float = 0.0  # counters, with the sequential cache reference
+    driver_reads: int = 0  # register reads between requests compared with the model
+    reasons: dict[int, int] = field(default_factory=dict)  # fault reason -> responses
+    suppressed: int = 0  # of the faults, those FPD suppressed (qualified, FPD=1)
 
     @property
     def ok(self) -> bool:
@@ -76,24 +79,63 @@ class CheckReport:
                 and all(r.ok for r in self.registers))
 
 
-def model_for(trace: Trace, params: RtlParams) -> RemappingUnit:
+class DriverReads:
+    """The player's ``V`` lines (a driver's register reads between requests, in program
+    order), compared one by one with the model's register as each read operation is applied
+    (only the register's own bytes of the qword the player read)."""
+
+    def __init__(self, reads: Sequence[tuple[int, int]]) -> None:
+        self._reads = list(reads)
+        self._next = 0
+        self.compared = 0
+        self.mismatches: list[str] = []
+
+    def compare(self, unit: RemappingUnit, reg: str, where: str) -> None:
+        r = unit.regmap.by_name(reg)
+        want = unit.read_reg(reg)
+        if self._next >= len(self._reads):
+            self.mismatches.append(f"{where}: read of {reg}: the player reported no value "
+                                   f"(model {want:#x})")
+            return
+        offset, qword = self._reads[self._next]
+        self._next += 1
+        got = qword >> 8 * (r.offset & 7) & ((1 << 8 * r.size) - 1)
+        self.compared += 1
+        if offset != r.offset & ~7:
+            self.mismatches.append(f"{where}: read of {reg}: the player read offset "
+                                   f"{offset:#x}, not {r.offset & ~7:#x}")
+        elif got != want:
+            self.mismatches.append(f"{where}: {reg} reads {got:#x} on the RTL, {want:#x} on "
+                                   "the model")
+
+    def leftover(self) -> int:
+        return len(self._reads) - self._next
+
+
+def model_for(trace: Trace, params: RtlParams, reads: DriverReads | None = None
+              ) -> RemappingUnit:
     """The golden model with the trace's memory and register programming applied."""
     mem = Memory()
     for addr, value in trace.memory.items():
         mem.poke_u64(addr, value)
     unit = RemappingUnit(rtl_model_config(params), mem)
-    apply_ops(unit, trace.registers, "register program")
+    apply_ops(unit, trace.registers, "register program", reads)
     return unit
 
 
-def apply_ops(unit: RemappingUnit, ops: Sequence[Op], where: str) -> None:
+def apply_ops(unit: RemappingUnit, ops: Sequence[Op], where: str,
+              reads: DriverReads | None = None) -> None:
     """Software's operations on the model: table stores, register writes and polls (a poll
-    that would not succeed on the model is a trace error)."""
+    that would not succeed on the model is a trace error), and reads (compared with the
+    player's through ``reads`` when given)."""
     for op in ops:
         if isinstance(op, MemWrite):
             unit.memory.poke_u64(op.addr, op.value)
         elif op.op == "write":
             unit.write_reg(op.reg, op.value)
+        elif op.op == "read":
+            if reads is not None:
+                reads.compare(unit, op.reg, where)
         elif unit.read_reg(op.reg) & op.mask != op.value:
             raise TraceError(f"{where}: poll of {op.reg} for {op.value:#x} under mask "
                              f"{op.mask:#x} never succeeds on the model (reads "
@@ -168,7 +210,8 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     """
     rep = CheckReport()
     t0 = time.perf_counter()
-    unit = model_for(trace, params)
+    reads = DriverReads(result.reads)
+    unit = model_for(trace, params, reads)
     reqs = trace.requests
     seen = bytearray(len(reqs))
     cands_of = unit.dma_candidates
@@ -193,7 +236,7 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
         while bi < len(barriers) and i >= barriers[bi]:
             if expected is None:
                 apply_ops(unit, trace.ops[barriers[bi]],
-                          f"operations before request #{barriers[bi]}")
+                          f"operations before request #{barriers[bi]}", reads)
             table.clear()
             bi += 1
         if bi and i < barriers[bi - 1]:
@@ -237,14 +280,29 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
                 commit(fresh)
             want = out.visible()
             table[key] = out if out.fault is not None else out.hpa & ~0xFFF
+            known = out if out.fault is not None else None
         if want[0] == "fault":
             rep.faults += 1
+            rep.reasons[want[1]] = rep.reasons.get(want[1], 0) + 1
+            if isinstance(known, DmaOutcome) and known.fault is not None \
+                    and known.fault.suppressed:
+                rep.suppressed += 1
         observed = ("fault", rsp.reason) if rsp.fault else ("ok", rsp.addr)
         if want != observed or (rsp.addr if rsp.fault else rsp.reason):
             mismatches.append(f"{_describe_request(i, r)} tag {rsp.tag:#x} issued cycle "
                               f"{rsp.issued}, answered cycle {rsp.answered}: RTL answered "
                               f"{_describe(*observed)} (reason {rsp.reason:#04x}, addr "
                               f"{rsp.addr:#x}), model {_describe(*want)}")
+    if expected is None:
+        while bi < len(barriers):  # operations after the last request
+            apply_ops(unit, trace.ops[barriers[bi]],
+                      f"operations before request #{barriers[bi]}", reads)
+            bi += 1
+        mismatches.extend(reads.mismatches)
+        if reads.leftover():
+            mismatches.append(f"the player reported {reads.leftover()} register read(s) the "
+                              "trace does not have")
+    rep.driver_reads = reads.compared
     missing = [i for i, s in enumerate(seen) if not s]
     if missing:
         mismatches.append(f"{len(missing)} request(s) never answered, first "

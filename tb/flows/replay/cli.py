@@ -91,6 +91,9 @@ def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:
     bad_regs = [r for r in rep.registers if not r.ok]
     print(f"  fault state   : FSTS and {len(rep.registers) - 1} FRCD qwords after the stream, "
           f"{'all equal to the model' if not bad_regs else f'{len(bad_regs)} MISMATCH(ES)'}")
+    if rep.driver_reads:
+        print(f"  driver reads  : {rep.driver_reads} register reads between requests compared "
+              "with the model")
     for r in bad_regs:
         rtl = "not reported" if r.rtl is None else f"{r.rtl:#x}"
         print(f"    {r.name:18s} RTL {rtl}  model {r.model:#x}  MISMATCH")

@@ -10,7 +10,7 @@ from tb.flows.replay.trace import MemWrite, Op, Trace, TraceError, register
 
 PAGE_WORDS = 512
 MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
-OP_END, OP_WRITE, OP_POLL, OP_STORE, OP_RUN_TO = 0, 1, 2, 3, 4
+OP_END, OP_WRITE, OP_POLL, OP_STORE, OP_RUN_TO, OP_READ = 0, 1, 2, 3, 4, 5
 MAX_PROG = 1 << 18  # the player's MAX_PROG (records: operations and segment marks)
 
 
@@ -64,7 +64,7 @@ def _record(op: Op) -> str:
     byte = reg.offset & 7
     strb = (0xFF if reg.size == 8 else 0x0F) << byte
     shift = 8 * byte
-    code = OP_WRITE if op.op == "write" else OP_POLL
+    code = {"write": OP_WRITE, "poll": OP_POLL, "read": OP_READ}[op.op]
     mask = (op.mask << shift) if code == OP_POLL else 0
     rec = (code << 148 | strb << 140 | (reg.offset & ~7) << 128
            | (op.value << shift) << 64 | mask)

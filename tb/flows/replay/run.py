@@ -68,6 +68,7 @@ class RunResult:
     responses: list[Response] = field(default_factory=list)
     perf: dict[int, int] = field(default_factory=dict)  # register offset -> value
     fault_regs: dict[int, int] = field(default_factory=dict)  # FSTS qword, FRCD: offset -> qword
+    reads: list[tuple[int, int]] = field(default_factory=list)  # V lines: (qword offset, value)
     cycles: int = 0
     mem_reads: int = 0
     errors: list[str] = field(default_factory=list)
@@ -179,6 +180,8 @@ def read_responses(path: Path) -> RunResult:
                     int(w[6]), int(w[7])))
             elif w[0] == "P":
                 result.perf[int(w[1], 16)] = int(w[2])
+            elif w[0] == "V":
+                result.reads.append((int(w[1], 16), int(w[2], 16)))
             elif w[0] == "F":
                 result.fault_regs[int(w[1], 16)] = int(w[2], 16)
             elif w[0] == "T":

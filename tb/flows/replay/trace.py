@@ -22,9 +22,10 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True)
 class RegOp:
-    """``write NAME value`` or ``poll NAME mask value`` (NAME a register of the map)."""
+    """``write NAME value``, ``poll NAME mask value`` or ``read NAME`` (NAME a register of
+    the map; ``read`` is a driver's read whose value the check compares with the model's)."""
 
-    op: str  # "write" | "poll"
+    op: str  # "write" | "poll" | "read"
     reg: str
     value: int
     mask: int = 0
@@ -102,6 +103,8 @@ def _op_line(op: Op) -> str:
         return f"mem {op.addr:x} {op.value:x}"
     if op.op == "write":
         return f"write {op.reg} {op.value:x}"
+    if op.op == "read":
+        return f"read {op.reg}"
     return f"poll {op.reg} {op.mask:x} {op.value:x}"
 
 
@@ -119,10 +122,15 @@ def _hex(text: str, where: str, what: str, bits: int) -> int:
 
 
 _REGS: dict[str, regmap.Register] = {r.name: r for r in regmap.base_registers()}
+# The fault records (FRCDn_LO/HI, n up to the most a unit can have): a driver's fault
+# service reads and clears them between requests.
+_REGS.update((r.name, r) for r in regmap.RegisterMap(regmap.MAX_FAULT_RECORDS).registers
+             if r.name.startswith("FRCD"))
 
 
 def register(name: str) -> regmap.Register:
-    """A register of the map by name (the fixed registers: no FRCD or counters)."""
+    """A register of the map by name (the fixed registers and the fault records; no
+    counters)."""
     return _REGS[name]
 
 
@@ -169,7 +177,7 @@ def read_trace(path: Path) -> Trace:
             addr = _next_addr(words, addr, where)
         elif section == "registers":
             trace.registers.append(_register_line(words, where))
-        elif words[0] in ("mem", "write", "poll"):
+        elif words[0] in ("mem", "write", "poll", "read"):
             if not version2:
                 raise TraceError(f"{where}: a {words[0]!r} line among the requests needs a "
                                  f"{MAGIC_V2!r} file (first line)")
@@ -223,8 +231,10 @@ def _register_line(words: list[str], where: str) -> RegOp:
         if value & ~mask:
             raise TraceError(f"{where}: poll value {value:#x} has bits outside mask {mask:#x}")
         return RegOp("poll", reg.name, value, mask)
-    raise TraceError(f"{where}: expected 'write REG value' or 'poll REG mask value', got "
-                     f"{' '.join(words)!r}")
+    if words[0] == "read" and len(words) == 2:
+        return RegOp("read", _register(words[1], where).name, 0)
+    raise TraceError(f"{where}: expected 'write REG value', 'poll REG mask value' or "
+                     f"'read REG', got {' '.join(words)!r}")
 
 
 def _request_line(words: list[str], where: str) -> Request:

@@ -11,20 +11,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from tb.flows.replay.trace import Trace
-from tb.stimulus.workloads import gather, nic, storage, tenants, window
+from tb.stimulus.workloads import gather, isolation, nic, storage, tenants, window
 from tb.stimulus.workloads.common import Family, WorkloadError, parse_knobs
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     nic.FAMILY, window.FAMILY, tenants.FAMILY, storage.FAMILY, gather.FAMILY)}
+# Families whose streams fault on purpose (probes, not performance workloads): ``gen``,
+# ``list`` and sweep files know them; FAMILIES holds those whose every request translates.
+PROBE_FAMILIES: dict[str, Family] = {isolation.FAMILY.name: isolation.FAMILY}
+ALL_FAMILIES: dict[str, Family] = {**FAMILIES, **PROBE_FAMILIES}
 
-__all__ = ["FAMILIES", "Family", "WorkloadError", "family", "generate", "knobs_of"]
+__all__ = ["ALL_FAMILIES", "FAMILIES", "PROBE_FAMILIES", "Family", "WorkloadError", "family",
+           "generate", "knobs_of"]
 
 
 def family(name: str) -> Family:
-    if name not in FAMILIES:
+    if name not in ALL_FAMILIES:
         raise WorkloadError(f"unknown workload family {name!r} (families: "
-                            f"{', '.join(FAMILIES)})")
-    return FAMILIES[name]
+                            f"{', '.join(ALL_FAMILIES)})")
+    return ALL_FAMILIES[name]
 
 
 def knobs_of(name: str, raw: Mapping[str, Any] | None = None) -> Any:

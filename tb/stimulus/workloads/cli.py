@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from tb.flows.replay.trace import TraceError, read_trace, write_trace
-from tb.stimulus.workloads import FAMILIES, WorkloadError, generate
+from tb.stimulus.workloads import ALL_FAMILIES, WorkloadError, generate
 from tb.stimulus.workloads.common import knob_docs
 from tb.stimulus.workloads.scenario import trace_to_scenario
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         if args.cmd == "list":
-            for fam in FAMILIES.values():
+            for fam in ALL_FAMILIES.values():
                 print(f"{fam.name}: {fam.summary}")
                 for name, default, doc in knob_docs(fam.knobs):
                     print(f"    {name:15s} {default!s:>10s}  {doc}")

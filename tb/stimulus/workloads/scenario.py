@@ -20,6 +20,8 @@ def _op_step(op: Op | RegOp) -> dict[str, Any]:
         return {"op": "mem_write", "addr": f"{op.addr:#x}", "qwords": [f"{op.value:#x}"]}
     if op.op == "write":
         return {"op": "reg_write", "reg": op.reg, "value": f"{op.value:#x}"}
+    if op.op == "read":
+        return {"op": "reg_read", "reg": op.reg}
     return {"op": "poll", "reg": op.reg, "mask": f"{op.mask:#x}", "value": f"{op.value:#x}"}
 
 
