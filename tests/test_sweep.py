@@ -79,7 +79,7 @@ def test_grid_expands_deduplicates_and_names(tmp_path):
     (lambda d: d["configurations"][0].update(colour=1), ["configurations[0].colour"]),
     (lambda d: d["configurations"].append({"name": "a", "params": {}}),
      ["configurations[1]", "duplicate configuration name"]),
-    (lambda d: d.update(grid={"WC_ENTRIES": [512]}), ["grid.WC_ENTRIES", "unknown RTL"]),
+    (lambda d: d.update(grid={"PWC_L2_ENTRIES": [512]}), ["grid.PWC_L2_ENTRIES", "unknown RTL"]),
     (lambda d: d.update(grid={"IOTLB_SETS": 4}), ["grid.IOTLB_SETS", "list"]),
     (lambda d: d.update(base={"PWC_WAYS": 16}), ["base.PWC_WAYS", "unknown RTL"]),
     (lambda d: d.update(translations=0), ["translations"]),
