@@ -200,4 +200,99 @@ module vtd_walk_cache_level #(
             e_w[f_set * WAYS + f_way32]   <= fill_w;
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_walk_cache_level.sby). A region is the
+    // arithmetic page-number range [tag, tag + 2^SH); the logic above masks.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    localparam [VPNW:0] F_REGION = {{VPNW{1'b0}}, 1'b1} << SH;   // pages per entry
+    wire [VPNW:0] f_lk_base = {1'b0, lk_vpn} / F_REGION * F_REGION;
+    integer fa, fb;
+    reg     f_cov, f_same_out;
+    always @(*) begin
+        f_cov = 1'b0;
+        f_same_out = 1'b0;
+        for (fa = 0; fa < SETS * WAYS; fa = fa + 1)
+            if (v[fa] && e_did[fa] == (lk_did & DID_MASK) && {1'b0, e_tag[fa]} == f_lk_base) begin
+                f_cov = 1'b1;
+                if (lk_ptr == e_ptr[fa] && lk_r == e_r[fa] && lk_w == e_w[fa])
+                    f_same_out = 1'b1;
+            end
+        if (f_past_valid) begin
+            // a hit is exactly a valid entry of the DID whose region holds the page,
+            // and answers with that entry's table pointer and permissions
+            assert (lk_hit == f_cov);
+            if (lk_hit) assert (f_same_out);
+            for (fa = 0; fa < SETS * WAYS; fa = fa + 1) if (v[fa]) begin
+                // entries are region aligned, DIDs fit ND, each lives in its set, once
+                assert ({1'b0, e_tag[fa]} % F_REGION == 0);
+                assert ((e_did[fa] & ~DID_MASK) == 16'd0);
+                assert (fa / WAYS == ({1'b0, e_tag[fa]} / F_REGION) % SETS);
+                for (fb = fa + 1; fb < SETS * WAYS; fb = fb + 1)
+                    if (v[fb]) assert (!(e_did[fa] == e_did[fb] && e_tag[fa] == e_tag[fb]));
+            end
+        end
+    end
+
+    // what the last edge's invalidation covered, registered
+    reg            f_inv_q, f_ih_q;
+    reg [1:0]      f_gran_q;
+    reg [15:0]     f_did_q;
+    reg [VPNW:0]   f_ilo_q, f_ihi_q;
+    wire [VPNW:0]  f_isize = (inv_am >= VPNW) ? {1'b1, {VPNW{1'b0}}}
+                                              : ({{VPNW{1'b0}}, 1'b1} << inv_am);
+    reg [SETS*WAYS-1:0] f_v_q;
+    reg [15:0]          f_edid_q [0:SETS*WAYS-1];
+    reg [VPNW-1:0]      f_etag_q [0:SETS*WAYS-1];
+    always @(posedge clk) begin
+        f_v_q <= v;
+        for (fa = 0; fa < SETS * WAYS; fa = fa + 1) begin
+            f_edid_q[fa] <= e_did[fa];
+            f_etag_q[fa] <= e_tag[fa];
+        end
+    end
+    function f_covered(input [15:0] did, input [VPNW-1:0] tag);
+        case (f_gran_q)
+            2'b01:   f_covered = 1'b1;
+            2'b10:   f_covered = did == f_did_q;
+            2'b11:   f_covered = !f_ih_q && did == f_did_q && {1'b0, tag} + F_REGION > f_ilo_q
+                                 && {1'b0, tag} < f_ihi_q;
+            default: f_covered = 1'b0;
+        endcase
+    endfunction
+    always @(posedge clk) begin
+        f_inv_q  <= rst_n && inv_valid;
+        f_ih_q   <= inv_ih;
+        f_gran_q <= inv_gran;
+        f_did_q  <= inv_did & DID_MASK;
+        f_ilo_q  <= {1'b0, inv_vpn} & ~(f_isize - 1);
+        f_ihi_q  <= ({1'b0, inv_vpn} & ~(f_isize - 1)) + f_isize;
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // after an invalidation edge nothing it covers is valid: global; the DID;
+        // page-selective with IH=0: the DID and a region overlapping the range
+        // (IH=1 keeps paging-structure entries); a fill at that edge is dropped
+        if (f_inv_q)
+            for (fa = 0; fa < SETS * WAYS; fa = fa + 1)
+                if (v[fa]) case (f_gran_q)
+                    2'b01: assert (1'b0);
+                    2'b10: assert (e_did[fa] != f_did_q);
+                    2'b11: if (!f_ih_q)
+                               assert (e_did[fa] != f_did_q
+                                       || {1'b0, e_tag[fa]} + F_REGION <= f_ilo_q
+                                       || {1'b0, e_tag[fa]} >= f_ihi_q);
+                    default: ;
+                endcase
+        // ... and exactly that: every entry it does not cover stays, unchanged
+        if (f_inv_q)
+            for (fa = 0; fa < SETS * WAYS; fa = fa + 1)
+                if (f_v_q[fa] && !f_covered(f_edid_q[fa], f_etag_q[fa]))
+                    assert (v[fa] && e_did[fa] == f_edid_q[fa] && e_tag[fa] == f_etag_q[fa]);
+        for (fa = 0; fa < SETS * WAYS; fa = fa + 1)
+            if (v[fa] && !$past(v[fa])) assert ($past(fill_valid) && !$past(inv_valid));
+    end
+`endif
 endmodule

@@ -54,6 +54,10 @@ PLANTED: tuple[PlantedBug, ...] = (
                "{1'b0, inv_am};", "g  = {1'b0, inv_am};",
                "page-selective invalidation ignores the entry's page size (a 2 MB entry "
                "survives a 4 KB invalidation inside it)"),
+    PlantedBug("wc-ih-drops-entries", "vtd_walk_cache_level", "vtd_walk_cache_level.v",
+               "inv_hit[i] = !inv_ih && ", "inv_hit[i] = ",
+               "a page-selective invalidation with IH=1 drops walk-cache entries (over-"
+               "invalidation: the IH property fails)"),
     PlantedBug("fifo-count-on-both", "vtd_fifo", "vtd_fifo.v",
                "if (push && !pop) count <= count + 1'b1;", "if (push) count <= count + 1'b1;",
                "the FIFO count grows on a push that meets a pop (a word appears twice)"),
@@ -85,7 +89,16 @@ def _env() -> dict[str, str]:
 
 
 def run_sby(sby: Path, task: str, workdir: Path, timeout: int = 900) -> Outcome:
-    """Run one task of ``sby`` with its files resolved from ``sby``'s directory."""
+    """Run one task of ``sby`` with its files resolved from ``sby``'s directory. A tool
+    error (not a proof failure) is retried once: the WebAssembly tools have been seen to stop
+    without a status under memory pressure."""
+    out = _run_sby_once(sby, task, workdir, timeout)
+    if out.status == "ERROR" and "not found" not in out.detail:
+        out = _run_sby_once(sby, task, workdir, timeout)
+    return out
+
+
+def _run_sby_once(sby: Path, task: str, workdir: Path, timeout: int) -> Outcome:
     prefix = workdir / sby.stem
     shutil.rmtree(f"{prefix}_{task}", ignore_errors=True)
     workdir.mkdir(parents=True, exist_ok=True)
