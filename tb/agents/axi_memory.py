@@ -123,6 +123,7 @@ class _Burst:
     beats: int  # left to send
     nbytes: int = 8  # per beat
     ready: int = -1  # cycle from which the next beat may go out; -1: not started
+    data: deque[int | None] | None = None  # the burst's words, read when its first beat goes
 
 
 class TbAxiSlaveRead:
@@ -299,8 +300,14 @@ class TbAxiSlaveRead:
     def _present(self, b: _Burst) -> None:
         knobs = self.knobs
         lanes = self.byte_lanes
-        word = b.addr - b.addr % lanes
-        data = self.target.read_word(word, lanes)
+        if b.data is None:
+            # the whole burst is read from memory at once, when its first beat goes out: a
+            # multi-beat entry (a context entry, an IRTE, a descriptor) is never torn by a
+            # table edit that lands between two of its beats
+            first = b.addr - b.addr % lanes
+            b.data = deque(self.target.read_word(first + lanes * k, lanes)
+                           for k in range(b.beats))
+        data = b.data.popleft()
         b.addr += b.nbytes
         b.beats -= 1
         if b.beats and knobs.beat_gap_probability and self.rng.random() < \
