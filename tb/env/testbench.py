@@ -179,7 +179,8 @@ class Tb:
         outcomes = ref.predict_iotlb(item.sid, item.addr, item.write, item.size)
         if len(outcomes) != 1:
             return
-        iotlb = ref.iotlb
+        # a two-level IOTLB (IotlbL1L2Ref): the pressure on its set-associative level
+        iotlb = getattr(ref.iotlb, "l2", ref.iotlb)
         index = iotlb.set_of(iotlb.vpn_of(item.addr), 0)
         valid = max(sum(w is not None for w in st.ways) for st in iotlb.possible_states(index))
         self.coverage.sample_iotlb(next(iter(outcomes)), iotlb.policy_name, valid, iotlb.ways)
