@@ -258,22 +258,20 @@ class DrainOrderTest(BaseTest):
             f"after the IEC invalidation the new entry: {fresh.rsp}"
 
     async def held_answer(self, hold, send, answered, edit, descriptor, event, what):
-        tb, b = self.tb, self.tb.builder
+        tb = self.tb
         hold.set_probability(1.0)  # the consumer stops taking answers
         await send()
         await tb.wait(20)  # the answer is made (from the cached entry) and waits
         edit()
-        steps = b.submit_invalidations([descriptor])
-        status, seq = b.wait_status_addr, steps[-1]["value"]
-        await self.sw.run_steps(steps[:-1])  # everything but the poll
+        # the driver's submission (descriptor + wait, polled) runs while the answer is held
+        submission = cocotb.start_soon(self.sw.submit([descriptor], [event]))
         await tb.wait(400)
-        if tb.memory.peek_u64(status) & 0xFFFF_FFFF == seq:
+        if submission.done():
             tb.checker.error(f"the wait completed while the {what} made before the "
                              "invalidation was still held")
         hold.set_probability(0.0)
         await answered()
-        await self.sw.run_steps(steps[-1:])
-        self.sw._note(*event)
+        await submission
 
 
 @cocotb.test()
