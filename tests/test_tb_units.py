@@ -181,9 +181,8 @@ def test_checker_issue_view_after_invalidation_drops_the_fills():
     r = DmaRequest(0x100, 0x10008, False, 8, issue_cycle=10)
     chk.dma_issued(r)  # walked before the unmap
     dom.unmap(0x10000, 0x1000)
-    chk.command_started(12)  # an invalidation written after the request was accepted
     unit.invalidate_iotlb(G_DOMAIN, dom.did, 0, 0, False)
-    chk.bump_epoch()
+    chk.bump_epoch(start=12)  # an invalidation written after the request was accepted
     assert chk.dma_response(r, DmaResponse(1, False, 0, 0x50008))
     assert chk.stats.dma_issue_view == 1 and not unit.caches.translations
 

@@ -84,7 +84,6 @@ class ModelChecker:
     errors: list[str] = field(default_factory=list)
     epoch: int = 0
     _issued: dict[int, _Issued] = field(default_factory=dict)
-    _command_starts: list[int] = field(default_factory=list)
     last_completed_start: int = -1  # issue cycle of the newest completed command
     _rtl_events: list[EventMsg] = field(default_factory=list)
     _matched_events: int = 0
@@ -105,19 +104,13 @@ class ModelChecker:
         if len(self.errors) <= self.max_reports:
             log.error("MISMATCH %s", text)
 
-    def command_started(self, cycle: int) -> None:
-        """Software is about to write a command (invalidation, GCMD) at ``cycle``."""
-        self._command_starts.append(cycle)
-
     def bump_epoch(self, why: str = "", start: int | None = None,
                    drains: frozenset[str] = frozenset(), now: int | None = None) -> None:
         """A command (an invalidation, a root/translation enable change) completed in the
-        model. ``start``: the cycle software began writing it (default: the oldest
-        :meth:`command_started`). ``drains``: the request kinds ("dma", "msi") the RTL must
+        model. ``start``: the cycle software began writing it (None: unknown). ``drains``: the
+        request kinds ("dma", "msi") the RTL must
         have answered, of those accepted before ``start``, by now (module docstring)."""
         self.epoch += 1
-        if start is None and self._command_starts:
-            start = self._command_starts.pop(0)
         if start is not None:
             self.refill_since(start)
             self.last_completed_start = max(self.last_completed_start, start)
