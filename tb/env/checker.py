@@ -321,7 +321,6 @@ class ModelChecker:
         self._issued.clear()
         self._pending_msi.clear()
         self._recent_fills.clear()
-        self._command_starts.clear()
         self.match_events()
         self._rtl_events.clear()
         self._matched_events = 0
