@@ -4,7 +4,8 @@
 // loop (doc/replay-format.md).
 //
 // Testbench code (tb/replay/, not part of the unit). The Python side (tb/flows/replay)
-// turns a trace into three $readmemh images and runs this top with plusargs:
+// turns a trace into its images ($readmemh text, the requests binary) and runs this top
+// with plusargs:
 //   +prog=<file>   register program: 152-bit records {op[3:0], strb[7:0], offset[11:0],
 //                  value[63:0], mask[63:0]}; op 1 = write value with strb at offset,
 //                  2 = read offset until (data & mask) == value, 3 = store value at memory
@@ -14,7 +15,7 @@
 //                  FSTS or a fault record: the check compares it with the model's),
 //                  0 = run the remaining requests (end of program)
 //   +req=<file>    requests: 100-bit records {sid[15:0], addr[63:0], 3'b0, write,
-//                  3'b0, size[12:0]}
+//                  3'b0, size[12:0]}, binary for $fread: 13 bytes each, big-endian
 //   +nreq=<n>      number of requests
 //   +mem_keys=, +mem_data=  the memory image (vtd_replay_axi_mem)
 //   +out=<file>    the response file written here
@@ -79,6 +80,7 @@ module vtd_replay_top #(
     reg [8*512-1:0] req_file, prog_file, out_file;
     integer nreq;
     integer fd;
+    integer req_fd, req_bytes;
     initial begin
         nreq = 0;
         if (!$value$plusargs("req=%s", req_file) || !$value$plusargs("prog=%s", prog_file)
@@ -92,7 +94,20 @@ module vtd_replay_top #(
             $finish;
         end
         $readmemh(prog_file, prog_mem);
-        if (nreq > 0) $readmemh(req_file, req_mem, 0, nreq - 1);
+        if (nreq > 0) begin
+            req_fd = $fopen(req_file, "rb");
+            if (req_fd == 0) begin
+                $display("vtd_replay_top: cannot read %0s", req_file);
+                $finish;
+            end
+            req_bytes = $fread(req_mem, req_fd, 0, nreq);
+            $fclose(req_fd);
+            if (req_bytes != 13 * nreq) begin
+                $display("vtd_replay_top: %0s holds %0d bytes, %0d requests need %0d",
+                         req_file, req_bytes, nreq, 13 * nreq);
+                $finish;
+            end
+        end
         fd = $fopen(out_file, "w");
         if (fd == 0) begin
             $display("vtd_replay_top: cannot write %0s", out_file);
@@ -100,6 +115,15 @@ module vtd_replay_top #(
         end
         $fwrite(fd, "# vtd-replay-responses/1\n");
     end
+
+`ifdef VERILATOR
+    // The R line, formatted in C++ (vtd_replay_write.cpp) into the same file as $fwrite's
+    // other lines: Verilator's general $fwrite formatter took a quarter of a hit-dominated
+    // replay. Same text as the $fwrite below, which Icarus runs.
+    import "DPI-C" function void vtd_replay_write_rsp(
+        input int fd, input int index, input int tag, input int tag_digits, input bit fault,
+        input int reason, input longint addr, input longint issued, input longint answered);
+`endif
 
     // ------------------------------------------------------------------ DUT
     wire [11:0] s_awaddr, s_araddr;
@@ -344,9 +368,16 @@ module vtd_replay_top #(
                             $fwrite(fd, "E response with tag %h, which is not in flight, at cycle %0d\n",
                                     rsp_tag, cycle);
                         end else begin
+`ifdef VERILATOR
+                            vtd_replay_write_rsp(fd, tag_idx[rsp_tag], 32'(rsp_tag),
+                                                 (TW + 3) / 4, rsp_fault, 32'(rsp_reason),
+                                                 rsp_addr, tag_cyc[rsp_tag] - run_start,
+                                                 cycle - run_start);
+`else
                             $fwrite(fd, "R %0d %h %0d %h %h %0d %0d\n", tag_idx[rsp_tag],
                                     rsp_tag, rsp_fault, rsp_reason, rsp_addr,
                                     tag_cyc[rsp_tag] - run_start, cycle - run_start);
+`endif
                             busy[rsp_tag] <= 1'b0;
                             answered      <= answered + 1;
                         end

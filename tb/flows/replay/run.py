@@ -81,10 +81,15 @@ def _sources(rtl_dir: Path) -> list[Path]:
     return sorted(PLAYER_DIR.glob("*.v")) + sorted(rtl_dir.glob("*.v"))
 
 
+def _cpp_sources() -> list[Path]:
+    """C++ the Verilator player links (its DPI-C response writer)."""
+    return sorted(PLAYER_DIR.glob("*.cpp"))
+
+
 def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path, sim: str) -> str:
     h = hashlib.sha1(json.dumps([sorted(params.items()), slots_log2, latency, VERILATOR_FLAGS,
                                  MAKEFLAGS, sim]).encode())
-    for path in [*_sources(rtl_dir), *sorted(rtl_dir.glob("*.vh"))]:
+    for path in [*_sources(rtl_dir), *_cpp_sources(), *sorted(rtl_dir.glob("*.vh"))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -127,7 +132,8 @@ def build_player(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATE
             cmd = ["verilator", *VERILATOR_FLAGS, "-MAKEFLAGS", MAKEFLAGS, f"-I{rtl_dir}",
                    f"-I{PLAYER_DIR}", "--top-module", PLAYER_TOP, "--Mdir",
                    str(directory / "obj"), "-o", "vtd_replay",
-                   *(f"-G{k}={v}" for k, v in player.items()), *map(str, _sources(rtl_dir))]
+                   *(f"-G{k}={v}" for k, v in player.items()), *map(str, _sources(rtl_dir)),
+                   *map(str, _cpp_sources())]
         log = directory / "build.log"
         t0 = time.monotonic()
         with open(log, "w") as f:

@@ -1,0 +1,66 @@
+// vtd_replay_write.cpp: the replay player's response-line writer for Verilator (DPI-C).
+//
+// Testbench code (tb/replay/, not part of the unit). vtd_replay_top writes every response
+// as an "R" line; through Verilator's general $fwrite formatter that cost a quarter of a
+// hit-dominated replay, so under Verilator the line is formatted here instead, into the
+// same stdio stream the player's other $fwrite lines go to (so the file keeps its order).
+// The text is exactly what the Icarus branch's
+//   $fwrite(fd, "R %0d %h %0d %h %h %0d %0d\n", ...)
+// writes: decimal index, the tag in ceil(REQ_TAG_W/4) hex digits, the fault bit, the
+// reason in 2 hex digits, the address in 16 hex digits, decimal issue and answer cycles.
+#include <cstdint>
+#include <cstdio>
+
+#include "svdpi.h"
+#include "verilated.h"
+
+namespace {
+
+char* put_hex(char* p, uint64_t v, int digits) {
+    static const char kHex[] = "0123456789abcdef";
+    for (int i = digits - 1; i >= 0; --i) *p++ = kHex[(v >> (4 * i)) & 0xf];
+    return p;
+}
+
+char* put_dec(char* p, int64_t v) {
+    if (v < 0) {
+        *p++ = '-';
+        v = -v;
+    }
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) *p++ = tmp[--n];
+    return p;
+}
+
+}  // namespace
+
+extern "C" void vtd_replay_write_rsp(int fd, int index, int tag, int tag_digits,
+                                     svBit fault, int reason, long long addr,
+                                     long long issued, long long answered) {
+    FILE* const fp = VL_CVT_I_FP(static_cast<IData>(fd));
+    if (!fp) return;
+    char line[128];
+    char* p = line;
+    *p++ = 'R';
+    *p++ = ' ';
+    p = put_dec(p, index);
+    *p++ = ' ';
+    p = put_hex(p, static_cast<uint32_t>(tag), tag_digits);
+    *p++ = ' ';
+    *p++ = fault ? '1' : '0';
+    *p++ = ' ';
+    p = put_hex(p, static_cast<uint32_t>(reason), 2);
+    *p++ = ' ';
+    p = put_hex(p, static_cast<uint64_t>(addr), 16);
+    *p++ = ' ';
+    p = put_dec(p, issued);
+    *p++ = ' ';
+    p = put_dec(p, answered);
+    *p++ = '\n';
+    std::fwrite(line, 1, static_cast<size_t>(p - line), fp);
+}
