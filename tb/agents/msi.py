@@ -40,6 +40,12 @@ class MsiItem(uvm_sequence_item):
         self.data = data
         self.issue_cycle = 0
         self.rsp: IntrResponse | None = None
+        self.dropped = False  # accepted, then forgotten by a reset of the unit
+
+    @property
+    def done(self) -> bool:
+        """Answered, or dropped by a reset (never to be answered)."""
+        return self.rsp is not None or self.dropped
 
     def __str__(self) -> str:
         return f"MSI sid={self.sid:#06x} addr={self.addr:#x} data={self.data:#x}"
@@ -67,6 +73,15 @@ class MsiPort:
         dut.msi_valid.value = 0
         item.issue_cycle = self.cycles.now
         self.in_flight.append(item)
+
+    def drop_in_flight(self) -> list[MsiItem]:
+        """A reset: the unit forgets every interrupt request it had accepted. Returns them,
+        marked dropped."""
+        dropped = list(self.in_flight)
+        for item in dropped:
+            item.dropped = True
+        self.in_flight.clear()
+        return dropped
 
     def sample_interrupt(self) -> IntrResponse:
         dut = self.dut

@@ -82,7 +82,7 @@ class RemapEnv(uvm_env):
     async def msi_answered(self, items: Iterable[MsiItem], cycles: int = 40000) -> None:
         items = list(items)
         for _ in range(cycles // 4):
-            if all(i.rsp is not None for i in items):
+            if all(i.done for i in items):
                 return
             await self.tb.wait(4)
         raise TimeoutError(f"MSI requests without an interrupt output after {cycles} cycles")

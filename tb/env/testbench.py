@@ -205,7 +205,7 @@ class Tb:
         # between edges: every handshake made while in reset (the unit ignores them) is seen
         await FallingEdge(dut.clk)
         dropped = self.dma_port.drop_in_flight()
-        self.msi_port.in_flight.clear()  # interrupt requests the unit had taken
+        self.msi_port.drop_in_flight()  # interrupt requests the unit had taken
         self.unit.reset()
         self.unit.events.clear()
         self.mirror.pending.clear()
