@@ -28,21 +28,20 @@ the log line. QEMU traces neither the access's direction nor its length: a reque
 read-only leaf is a read, through a read-write leaf a write (knob ``rw_as``), and each
 request is ``size`` bytes from the traced address, cut at the end of its 4 KB page.
 
-    python -m tb.stimulus.workloads.captured LOG[.xz] --out F.trace [--size N] [--rw-as read]
+    python -m tb.stimulus.workloads.convert_capture LOG[.xz] --out F.trace [--n N] [--loop]
+        [--size N] [--rw-as read] [--params NAME]
 
 converts any capture (exit status 2 with the line for a log it cannot convert).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tb.flows.replay.trace import RegOp, Trace, TraceError, write_trace
+from tb.flows.replay.trace import RegOp, Trace
 from tb.software.table_formats import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE, SIZE_4K, Step
 from tb.software.tables import Domain, TableError
 from tb.stimulus.workloads.common import Family, StreamBuilder, WorkloadError, knob
@@ -310,9 +309,11 @@ def build(cap: Capture, n: int, seed: int, k: CapturedKnobs, params: str = "defa
             if not first:
                 em.reset()
             first = False
+            done = 0
             for i, t in enumerate(cap.translations):
                 if sb.full:
                     break
+                done += 1
                 if i in cap.groups:
                     em.group(cap.groups[i])
                 write = t.write if not t.read else (t.write and k.rw_as == "write")
@@ -320,7 +321,7 @@ def build(cap: Capture, n: int, seed: int, k: CapturedKnobs, params: str = "defa
                 sb.request(t.sid, t.iova, write, size)
                 outputs.append(t.output)
                 lines.append(t.line)
-            if not sb.full and len(cap.translations) in cap.groups:
+            if done == len(cap.translations) and done in cap.groups:  # after the last one
                 em.group(cap.groups[len(cap.translations)])
     except TableError as e:
         raise WorkloadError(f"capture {cap.name}: the project's tables cannot hold it: {e}") \
@@ -334,39 +335,3 @@ def generate(n: int, seed: int, k: CapturedKnobs) -> Trace:
 
 FAMILY = Family("captured", "a Linux guest's DMA captured under QEMU's VT-d emulation "
                 "(virtio-net + virtio-blk), replayed as recorded", CapturedKnobs, generate)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tb.stimulus.workloads.captured",
-                                description="convert a QEMU vtd_* trace log into a replay trace")
-    p.add_argument("log", type=Path)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--n", type=int, default=None, help="requests (default: the whole capture)")
-    p.add_argument("--loop", action="store_true")
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--rw-as", default="write", choices=("write", "read"))
-    p.add_argument("--params", default="default")
-    args = p.parse_args(argv)
-    try:
-        if not 1 <= args.size <= 4096:
-            raise WorkloadError(f"--size {args.size}: must be 1..4096")
-        cap = convert(open_lines(args.log), args.log.name)
-        n = args.n if args.n is not None else len(cap.translations)
-        if n < 1:
-            raise WorkloadError(f"--n {n}: must be at least 1")
-        built = build(cap, n, 0, CapturedKnobs(str(args.log), args.loop, args.size,
-                                               args.rw_as), args.params)
-        write_trace(built.trace, args.out)
-    except (QemuLogError, WorkloadError, TraceError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    stats = " ".join(f"{k}={v}" for k, v in cap.stats().items())
-    print(f"captured: {args.log}: {stats}; {len(built.trace.requests)} requests -> {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -88,16 +88,16 @@ class Enable:
 Event = Translation | Invalidation | ContextEntry | Enable
 
 _HEX = r"0x([0-9a-fA-F]+)"
+_BDF = r"([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})"
 _PAGE = re.compile(rf"IOTLB page (hit|update) sid {_HEX} iova {_HEX} slpte {_HEX} "
                    rf"domain {_HEX}$")
-_XLATE = re.compile(rf"dev ([0-9a-fA-F]{{2}}):([0-9a-fA-F]{{2}})\.([0-9a-fA-F]{{2}}) "
-                    rf"iova {_HEX} -> gpa {_HEX} mask {_HEX}$")
+_XLATE = re.compile(rf"dev {_BDF} iova {_HEX} -> gpa {_HEX} mask {_HEX}$")
 _CC = re.compile(rf"IOTLB context (?:hit|update) bus {_HEX} devfn {_HEX} high {_HEX} "
                  rf"low {_HEX} gen .*$")
 _INV_PAGES = re.compile(rf"iotlb invalidate domain {_HEX} addr {_HEX} mask {_HEX}$")
 _INV_DOMAIN = re.compile(rf"iotlb invalidate whole domain {_HEX}$")
 _CC_DOMAIN = re.compile(rf"context invalidate domain {_HEX}$")
-_CC_DEVICE = re.compile(r"context invalidate device ([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})$")
+_CC_DEVICE = re.compile(rf"context invalidate device {_BDF}$")
 _ENABLE = re.compile(r"enable ([01])$")
 # An optional "pid@seconds.micros:" prefix (QEMU's -msg timestamp=on style), the event name,
 # its text.
