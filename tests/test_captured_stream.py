@@ -99,7 +99,7 @@ def test_a_wrong_table_is_caught_by_the_cross_check():
     cap = load("strict")
     built = build(cap, 3000, 0, CapturedKnobs())
     trace = built.trace
-    # the first operation group's first map: point it elsewhere
+    # the last table entry with R or W set that the second group writes: point it elsewhere
     i = trace.barriers()[1]
     ops = trace.ops[i]
     k = max(j for j, op in enumerate(ops) if isinstance(op, MemWrite) and op.value & 3)
@@ -229,3 +229,10 @@ def test_committed_captures_are_small_and_described():
         assert f"`{f}`" in readme
     assert "QEMU emulator version 7.2" in readme and "6.1.0" in readme
     assert Path(CAPTURE_DIR.parents[3] / "tools" / "qemu_capture" / "capture.sh").is_file()
+
+
+def test_family_documented_with_its_knobs():
+    text = (Path(__file__).resolve().parent.parent / "doc" / "workloads.md").read_text()
+    assert "## `captured`" in text and "tools/qemu_capture/capture.sh" in text
+    for f in CapturedKnobs.__dataclass_fields__:
+        assert f"`{f}`" in text, f"doc/workloads.md lacks knob captured.{f}"
