@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tb.flows.replay.trace import Trace
-from tb.stimulus.workloads import gather, isolation, nic, storage, tenants, window
+from tb.stimulus.workloads import captured, gather, isolation, nic, storage, tenants, window
 from tb.stimulus.workloads.common import Family, WorkloadError, parse_knobs
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
@@ -19,10 +19,13 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
 # Families whose streams fault on purpose (probes, not performance workloads): ``gen``,
 # ``list`` and sweep files know them; FAMILIES holds those whose every request translates.
 PROBE_FAMILIES: dict[str, Family] = {isolation.FAMILY.name: isolation.FAMILY}
-ALL_FAMILIES: dict[str, Family] = {**FAMILIES, **PROBE_FAMILIES}
+# Families that replay a stream recorded elsewhere (doc/workloads.md "Captured streams"): every
+# request translates, but the seed is only recorded, the stream is the capture's.
+CAPTURED_FAMILIES: dict[str, Family] = {captured.FAMILY.name: captured.FAMILY}
+ALL_FAMILIES: dict[str, Family] = {**FAMILIES, **PROBE_FAMILIES, **CAPTURED_FAMILIES}
 
-__all__ = ["ALL_FAMILIES", "FAMILIES", "PROBE_FAMILIES", "Family", "WorkloadError", "family",
-           "generate", "knobs_of"]
+__all__ = ["ALL_FAMILIES", "CAPTURED_FAMILIES", "FAMILIES", "PROBE_FAMILIES", "Family",
+           "WorkloadError", "family", "generate", "knobs_of"]
 
 
 def family(name: str) -> Family:
