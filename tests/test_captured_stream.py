@@ -145,6 +145,16 @@ def test_family_loop_and_round_trip(tmp_path):
     assert all((r.addr & 0xFFF) + r.size <= 4096 for r in back.requests)
 
 
+def test_file_knob_keeps_the_path_as_written(tmp_path):
+    """A log path is used as written (capitals included); committed names match in any case."""
+    (tmp_path / "Captures").mkdir()
+    log = tmp_path / "Captures" / "Mine.log"
+    log.write_text("\n".join(GOOD) + "\n")
+    trace = generate("captured", 10, 1, {"file": str(log)})
+    assert len(trace.requests) == 2
+    assert len(generate("captured", 5, 1, {"file": "STRICT"}).requests) == 5
+
+
 GOOD = [
     "vtd_dmar_enable enable 1",
     "vtd_iotlb_cc_update IOTLB context update bus 0x0 devfn 0x10 high 0x401 low 0x2000001 "

@@ -209,7 +209,7 @@ def convert(lines: list[str], name: str = "<log>") -> Capture:
 
 def load(file: str) -> Capture:
     """A committed capture by name, or a log by path."""
-    path = CAPTURE_DIR / CAPTURES[file] if file in CAPTURES else Path(file)
+    path = CAPTURE_DIR / CAPTURES[file.lower()] if file.lower() in CAPTURES else Path(file)
     if not path.is_file():
         raise WorkloadError(f"workload family 'captured': knob file={file!r} is neither a "
                             f"committed capture ({', '.join(CAPTURES)}) nor a readable file")

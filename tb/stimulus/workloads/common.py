@@ -58,7 +58,8 @@ def parse_knobs(cls: type[K], raw: Mapping[str, Any], family: str) -> K:
         elif isinstance(default, str):
             if not isinstance(value, str):
                 raise WorkloadError(f"{where}: expected a string")
-            value = value.lower()
+            if "choices" in f.metadata:  # names match in any case; free text (paths) is kept
+                value = value.lower()
         meta = f.metadata
         if "choices" in meta and value not in meta["choices"]:
             raise WorkloadError(f"{where}: must be one of {', '.join(meta['choices'])}")
