@@ -143,7 +143,8 @@ module vtd_remap_unit #(
     parameter integer WC_ENTRIES = 0,         // walk-cache entries per level (0: no walk cache)
     parameter integer WC_WAYS    = 4,         // walk-cache ways (WC_ENTRIES/WC_WAYS a power of two)
     parameter integer WC_REPL    = 0,         // walk-cache replacement: as IOTLB_REPL
-    parameter integer MISSQ_DEPTH = 0         // request-stage miss queue (0: none)
+    parameter integer MISSQ_DEPTH = 0,        // request-stage miss queue (0: none)
+    parameter integer MISS_MERGE = 1          // 1: a miss to a page being walked waits for that walk
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -562,7 +563,8 @@ module vtd_remap_unit #(
     wire [2:0]      ws_cc_aw, ws_wc_level;
     wire [FW-1:0]   ws_cc_slptptr, ws_wc_ptr;
     vtd_request_stage #(
-        .HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS), .MISSQ_DEPTH(MISSQ_DEPTH)
+        .HAW(HAW), .REQ_TAG_W(REQ_TAG_W), .MAX_WALKS(MAX_WALKS), .MISSQ_DEPTH(MISSQ_DEPTH),
+        .MISS_MERGE(MISS_MERGE)
     ) u_s1 (
         .clk(clk), .rst_n(rst_n),
         .req_valid(req_valid), .req_ready(req_ready), .req_sid(req_sid), .req_addr(req_addr),

@@ -30,6 +30,15 @@
 // queue holds the miss in S1 as before. With MISSQ_DEPTH = 0 a miss waits in
 // S1 for a free walker. Invalidations wait until the queue is empty too.
 //
+// Miss merging (MISS_MERGE = 1): a miss whose source-id and 4 KB page are those
+// of a walk in progress does not start a second walk of the same tables: it
+// waits in S1 until that walker is idle (its fills written) and looks up
+// again, so it usually hits the entry the walk filled (and walks itself only
+// when it does not: a fault, a permission the entry lacks, a fill dropped by
+// an invalidation). A miss is counted once, when S1 decides (ev_iotlb_*), so a
+// merged request counts as the hit it becomes. Misses waiting in the miss
+// queue are not compared (only walks in progress are).
+//
 // Register-based invalidation
 //   While CCMD.ICC or IOTLB_REG.IVT is 1 (cc_inv_req / iotlb_inv_req), no new
 //   request is taken; once S1 is empty, every walker is idle (their fills
@@ -55,7 +64,8 @@ module vtd_request_stage #(
     parameter integer HAW       = 48,   // host address width (IOTLB frame: HAW-12 bits)
     parameter integer REQ_TAG_W = 8,
     parameter integer MAX_WALKS = 4,
-    parameter integer MISSQ_DEPTH = 0   // miss queue entries (0: none, a miss waits in S1)
+    parameter integer MISSQ_DEPTH = 0,  // miss queue entries (0: none, a miss waits in S1)
+    parameter integer MISS_MERGE = 1    // 1: a miss to a page being walked waits for that walk
 ) (
     input  wire                 clk,
     input  wire                 rst_n,          // synchronous, active low
@@ -216,6 +226,19 @@ module vtd_request_stage #(
     assign d_valid    = s1_valid && s1_direct;
     wire s1_direct_go = d_valid && d_ready;
     wire s1_miss      = s1_valid && !s1_direct;
+
+    // miss merging: the source-id and 4 KB page each walker is walking
+    reg  [15:0]          wk_sid [0:MAX_WALKS-1];
+    reg  [51:0]          wk_pg  [0:MAX_WALKS-1];
+    reg  [MAX_WALKS-1:0] merge_hit;
+    integer              km;       // merge-compare loop
+    always @* begin
+        for (km = 0; km < MAX_WALKS; km = km + 1)
+            merge_hit[km] = !wk_idle[km] && (wk_sid[km] == s1_sid) &&
+                            (wk_pg[km] == s1_addr[63:12]);
+    end
+    wire merge_wait = (MISS_MERGE != 0) && s1_miss && (|merge_hit);
+    wire s1_walk    = s1_miss && !merge_wait;   // S1's miss may start (or queue) a walk
     wire [WSW-1:0] s1_bundle = {s1_sid, s1_addr, s1_write, s1_size, s1_tag, cc_hit, cc_did,
                                 cc_tt, cc_aw, cc_slptptr, cc_fpd, wc_valid && wc_hit, wc_level,
                                 wc_ptr, wc_r, wc_w};
@@ -226,7 +249,7 @@ module vtd_request_stage #(
     generate
         if (MISSQ_DEPTH == 0) begin : g_no_mq
             // A miss waits in S1 for a free walker (and the requests behind it wait too).
-            assign s1_walk_go = s1_miss && f_any;
+            assign s1_walk_go = s1_walk && f_any;
             assign start_now  = s1_walk_go;
             assign ws_bundle  = s1_bundle;
             assign mq_busy    = 1'b0;
@@ -237,9 +260,9 @@ module vtd_request_stage #(
             wire           mq_in_ready, mq_out_valid;
             wire [WSW-1:0] mq_out;
             wire           direct_ok = !mq_out_valid && f_any;
-            wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;
-            assign s1_walk_go = s1_miss && (direct_ok || mq_push);
-            assign start_now  = mq_out_valid ? f_any : (s1_miss && f_any);
+            wire           mq_push   = s1_walk && !direct_ok && mq_in_ready;
+            assign s1_walk_go = s1_walk && (direct_ok || mq_push);
+            assign start_now  = mq_out_valid ? f_any : (s1_walk && f_any);
             assign ws_bundle  = mq_out_valid ? mq_out : s1_bundle;
             assign mq_busy    = mq_out_valid;
             vtd_fifo #(.WIDTH(WSW), .DEPTH(MISSQ_DEPTH)) u_missq (
@@ -283,6 +306,15 @@ module vtd_request_stage #(
     generate
         for (g = 0; g < MAX_WALKS; g = g + 1) begin : g_start
             assign wk_start[g] = start_now && (f_idx == g[NW-1:0]);
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    wk_sid[g] <= 16'd0;
+                    wk_pg[g]  <= 52'd0;
+                end else if (wk_start[g]) begin
+                    wk_sid[g] <= ws_sid;
+                    wk_pg[g]  <= ws_addr[63:12];
+                end
+            end
         end
     endgenerate
 

@@ -33,6 +33,7 @@ PARAMETER_SETS: dict[str, dict[str, int]] = {
     "walkcache_wide": {"WC_ENTRIES": 2, "WC_WAYS": 1, "WC_REPL": 3, "HAW": 52, "MGAW": 57,
                        "SAGAW": 0b1110},
     "missq": {"MISSQ_DEPTH": 4, "MAX_WALKS": 2},
+    "nomerge": {"MISS_MERGE": 0, "MISSQ_DEPTH": 2},
     "l1l2": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 4, "IOTLB_L1_REPL": 1},
     "l1l2_all": {"IOTLB_IMPL": 1, "IOTLB_L1_ENTRIES": 3, "IOTLB_L1_REPL": 2, "IOTLB_SETS": 1,
                  "IOTLB_WAYS": 1, "WC_ENTRIES": 4, "WC_WAYS": 2, "MISSQ_DEPTH": 1,

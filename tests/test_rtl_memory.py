@@ -1,7 +1,8 @@
 """The memory side: bus errors on table fetches under traffic (root 08h, context 09h, top-level
 03h, lower-level 07h), many requests in flight against slow, reordering, back-pressured
-memory, hit-under-miss (a request that hits the IOTLB must not wait behind walks) and hits
-passing misses that wait in the miss queue while every walker is busy."""
+memory, hit-under-miss (a request that hits the IOTLB must not wait behind walks), hits
+passing misses that wait in the miss queue while every walker is busy, and miss merging
+(requests to a page being walked wait for that walk instead of walking it again)."""
 
 import cocotb
 from rtl_runner import plan_test
@@ -118,6 +119,60 @@ class QueuedMissTest(BaseTest):
                                  f"{hit.rsp.cycle - hit.issue_cycle} cycles behind queued misses")
         tb.log.info("queued misses: %d walking and %d queued per round", walkers,
                     queued)
+
+
+class MergedMissTest(BaseTest):
+    """Bursts of requests to one fresh page on slow memory. With MISS_MERGE=1 the first one
+    walks and the others wait for that walk and hit the entry it filled: one walk per burst
+    (a write behind a read of a read-only page still walks: the filled entry lacks the
+    permission, and the walk reports the fault). With MISS_MERGE=0 every request that finds a
+    free walker walks the same tables again."""
+
+    async def body(self):
+        tb, sw = self.tb, self.sw
+        merge, walkers = tb.params["MISS_MERGE"], tb.params["MAX_WALKS"]
+        b = tb.builder
+        dom = b.create_domain()
+        dom.map(0x100000, 0x800000, 64 * 0x1000)
+        dom.map(0x200000, 0x900000, 4 * 0x1000, write=False)
+        b.assign_device("01:00.0", dom)
+        await sw.enable_translation()
+        await self.one(0x100, 0x100000, hpa=0x800000)  # context cached
+        tb.mem.knobs.latency_min = tb.mem.knobs.latency_max = 60
+        burst = 6
+        for rnd in range(4):
+            page = 0x100000 + (rnd + 1) * 0x1000
+            items = [DmaItem(sid=0x100, addr=page + 0x40 * k, write=k % 2 == 1)
+                     for k in range(burst)]
+            before = await sw.read_perf()
+            await self.env.dma_wait(items)
+            after = await sw.read_perf()
+            d = {k: after[k] - before[k] for k in ("PERF_WALKS", "PERF_IOTLB_HITS",
+                                                   "PERF_IOTLB_MISSES")}
+            want_walks = 1 if merge else min(burst, walkers)
+            if d["PERF_WALKS"] != want_walks or d["PERF_IOTLB_MISSES"] != want_walks \
+                    or d["PERF_IOTLB_HITS"] != burst - want_walks:
+                tb.checker.error(f"burst {rnd} of {burst} to page {page:#x} (MISS_MERGE="
+                                 f"{merge}, {walkers} walkers): {d}, expected {want_walks} "
+                                 f"walk(s) and {burst - want_walks} hits")
+        # a write behind a read of a read-only page: the read's fill cannot answer it
+        ro = [DmaItem(sid=0x100, addr=0x200000), DmaItem(sid=0x100, addr=0x200040, write=True)]
+        before = await sw.read_perf()
+        await self.env.dma_wait(ro)
+        after = await sw.read_perf()
+        walks = after["PERF_WALKS"] - before["PERF_WALKS"]
+        if walks != 2 or not ro[1].rsp.fault or ro[0].rsp.fault:
+            tb.checker.error(f"read then write to a read-only page: {walks} walks, read "
+                             f"{ro[0].rsp}, write {ro[1].rsp}: expected 2 walks, the write "
+                             "faulting")
+        await sw.service_faults()
+        tb.log.info("merged misses (MISS_MERGE=%d, %d walkers): bursts of %d, %d walk(s) each",
+                    merge, walkers, burst, 1 if merge else min(burst, walkers))
+
+
+@cocotb.test()
+async def merged_misses(dut):
+    await run_uvm(dut, MergedMissTest)
 
 
 @cocotb.test()

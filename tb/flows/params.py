@@ -7,7 +7,9 @@ and a name in the model; both spellings are accepted here. ``AXI_ID_W`` and ``IE
 RTL-only (the model has no interrupt-entry-cache size: any cached IRTE may be stale), and so are
 the micro-architecture choices the model does not see: the walk cache (``WC_ENTRIES`` per level,
 0 = none; ``WC_WAYS``; ``WC_REPL`` coded like IOTLB_REPL), whose outcomes the model permits as
-paging-structure-cache outcomes; the request stage's miss queue (``MISSQ_DEPTH``, 0 = none);
+paging-structure-cache outcomes; the request stage's miss queue (``MISSQ_DEPTH``, 0 = none)
+and miss merging (``MISS_MERGE``: 1 = a miss to a page a walker is walking waits for that
+walk and looks up again);
 the IOTLB implementation (``IOTLB_IMPL``: 0 set-associative, 1 a fully associative L1 of
 ``IOTLB_L1_ENTRIES`` with ``IOTLB_L1_REPL`` in front of it).
 
@@ -30,15 +32,16 @@ from python_model.config import REPLACEMENT_POLICIES, ConfigError, UnitConfig
 RTL_PARAMETERS: tuple[str, ...] = (
     "HAW", "MGAW", "SAGAW", "SLLPS", "ND", "NFR", "PSI", "MAMV", "PT", "C", "IOTLB_SETS",
     "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS", "REQ_TAG_W", "AXI_ID_W", "QI", "IR",
-    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL", "MISSQ_DEPTH", "IOTLB_IMPL",
-    "IOTLB_L1_ENTRIES", "IOTLB_L1_REPL",
+    "EIM", "MHMV", "IEC_ENTRIES", "WC_ENTRIES", "WC_WAYS", "WC_REPL", "MISSQ_DEPTH", "MISS_MERGE",
+    "IOTLB_IMPL", "IOTLB_L1_ENTRIES", "IOTLB_L1_REPL",
 )
 # Model parameters the RTL does not have, with the only value it implements (none left).
 RTL_FIXED: dict[str, int] = {}
 # RTL parameters the model does not have, with the value the tests use by default.
 RTL_ONLY_DEFAULTS: dict[str, int] = {"AXI_ID_W": 4, "IEC_ENTRIES": 8, "WC_ENTRIES": 0,
                                      "WC_WAYS": 4, "WC_REPL": 0, "MISSQ_DEPTH": 0,
-                                     "IOTLB_IMPL": 0, "IOTLB_L1_ENTRIES": 4, "IOTLB_L1_REPL": 0}
+                                     "MISS_MERGE": 1, "IOTLB_IMPL": 0, "IOTLB_L1_ENTRIES": 4,
+                                     "IOTLB_L1_REPL": 0}
 # RTL-only parameters written as a replacement-policy name or code.
 POLICY_PARAMETERS = ("IOTLB_REPL", "WC_REPL", "IOTLB_L1_REPL")
 # IOTLB implementations of rtl/vtd_iotlb_select.v (a new one adds its code here and its
@@ -141,6 +144,9 @@ def rtl_parameters(params: Mapping[str, object] | None = None) -> RtlParams:
     if not 0 <= out["MISSQ_DEPTH"] <= 64:
         raise RtlConfigError(f"MISSQ_DEPTH={out['MISSQ_DEPTH']}: must be 0 (no miss queue) "
                              "to 64")
+    if out["MISS_MERGE"] not in (0, 1):
+        raise RtlConfigError(f"MISS_MERGE={out['MISS_MERGE']}: must be 0 (every miss walks) "
+                             "or 1 (a miss to a page being walked waits for that walk)")
     return out
 
 
@@ -216,9 +222,10 @@ PRESETS: dict[str, dict[str, object]] = {
     # One IOTLB entry, one context-cache entry, one walker, 2 fault records, 4-bit tags.
     "tiny1": {"IOTLB_SETS": 1, "IOTLB_WAYS": 1, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
               "MAX_WALKS": 1, "NFR": 1, "REQ_TAG_W": 4, "AXI_ID_W": 2, "IEC_ENTRIES": 1},
-    # One set of two ways, true LRU, one context-cache entry.
+    # One set of two ways, true LRU, one context-cache entry, two walkers, and no miss
+    # merging (every miss that finds a free walker walks).
     "tiny2": {"IOTLB_SETS": 1, "IOTLB_WAYS": 2, "IOTLB_REPL": "LRU", "CC_ENTRIES": 1,
-              "MAX_WALKS": 2},
+              "MAX_WALKS": 2, "MISS_MERGE": 0},
     # FIFO in 2 sets of 3 ways, 4 context-cache entries, 2 walkers (the same set as the
     # cache-policy tests' fifo2x3 shape: one build for both).
     "fifo": {"IOTLB_SETS": 2, "IOTLB_WAYS": 3, "IOTLB_REPL": "FIFO", "CC_ENTRIES": 4,

@@ -52,6 +52,7 @@ module vtd_replay_top #(
     parameter integer WC_WAYS    = 4,
     parameter integer WC_REPL    = 0,
     parameter integer MISSQ_DEPTH = 0,
+    parameter integer MISS_MERGE = 1,
     parameter integer IOTLB_IMPL = 0,
     parameter integer IOTLB_L1_ENTRIES = 4,
     parameter integer IOTLB_L1_REPL = 0,
@@ -170,7 +171,7 @@ module vtd_replay_top #(
         .IOTLB_REPL(IOTLB_REPL), .CC_ENTRIES(CC_ENTRIES), .MAX_WALKS(MAX_WALKS),
         .REQ_TAG_W(REQ_TAG_W), .AXI_ID_W(AXI_ID_W), .QI(QI), .IR(IR), .EIM(EIM),
         .MHMV(MHMV), .IEC_ENTRIES(IEC_ENTRIES), .WC_ENTRIES(WC_ENTRIES), .WC_WAYS(WC_WAYS),
-        .WC_REPL(WC_REPL), .MISSQ_DEPTH(MISSQ_DEPTH), .IOTLB_IMPL(IOTLB_IMPL),
+        .WC_REPL(WC_REPL), .MISSQ_DEPTH(MISSQ_DEPTH), .MISS_MERGE(MISS_MERGE), .IOTLB_IMPL(IOTLB_IMPL),
         .IOTLB_L1_ENTRIES(IOTLB_L1_ENTRIES), .IOTLB_L1_REPL(IOTLB_L1_REPL)
     ) u_dut (
         .clk(clk), .rst_n(rst_n),

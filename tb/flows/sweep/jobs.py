@@ -81,7 +81,7 @@ def percentile(values: list[int], q: float) -> float:
 def translation_signature(params: RtlParams) -> RtlParams:
     """The parameters a request's outcome can depend on (not the caches' shapes)."""
     cache_only = ("IOTLB_SETS", "IOTLB_WAYS", "IOTLB_REPL", "CC_ENTRIES", "MAX_WALKS",
-                  "REQ_TAG_W", "AXI_ID_W", "IEC_ENTRIES")
+                  "REQ_TAG_W", "AXI_ID_W", "IEC_ENTRIES", "MISSQ_DEPTH", "MISS_MERGE")
     return {k: v for k, v in params.items() if k not in cache_only}
 
 
