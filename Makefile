@@ -99,7 +99,9 @@ test: $(STAMP)
 	$(RUFF) check $(PY_DIRS)
 	$(PY) -m python_model.gen_vheader --check
 	$(PY) -m python_model.gen_regdoc --check
-	$(PY) -m pytest -n 2 tests $(PYTEST_ARGS)
+	@mkdir -p build && rm -rf build/tally && touch build/.test-start
+	VTD_TALLY_DIR=$(CURDIR)/build/tally $(PY) -m pytest -n 2 tests $(PYTEST_ARGS)
+	@$(PY) -m tb.flows.tally --since build/.test-start --dir build/tally
 
 lint: $(STAMP)
 	@if [ -f rtl/$(RTL_TOP).v ]; then \

@@ -300,3 +300,29 @@ def test_params_override_applies_to_every_preset(monkeypatch):
     monkeypatch.setenv("TB_PARAMS_OVERRIDE", "IOTLB_IMPL")
     with pytest.raises(RtlConfigError, match="NAME=value"):
         preset("default")
+
+
+def test_tally_adds_cocotb_runs_after_the_stamp_and_replay_notes(tmp_path, monkeypatch):
+    import json as _json
+    import os as _os
+
+    from tb.flows import tally
+
+    runs = tmp_path / "sim" / "verilator-x" / "runs"
+    for name, dma, age in (("old", 1000, 100), ("a", 40, 0), ("b", 2, 0)):
+        d = runs / name
+        d.mkdir(parents=True)
+        f = d / "stats.json"
+        f.write_text(_json.dumps({"dma_checked": dma, "msi_checked": 3, "cycles": 10}))
+        mtime = f.stat().st_mtime - age
+        _os.utime(f, (mtime, mtime))
+    since = f.stat().st_mtime - 50
+    totals = tally.cocotb_totals(since, tmp_path / "sim")
+    assert (totals["runs"], totals["dma_checked"], totals["msi_checked"]) == (2, 42, 6)
+    monkeypatch.setenv(tally.ENV, str(tmp_path / "tally"))
+    tally.note_replay(500)
+    tally.note_replay(7)
+    assert tally.replay_totals(tmp_path / "tally") == (2, 507)
+    monkeypatch.delenv(tally.ENV)
+    tally.note_replay(1)  # not asked for: nothing written
+    assert tally.replay_totals(tmp_path / "tally") == (2, 507)

@@ -24,6 +24,7 @@ from python_model.outcomes import DmaOutcome
 from python_model.structures import touches_interrupt_range
 from python_model.translate import Candidate
 from python_model.unit import RemappingUnit
+from tb.flows import tally
 from tb.flows.params import RtlParams, rtl_model_config
 from tb.flows.replay.run import Response, RunResult
 from tb.flows.replay.trace import MemWrite, Op, Request, Trace, TraceError
@@ -315,6 +316,7 @@ def check_responses(trace: Trace, result: RunResult, params: RtlParams,
     rep.counters = counter_rows(trace, result, params, unit, rep.faults, reference)
     rep.counter_seconds = time.perf_counter() - t1
     del mismatches[max_reports:]
+    tally.note_replay(rep.checked)
     return rep
 
 
