@@ -326,3 +326,16 @@ def test_tally_adds_cocotb_runs_after_the_stamp_and_replay_notes(tmp_path, monke
     monkeypatch.delenv(tally.ENV)
     tally.note_replay(1)  # not asked for: nothing written
     assert tally.replay_totals(tmp_path / "tally") == (2, 507)
+
+
+def test_every_planted_bug_still_applies_to_the_rtl():
+    """Each mutant of tb/flows/mutants.py replaces text that occurs exactly once in its RTL
+    file (an RTL change that moves it must update the mutant, or `make mutants` reports it
+    stale instead of testing it)."""
+    from tb.flows.mutants import MUTANTS
+    from tb.flows.mutants import ROOT as MUTANT_ROOT
+
+    for m in MUTANTS:
+        text = (MUTANT_ROOT / "rtl" / m.file).read_text()
+        assert text.count(m.old) == 1, f"mutant {m.name}: {m.old!r} occurs " \
+                                       f"{text.count(m.old)} times in rtl/{m.file}"

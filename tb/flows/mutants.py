@@ -92,7 +92,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("wc-resume-level", "vtd_page_walker.v", "lvl     <= w_level - 3'd1;",
            "lvl     <= w_level;", "off-by-one: a walk-cache hit resumes one level too high"),
     Mutant("missq-unused", "vtd_request_stage.v",
-           "wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;",
+           "wire           mq_push   = s1_walk && !direct_ok && mq_in_ready;",
            "wire           mq_push   = 1'b0;",
            "miss queue never used: a miss waits in S1 and holds the hits behind it"),
     Mutant("merge-never", "vtd_request_stage.v",
