@@ -94,6 +94,37 @@ PLANTED: tuple[PlantedBug, ...] = (
                "assign s1_walk_go = s1_miss && f_any;", "assign s1_walk_go = s1_miss;",
                "without a miss queue, S1's miss starts a walk although no walker is idle (the "
                "request is dropped)", task="bmc_nomq"),
+    PlantedBug("wk-read-before-last-beat", "vtd_page_walker", "vtd_page_walker.v",
+               "if (r_last) st <= st + 4'd1;       // the matching *_CHK state",
+               "st <= st + 4'd1;       // the matching *_CHK state",
+               "a walker checks an entry after the first beat of its 2-beat read and may ask "
+               "for the next read with a beat still outstanding"),
+    PlantedBug("wk-answer-withdrawn", "vtd_page_walker", "vtd_page_walker.v",
+               "S_DONE: if (done_ack) st <= S_IDLE;", "S_DONE: st <= S_IDLE;",
+               "a walker drops its answer after one cycle whether or not it was taken"),
+    PlantedBug("ir-answer-before-record", "vtd_intr_remap", "vtd_intr_remap.v",
+               "assign intr_valid  = (st == S_RES) && (!r_rec || rec_sent);",
+               "assign intr_valid  = (st == S_RES);",
+               "a faulting interrupt is answered before its fault record was taken"),
+    PlantedBug("ir-msi-taken-while-busy", "vtd_intr_remap", "vtd_intr_remap.v",
+               "assign msi_ready = (st == S_IDLE);",
+               "assign msi_ready = (st == S_IDLE) || (st == S_RES);",
+               "an interrupt request is taken while the previous answer waits (it is "
+               "dropped)"),
+    PlantedBug("iq-inv-before-drain", "vtd_inval_queue", "vtd_inval_queue.v",
+               "S_DRAIN: if (drain_ack) begin", "S_DRAIN: begin",
+               "the queue engine invalidates without waiting for the drain acknowledge"),
+    PlantedBug("iq-status-write-withdrawn", "vtd_inval_queue", "vtd_inval_queue.v",
+               "S_AW: if (aw_ack) st <= S_B;", "S_AW: st <= S_B;",
+               "the status write's request is withdrawn before it was taken"),
+    PlantedBug("axil-rdata-overwritten", "vtd_reg_file", "vtd_reg_file.v",
+               "if (ar_full && (!s_axil_rvalid || s_axil_rready)) begin",
+               "if (ar_full) begin",
+               "a second read's data replaces a read response still waiting for RREADY"),
+    PlantedBug("axil-b-merged", "vtd_reg_file", "vtd_reg_file.v",
+               "wire        wr_fire = aw_full && w_full && !s_axil_bvalid && !wr_hold;",
+               "wire        wr_fire = aw_full && w_full && !wr_hold;",
+               "a write completes while the previous B waits (two writes, one B)"),
 )
 
 
