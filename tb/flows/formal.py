@@ -140,7 +140,7 @@ PLANTED: tuple[PlantedBug, ...] = (
                ".d_valid(d_valid), .d_ready(d_ready), .d_tag(s1_tag),",
                ".d_valid(d_valid), .d_ready(d_ready), .d_tag(req_tag),",
                "a direct answer carries the tag on the request port instead of S1's (a "
-               "response with a tag no outstanding request has)", task="bmc_quick"),
+               "response with a tag no outstanding request has)", task="bmc_qi_free"),
     PlantedBug("fault-irq-overwritten", "vtd_fault_recorder", "vtd_fault_recorder.v",
                "if (irq_free && mq_n != 3'd0) begin", "if (mq_n != 3'd0) begin",
                "a new event message replaces one still waiting for irq_ready"),
