@@ -947,6 +947,8 @@ module vtd_remap_unit #(
     //  - one response per request with its tag: a response with the tracked
     //    tag is offered only while a request with that tag is outstanding (none
     //    unasked, none twice).
+    // Task prove_aw (VTD_FORMAL_AW_ONLY, with the queue engine cut out) proves the
+    // status-write rules alone by k-induction: the AW/W logic is the unit's own.
     reg f_past_valid = 1'b0;
     always @(posedge clk) f_past_valid <= 1'b1;
     always @(*) if (!f_past_valid) assume (!rst_n);
@@ -980,7 +982,9 @@ module vtd_remap_unit #(
     end
     always @(*) if (f_past_valid && rst_n) begin
         if (req_valid && req_ready && req_tag == f_tag) assume (!f_out);
+`ifndef VTD_FORMAL_AW_ONLY
         if (rsp_valid && rsp_tag == f_tag) assert (f_out);
+`endif
     end
 
     // memory model: per read client (ARID), the beats still due of its reads
@@ -1000,8 +1004,10 @@ module vtd_remap_unit #(
             always @(*) if (f_past_valid && rst_n) begin
                 if (m_axi_rvalid && m_axi_rid == fi)
                     assume (f_due[fi] != 9'd0 && m_axi_rlast == (f_due[fi] == 9'd1));
+`ifndef VTD_FORMAL_AW_ONLY
                 // a client's next read only after the last beat of its previous one
                 if (m_axi_arvalid && m_axi_arid == fi) assert (f_due[fi] == 9'd0);
+`endif
             end
         end
     endgenerate
@@ -1051,8 +1057,11 @@ module vtd_remap_unit #(
     always @(*) if (f_past_valid && rst_n) begin
         if (m_axi_rvalid) assume ({{(32-AXI_ID_W){1'b0}}, m_axi_rid} < NRD);
         if (m_axi_bvalid) assume (f_b_due);
+`ifndef VTD_FORMAL_AW_ONLY
         if (m_axi_arvalid) assert ({{(32-AXI_ID_W){1'b0}}, m_axi_arid} < NRD);
-        assert (m_axi_rready && m_axi_bready);
+        assert (m_axi_rready);
+`endif
+        assert (m_axi_bready);
         if (m_axi_awvalid || m_axi_wvalid) assert (!f_b_due && m_axi_awid == QI_RD);
         if (m_axi_awvalid) assert (!f_aw_in);
         if (m_axi_wvalid) assert (!f_w_in);
@@ -1066,6 +1075,7 @@ module vtd_remap_unit #(
         cover (intr_valid);
         cover (irq_valid);
     end
+`ifndef VTD_FORMAL_AW_ONLY
     always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
         if ($past(rsp_valid && !rsp_ready))
             assert (rsp_valid && rsp_tag == $past(rsp_tag) && rsp_fault == $past(rsp_fault)
@@ -1081,14 +1091,26 @@ module vtd_remap_unit #(
         if ($past(m_axi_arvalid && !m_axi_arready))
             assert (m_axi_arvalid && m_axi_arid == $past(m_axi_arid)
                     && m_axi_araddr == $past(m_axi_araddr) && m_axi_arlen == $past(m_axi_arlen));
+        if ($past(s_axil_bvalid && !s_axil_bready)) assert (s_axil_bvalid);
+        if ($past(s_axil_rvalid && !s_axil_rready))
+            assert (s_axil_rvalid && s_axil_rdata == $past(s_axil_rdata));
+    end
+`endif
+    // the status write (AW and W offered together, each once)
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
         if ($past(m_axi_awvalid && !m_axi_awready))
             assert (m_axi_awvalid && m_axi_awaddr == $past(m_axi_awaddr));
         if ($past(m_axi_wvalid && !m_axi_wready))
             assert (m_axi_wvalid && m_axi_wdata == $past(m_axi_wdata)
                     && m_axi_wstrb == $past(m_axi_wstrb));
-        if ($past(s_axil_bvalid && !s_axil_bready)) assert (s_axil_bvalid);
-        if ($past(s_axil_rvalid && !s_axil_rready))
-            assert (s_axil_rvalid && s_axil_rdata == $past(s_axil_rdata));
     end
+`ifdef VTD_FORMAL_QI_FREE
+    // invariants of the status-write logic (for the k-induction of task prove_aw)
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (f_aw_in == aw_sent && f_w_in == w_sent && f_b_due == f_qi_wr);
+        assert (!(aw_sent && w_sent));
+        if (aw_sent || w_sent) assert (qi_aw_req && !f_b_due);
+    end
+`endif
 `endif
 endmodule

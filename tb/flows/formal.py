@@ -175,12 +175,14 @@ def tasks(proof: str) -> list[str]:
 
 
 def suite_tasks(proof: str) -> list[str]:
-    """The tasks `make test` runs: every k-induction task; for a proof without induction (the
-    whole unit) its shallower bmc tasks (``bmc_*``), the deep ``bmc`` staying in `make formal`
-    unless it is the only one."""
+    """The tasks `make test` runs: every k-induction task (``prove*``); for a proof without a
+    whole-block ``prove`` (the unit) also its shallower bmc tasks (``bmc_*``), the deep ``bmc``
+    and ``cover`` staying in `make formal`."""
     ts = tasks(proof)
-    return ([t for t in ts if t.startswith("prove")] or [t for t in ts if t.startswith("bmc_")]
-            or [t for t in ts if t == "bmc"])
+    chosen = [t for t in ts if t.startswith("prove")]
+    if "prove" not in ts:
+        chosen += [t for t in ts if t.startswith("bmc_")] or [t for t in ts if t == "bmc"]
+    return chosen
 
 
 def _env() -> dict[str, str]:
