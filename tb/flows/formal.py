@@ -44,6 +44,7 @@ class PlantedBug:
     new: str
     what: str
     task: str = "bmc"  # the bmc task of formal/<proof>.sby that must fail
+    in_suite: bool = True  # also planted by `make test` (else `make formal` only)
 
 
 PLANTED: tuple[PlantedBug, ...] = (
@@ -85,7 +86,7 @@ PLANTED: tuple[PlantedBug, ...] = (
                "wk_rr <= (w_idx == MAX_WALKS[NW-1:0] - 1'b1) ? {NW{1'b0}} : w_idx + 1'b1;",
                "wk_rr <= {NW{1'b0}};",
                "the response round-robin always starts at walker 0 (walker 0 can starve the "
-               "others)"),
+               "others)", in_suite=False),
     PlantedBug("rs-miss-into-full-queue", "vtd_request_stage", "vtd_request_stage.v",
                "wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;",
                "wire           mq_push   = s1_miss && !direct_ok;",
@@ -102,11 +103,13 @@ PLANTED: tuple[PlantedBug, ...] = (
                "for the next read with a beat still outstanding"),
     PlantedBug("wk-answer-withdrawn", "vtd_page_walker", "vtd_page_walker.v",
                "S_DONE: if (done_ack) st <= S_IDLE;", "S_DONE: st <= S_IDLE;",
-               "a walker drops its answer after one cycle whether or not it was taken"),
+               "a walker drops its answer after one cycle whether or not it was taken",
+               in_suite=False),
     PlantedBug("ir-answer-before-record", "vtd_intr_remap", "vtd_intr_remap.v",
                "assign intr_valid  = (st == S_RES) && (!r_rec || rec_sent);",
                "assign intr_valid  = (st == S_RES);",
-               "a faulting interrupt is answered before its fault record was taken"),
+               "a faulting interrupt is answered before its fault record was taken",
+               in_suite=False),
     PlantedBug("ir-msi-taken-while-busy", "vtd_intr_remap", "vtd_intr_remap.v",
                "assign msi_ready = (st == S_IDLE);",
                "assign msi_ready = (st == S_IDLE) || (st == S_RES);",
@@ -117,11 +120,12 @@ PLANTED: tuple[PlantedBug, ...] = (
                "the queue engine invalidates without waiting for the drain acknowledge"),
     PlantedBug("iq-status-write-withdrawn", "vtd_inval_queue", "vtd_inval_queue.v",
                "S_AW: if (aw_ack) st <= S_B;", "S_AW: st <= S_B;",
-               "the status write's request is withdrawn before it was taken"),
+               "the status write's request is withdrawn before it was taken", in_suite=False),
     PlantedBug("axil-rdata-overwritten", "vtd_reg_file", "vtd_reg_file.v",
                "if (ar_full && (!s_axil_rvalid || s_axil_rready)) begin",
                "if (ar_full) begin",
-               "a second read's data replaces a read response still waiting for RREADY"),
+               "a second read's data replaces a read response still waiting for RREADY",
+               in_suite=False),
     PlantedBug("axil-b-merged", "vtd_reg_file", "vtd_reg_file.v",
                "wire        wr_fire = aw_full && w_full && !s_axil_bvalid && !wr_hold;",
                "wire        wr_fire = aw_full && w_full && !wr_hold;",
@@ -135,7 +139,7 @@ PLANTED: tuple[PlantedBug, ...] = (
                "assign m_axi_wstrb   = qi_aw_addr[2] ? 8'hF0 : 8'h0F;",
                "assign m_axi_wstrb   = (qi_aw_addr[2] ^ aw_sent) ? 8'hF0 : 8'h0F;",
                "the status write's WSTRB changes once AW was taken while W is still stalled",
-               task="bmc_qi_free"),
+               task="bmc_qi_free", in_suite=False),
     PlantedBug("unit-rsp-tag-from-port", "vtd_remap_unit", "vtd_remap_unit.v",
                ".d_valid(d_valid), .d_ready(d_ready), .d_tag(s1_tag),",
                ".d_valid(d_valid), .d_ready(d_ready), .d_tag(req_tag),",
