@@ -949,6 +949,9 @@ module vtd_remap_unit #(
     //    unasked, none twice).
     // Task prove_aw (VTD_FORMAL_AW_ONLY, with the queue engine cut out) proves the
     // status-write rules alone by k-induction: the AW/W logic is the unit's own.
+    // Tasks bmc_qi_free (VTD_FORMAL_QI_FREE) and bmc_path (also VTD_FORMAL_WK_FREE)
+    // cut the queue engine, and the walkers, out and assume what their own proofs
+    // guarantee of their ports (below), so that deeper behaviour is reached early.
     reg f_past_valid = 1'b0;
     always @(posedge clk) f_past_valid <= 1'b1;
     always @(*) if (!f_past_valid) assume (!rst_n);
@@ -1053,6 +1056,52 @@ module vtd_remap_unit #(
         if (qi_ar_req) assume (!f_qi_rd);
         if (qi_aw_req) assume (!f_qi_wr);
     end
+`endif
+`ifdef VTD_FORMAL_WK_FREE
+    // Task bmc_path: the walkers are cut out too (their outputs free: any table
+    // contents, any walk length), so that walked answers overtaking and
+    // overtaken by direct answers are reached within a few cycles; what
+    // formal/vtd_page_walker.sby proves of a walker is assumed: busy (not idle)
+    // from a start until its answer is taken, an answer only while busy, with
+    // the tag it was started with, held unchanged until done_ack; its read
+    // request held until ar_ack, one read outstanding.
+    reg [MAX_WALKS-1:0] f_wk_busy, f_wk_rd;
+    reg [TW-1:0]        f_wk_tag [0:MAX_WALKS-1];
+    generate
+        for (fi = 0; fi < MAX_WALKS; fi = fi + 1) begin : g_f_wk
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    f_wk_busy[fi] <= 1'b0;
+                    f_wk_rd[fi]   <= 1'b0;
+                end else begin
+                    if (wk_idle[fi] && wk_start[fi]) begin
+                        f_wk_busy[fi] <= 1'b1;
+                        f_wk_tag[fi]  <= ws_tag;
+                    end
+                    if (wk_done[fi] && wk_ack[fi]) f_wk_busy[fi] <= 1'b0;
+                    if (wk_ar_req[fi] && wk_ar_ack[fi]) f_wk_rd[fi] <= 1'b1;
+                    if (wk_r_valid[fi] && wk_r_last) f_wk_rd[fi] <= 1'b0;
+                end
+            end
+            always @(*) if (f_past_valid && rst_n) begin
+                assume (wk_idle[fi] == !f_wk_busy[fi]);
+                if (wk_done[fi]) assume (f_wk_busy[fi] && !f_wk_rd[fi]);
+                if (f_wk_busy[fi]) assume (wk_tag[TW*fi +: TW] == f_wk_tag[fi]);
+                if (wk_ar_req[fi]) assume (f_wk_busy[fi] && !f_wk_rd[fi]);
+            end
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                if ($past(wk_done[fi] && !wk_ack[fi]))
+                    assume (wk_done[fi] && wk_tag[TW*fi +: TW] == $past(wk_tag[TW*fi +: TW])
+                            && wk_fault[fi] == $past(wk_fault[fi])
+                            && wk_reason[8*fi +: 8] == $past(wk_reason[8*fi +: 8])
+                            && wk_record[fi] == $past(wk_record[fi])
+                            && wk_hpa[64*fi +: 64] == $past(wk_hpa[64*fi +: 64]));
+                if ($past(wk_ar_req[fi] && !wk_ar_ack[fi]))
+                    assume (wk_ar_req[fi] && wk_ar_addr[64*fi +: 64] == $past(wk_ar_addr[64*fi +: 64])
+                            && wk_ar_len[8*fi +: 8] == $past(wk_ar_len[8*fi +: 8]));
+            end
+        end
+    endgenerate
 `endif
     always @(*) if (f_past_valid && rst_n) begin
         if (m_axi_rvalid) assume ({{(32-AXI_ID_W){1'b0}}, m_axi_rid} < NRD);

@@ -148,6 +148,11 @@ PLANTED: tuple[PlantedBug, ...] = (
     PlantedBug("fault-irq-overwritten", "vtd_fault_recorder", "vtd_fault_recorder.v",
                "if (irq_free && mq_n != 3'd0) begin", "if (mq_n != 3'd0) begin",
                "a new event message replaces one still waiting for irq_ready"),
+    PlantedBug("unit-walk-answer-wrong-tag", "vtd_remap_unit", "vtd_response_arbiter.v",
+               "wire [TW-1:0] q_tag    = take_w ? w_tag[w_idx]    : d_tag;",
+               "wire [TW-1:0] q_tag    = d_tag;",
+               "a walker's answer enters the response queue with S1's tag (seen at the unit's "
+               "response port, the walkers cut out)", task="bmc_path", in_suite=False),
 )
 
 
@@ -178,15 +183,19 @@ def tasks(proof: str) -> list[str]:
     return found
 
 
+# bounded tasks too slow for `make test` (they run in `make formal`)
+FORMAL_ONLY_TASKS = frozenset({"bmc", "cover", "bmc_path"})
+
+
 def suite_tasks(proof: str) -> list[str]:
     """The tasks `make test` runs: every k-induction task (``prove*``); for a proof without a
-    whole-block ``prove`` (the unit) also its shallower bmc tasks (``bmc_*``), the deep ``bmc``
-    and ``cover`` staying in `make formal`."""
+    whole-block ``prove`` (the unit) also its shallow bmc tasks (``bmc_*`` not in
+    :data:`FORMAL_ONLY_TASKS`)."""
     ts = tasks(proof)
     chosen = [t for t in ts if t.startswith("prove")]
     if "prove" not in ts:
-        chosen += [t for t in ts if t.startswith("bmc_")] or [t for t in ts if t == "bmc"]
-    return chosen
+        chosen += [t for t in ts if t.startswith("bmc_") and t not in FORMAL_ONLY_TASKS]
+    return chosen or [t for t in ts if t == "bmc"]
 
 
 def _env() -> dict[str, str]:
