@@ -135,4 +135,61 @@ module vtd_axi_read_arbiter #(
             end
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_axi_read_arbiter.sby). Environment:
+    // reset in the first cycle; a client holds ar_req, with its address and
+    // length, until its ack (what vtd_page_walker, vtd_inval_queue and
+    // vtd_intr_remap prove of their read ports); ARREADY, RVALID, RID and the
+    // R payload are free. Proved: AXI's AR rule (no withdrawal, no change while
+    // stalled); an ack only to a requesting client, one at a time, only when the
+    // AR register is free (nothing overwritten before AXI took it), and the AR
+    // that follows carries that client's ID, address and length; every R beat
+    // reaches exactly the client its RID names, one cycle later, unchanged
+    // (RID >= N: nobody).
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    genvar fi;
+    generate
+        for (fi = 0; fi < N; fi = fi + 1) begin : g_f
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                // client rule: a request is held, unchanged, until its ack
+                if ($past(w_ar_req[fi] && !w_ar_ack[fi]))
+                    assume (w_ar_req[fi] && w_ar_addr[64*fi +: 64] == $past(w_ar_addr[64*fi +: 64])
+                            && w_ar_len[8*fi +: 8] == $past(w_ar_len[8*fi +: 8]));
+                // an ack puts that client's request on AR
+                if ($past(w_ar_ack[fi]))
+                    assert (m_axi_arvalid && m_axi_arid == fi
+                            && m_axi_araddr == $past(w_ar_addr[64*fi +: 64])
+                            && m_axi_arlen == $past(w_ar_len[8*fi +: 8]));
+                // R routing: a beat reaches the client its RID names, unchanged
+                if ($past(m_axi_rvalid) && $past(m_axi_rid) == fi)
+                    assert (w_r_valid[fi] && w_r_data == $past(m_axi_rdata)
+                            && w_r_resp == $past(m_axi_rresp) && w_r_last == $past(m_axi_rlast));
+                if (w_r_valid[fi])
+                    assert ($past(m_axi_rvalid) && $past(m_axi_rid) == fi);
+            end
+            always @(*) if (f_past_valid && w_ar_ack[fi]) assert (w_ar_req[fi]);
+        end
+    endgenerate
+
+    always @(*) if (f_past_valid) begin
+        assert ((w_ar_ack & (w_ar_ack - 1'b1)) == {N{1'b0}});       // at most one ack
+        if (w_ar_ack != {N{1'b0}}) assert (!m_axi_arvalid || m_axi_arready);
+        assert ({{(32-AXI_ID_W){1'b0}}, m_axi_arid} < N);
+        assert ((w_r_valid & (w_r_valid - 1'b1)) == {N{1'b0}});     // one client per beat
+        assert (m_axi_rready);
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        // AXI: AR stays valid and unchanged until ARREADY
+        if ($past(m_axi_arvalid && !m_axi_arready))
+            assert (m_axi_arvalid && m_axi_arid == $past(m_axi_arid)
+                    && m_axi_araddr == $past(m_axi_araddr) && m_axi_arlen == $past(m_axi_arlen));
+        // a beat whose RID names no client is dropped
+        if ($past(m_axi_rvalid) && {{(32-AXI_ID_W){1'b0}}, $past(m_axi_rid)} >= N)
+            assert (w_r_valid == {N{1'b0}});
+    end
+`endif
 endmodule

@@ -262,7 +262,7 @@ module vtd_fault_recorder #(
     // Properties (make formal; formal/vtd_fault_recorder.sby): a fault presented
     // is recorded, or counted by PFO (set now, or already set); a record stays
     // as written until software clears its F; F, PFO and FRI move only as the
-    // rules say.
+    // rules say; an event message (irq_*) is held unchanged until irq_ready.
     reg f_past_valid = 1'b0;
     always @(posedge clk) f_past_valid <= 1'b1;
     always @(*) if (!f_past_valid) assume (!rst_n);
@@ -321,6 +321,9 @@ module vtd_fault_recorder #(
         if (pfo && !f_pfo_q) assert (f_rec_q && f_full_q);
         // FRI is set to the slot of the record that made PPF rise
         if (!f_ppf_q && ppf) assert (fri == {{(8-IW){1'b0}}, f_idx_q});
+        // event message port: held, unchanged, until irq_ready
+        if ($past(irq_valid && !irq_ready))
+            assert (irq_valid && irq_addr == $past(irq_addr) && irq_data == $past(irq_data));
     end
     always @(*) if (f_past_valid) assert (idx <= NFR);
 `endif

@@ -444,6 +444,94 @@ module vtd_intr_remap #(
             wire unused_ir = &{1'b0, c_vector, c_dest, c_dm, c_rh, c_tm, c_dlm, q_addr[31:20],
                                q_addr[11:5], q_addr[1:0], q_data[14:11], c_lo[11:8], r_resp[0]};
             /* verilator lint_on UNUSEDSIGNAL */
+`ifdef FORMAL
+            // ----------------------------------------------------------------
+            // Properties (make formal; formal/vtd_intr_remap.sby, IR=1; with IR=0
+            // the block is a vtd_fifo, proved in formal/vtd_fifo.sby).
+            // Environment: reset in the first cycle; the msi port follows
+            // valid/ready (held, unchanged, until taken); the register inputs do not
+            // change while a request is in flight (msi_ready=0: the register file
+            // holds GCMD writes, ir_busy); an IEC invalidation is held with its
+            // fields until inv_done (the queue engine holds it); intr_ready,
+            // rec_ready, ar_ack and the R beats are free. Proved:
+            //  - interrupt out: intr_valid is held until intr_ready with every field
+            //    unchanged; fault record: rec_valid held until rec_ready, unchanged;
+            //    read port: ar_req held until ar_ack with its address and length;
+            //    a new read only after the last one's final beat;
+            //  - one answer per request: a request is taken only when the one before
+            //    has been answered (intr handshake), exactly one answer follows
+            //    each, at most one fault record, and a recorded fault's record is
+            //    taken before its answer is offered; with IRES=0 the answer is the
+            //    compatibility decode of that request's address and data.
+            reg f_past_valid = 1'b0;
+            always @(posedge clk) f_past_valid <= 1'b1;
+            always @(*) if (!f_past_valid) assume (!rst_n);
+
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                if ($past(msi_valid && !msi_ready))
+                    assume (msi_valid && msi_sid == $past(msi_sid)
+                            && msi_addr == $past(msi_addr) && msi_data == $past(msi_data));
+                if ($past(!msi_ready))
+                    assume (ires == $past(ires) && irta_base == $past(irta_base)
+                            && irta_s == $past(irta_s) && eime == $past(eime)
+                            && cfis == $past(cfis));
+                if ($past(inv_valid && !inv_done))
+                    assume (inv_valid && inv_global == $past(inv_global)
+                            && inv_index == $past(inv_index) && inv_im == $past(inv_im));
+            end
+
+            reg        f_busy, f_rec, f_rd;
+            reg [31:0] f_addr, f_data;
+            wire       f_rd_state = (st == S_R);
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    f_busy <= 1'b0;
+                    f_rec  <= 1'b0;
+                    f_rd   <= 1'b0;
+                end else begin
+                    if (msi_valid && msi_ready) begin
+                        f_busy <= 1'b1;
+                        f_rec  <= 1'b0;
+                        f_addr <= msi_addr;
+                        f_data <= msi_data;
+                    end
+                    if (intr_valid && intr_ready) f_busy <= 1'b0;
+                    if (rec_valid && rec_ready) f_rec <= 1'b1;
+                    if (ar_req && ar_ack) f_rd <= 1'b1;
+                    if (f_rd_state && r_valid && r_last) f_rd <= 1'b0;
+                end
+            end
+
+            always @(*) if (f_past_valid && rst_n) begin
+                assert (st <= S_RES);
+                assert (msi_ready == !f_busy);
+                assert (f_rd == f_rd_state);
+                if (ar_req) assert (f_busy && !f_rd);
+                if (intr_valid) assert (f_busy && (!r_rec || f_rec));
+                if (rec_valid) assert (f_busy && !f_rec);
+                if (f_busy && f_rec) assert (st == S_RES && rec_sent);
+                if (st == S_RES && rec_sent) assert (f_rec);
+                if (f_busy && !ires) assert (st == S_DEC || st == S_RES);
+                if (f_busy && !ires && st == S_RES) assert (!intr_fault && intr_reason == 8'h00
+                        && intr_vector == f_data[7:0] && intr_dest == {24'd0, f_addr[19:12]}
+                        && intr_dm == f_addr[2] && intr_rh == f_addr[3]
+                        && intr_tm == f_data[15] && intr_dlm == f_data[10:8]);
+                if (f_busy) assert (q_addr == f_addr && q_data == f_data);
+            end
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                if ($past(intr_valid && !intr_ready))
+                    assert (intr_valid && intr_fault == $past(intr_fault)
+                            && intr_reason == $past(intr_reason)
+                            && intr_vector == $past(intr_vector) && intr_dest == $past(intr_dest)
+                            && intr_dm == $past(intr_dm) && intr_rh == $past(intr_rh)
+                            && intr_tm == $past(intr_tm) && intr_dlm == $past(intr_dlm));
+                if ($past(rec_valid && !rec_ready))
+                    assert (rec_valid && rec_sid == $past(rec_sid) && rec_fi == $past(rec_fi)
+                            && rec_fr == $past(rec_fr) && rec_write == $past(rec_write));
+                if ($past(ar_req && !ar_ack))
+                    assert (ar_req && ar_addr == $past(ar_addr) && ar_len == $past(ar_len));
+            end
+`endif
         end
     endgenerate
 endmodule

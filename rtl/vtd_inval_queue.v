@@ -418,4 +418,76 @@ module vtd_inval_queue #(
     assign iec_inv_im     = qw0[31:27];
 
     assign drain_req = (st == S_DRAIN) || (st == S_INV) || (st == S_AW) || (st == S_B);
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_inval_queue.sby). Environment: reset
+    // in the first cycle; IQA (base, QS, DW) does not change while the engine
+    // is busy (software changes IQA only with the queue quiesced, QIES=0); the
+    // register pulses, ar_ack, R beats, aw_ack, b_valid, drain_ack and the
+    // invalidation dones are free. Proved:
+    //  - descriptor read: ar_req held until ar_ack with its address and length;
+    //    one read outstanding (a new one only after the last beat);
+    //  - status write: aw_req held until aw_ack with address and data
+    //    unchanged; one write outstanding (a new one only after its B);
+    //  - invalidation requests (context cache, IOTLB, IEC): at most one at a
+    //    time, each held until its done with its fields unchanged;
+    //  - drain: an invalidation or status write is presented only while
+    //    drain_req is held and after drain_ack was seen since it rose.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(busy))
+            assume (iqa_base == $past(iqa_base) && iqa_qs == $past(iqa_qs)
+                    && iqa_dw == $past(iqa_dw));
+    end
+
+    reg f_rd, f_wr, f_drained;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_rd      <= 1'b0;
+            f_wr      <= 1'b0;
+            f_drained <= 1'b0;
+        end else begin
+            if (ar_req && ar_ack) f_rd <= 1'b1;
+            if (st == S_READ && r_valid && r_last) f_rd <= 1'b0;
+            if (aw_req && aw_ack) f_wr <= 1'b1;
+            if (st == S_B && b_valid) f_wr <= 1'b0;
+            if (!drain_req) f_drained <= 1'b0;
+            else if (drain_ack) f_drained <= 1'b1;
+        end
+    end
+
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (st <= S_NEXT);
+        assert (f_rd == (st == S_READ));
+        assert (f_wr == (st == S_B));
+        if (ar_req) assert (!f_rd && !f_wr);
+        if (aw_req) assert (!f_rd && !f_wr);
+        assert ({3'd0, cc_inv_req} + {3'd0, iotlb_inv_req} + {3'd0, iec_inv_req}
+                + {3'd0, aw_req} + {3'd0, ar_req} <= 4'd1);
+        if (cc_inv_req || iotlb_inv_req || iec_inv_req || aw_req)
+            assert (drain_req && f_drained);
+        if (st == S_INV || st == S_AW || st == S_B) assert (f_drained);
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(ar_req && !ar_ack))
+            assert (ar_req && ar_addr == $past(ar_addr) && ar_len == $past(ar_len));
+        if ($past(aw_req && !aw_ack))
+            assert (aw_req && aw_addr == $past(aw_addr) && w_data == $past(w_data));
+        if ($past(cc_inv_req && !cc_inv_done))
+            assert (cc_inv_req && cc_inv_gran == $past(cc_inv_gran)
+                    && cc_inv_did == $past(cc_inv_did) && cc_inv_sid == $past(cc_inv_sid)
+                    && cc_inv_fm == $past(cc_inv_fm));
+        if ($past(iotlb_inv_req && !iotlb_inv_done))
+            assert (iotlb_inv_req && iotlb_inv_gran == $past(iotlb_inv_gran)
+                    && iotlb_inv_did == $past(iotlb_inv_did)
+                    && iotlb_inv_vpn == $past(iotlb_inv_vpn)
+                    && iotlb_inv_am == $past(iotlb_inv_am) && iotlb_inv_ih == $past(iotlb_inv_ih));
+        if ($past(iec_inv_req && !iec_inv_done))
+            assert (iec_inv_req && iec_inv_global == $past(iec_inv_global)
+                    && iec_inv_index == $past(iec_inv_index) && iec_inv_im == $past(iec_inv_im));
+    end
+`endif
 endmodule

@@ -478,4 +478,73 @@ module vtd_page_walker #(
             assign res_wc_ptr[FW*gp +: FW] = pf_ptr[gp];
         end
     endgenerate
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_page_walker.sby). Environment: reset
+    // in the first cycle; everything else free (start, r_*, ar_ack, done_ack
+    // arrive at any time; the request stage proves it starts only an idle
+    // walker, the response arbiter that it acks only a done one). Proved:
+    //  - read port: ar_req is held until ar_ack with ar_addr and ar_len
+    //    unchanged; a new read is asked for only when the last one's final
+    //    beat has arrived (one read outstanding: its ID alone routes R);
+    //  - result port: done is held until done_ack with every res_* unchanged;
+    //  - one answer per start: a start taken while idle makes the walker busy
+    //    until exactly one done/done_ack, and the answer carries the tag, SID,
+    //    address and direction it was started with; an idle walker asks for
+    //    nothing and offers no answer.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    reg                 f_busy;     // started, answer not yet taken
+    reg                 f_rd;       // a read acked, its last beat not yet in
+    reg [REQ_TAG_W-1:0] f_tag;
+    reg [15:0]          f_sid;
+    reg [63:0]          f_addr;
+    reg                 f_write;
+    wire f_rd_state = (st == S_ROOT_R) || (st == S_CTX_R) || (st == S_SL_R);
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_busy <= 1'b0;
+            f_rd   <= 1'b0;
+        end else begin
+            if (idle && start) begin
+                f_busy  <= 1'b1;
+                f_tag   <= st_tag;
+                f_sid   <= st_sid;
+                f_addr  <= st_addr;
+                f_write <= st_write;
+            end
+            if (done && done_ack) f_busy <= 1'b0;
+            if (ar_req && ar_ack) f_rd <= 1'b1;
+            if (f_rd_state && r_valid && r_last) f_rd <= 1'b0;
+        end
+    end
+
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (st <= S_DONE);
+        assert (idle == !f_busy);
+        assert (f_rd == f_rd_state);
+        if (ar_req) assert (!f_rd && f_busy);
+        if (done) assert (f_busy && !f_rd);
+        if (f_busy) assert (res_tag == f_tag && res_sid == f_sid && res_addr == f_addr
+                            && res_write == f_write);
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(ar_req && !ar_ack))
+            assert (ar_req && ar_addr == $past(ar_addr) && ar_len == $past(ar_len));
+        if ($past(done && !done_ack))
+            assert (done && res_tag == $past(res_tag) && res_fault == $past(res_fault)
+                    && res_reason == $past(res_reason) && res_record == $past(res_record)
+                    && res_hpa == $past(res_hpa) && res_tlb_fill == $past(res_tlb_fill)
+                    && res_ps == $past(res_ps) && res_vpn == $past(res_vpn)
+                    && res_frame == $past(res_frame) && res_r == $past(res_r)
+                    && res_w == $past(res_w) && res_did == $past(res_did)
+                    && res_cc_fill == $past(res_cc_fill) && res_cc_tt == $past(res_cc_tt)
+                    && res_cc_aw == $past(res_cc_aw) && res_cc_slptptr == $past(res_cc_slptptr)
+                    && res_cc_fpd == $past(res_cc_fpd) && res_wc_fill == $past(res_wc_fill)
+                    && res_wc_ptr == $past(res_wc_ptr) && res_wc_r == $past(res_wc_r)
+                    && res_wc_w == $past(res_wc_w));
+    end
+`endif
 endmodule

@@ -663,6 +663,54 @@ module vtd_reg_file #(
             end
         end
     end
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_reg_file.sby): the AXI4-Lite slave.
+    // Environment: reset in the first cycle; the master follows AXI (AWVALID,
+    // WVALID, ARVALID held with their payload until taken); BREADY, RREADY and
+    // every unit-side input free. Proved: BVALID held until BREADY; RVALID held
+    // until RREADY with RDATA unchanged; exactly one B per write (AW and W taken
+    // = writes held + B offered + B taken, for each channel) and exactly one R
+    // per read (AR taken = reads held + R offered + R taken): nothing dropped,
+    // nothing answered twice or unasked.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(s_axil_awvalid && !s_axil_awready))
+            assume (s_axil_awvalid && s_axil_awaddr == $past(s_axil_awaddr));
+        if ($past(s_axil_wvalid && !s_axil_wready))
+            assume (s_axil_wvalid && s_axil_wdata == $past(s_axil_wdata)
+                    && s_axil_wstrb == $past(s_axil_wstrb));
+        if ($past(s_axil_arvalid && !s_axil_arready))
+            assume (s_axil_arvalid && s_axil_araddr == $past(s_axil_araddr));
+    end
+
+    reg [7:0] f_aw, f_w, f_b, f_ar, f_r;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_aw <= 8'd0; f_w <= 8'd0; f_b <= 8'd0; f_ar <= 8'd0; f_r <= 8'd0;
+        end else begin
+            if (s_axil_awvalid && s_axil_awready) f_aw <= f_aw + 8'd1;
+            if (s_axil_wvalid && s_axil_wready)   f_w  <= f_w + 8'd1;
+            if (s_axil_bvalid && s_axil_bready)   f_b  <= f_b + 8'd1;
+            if (s_axil_arvalid && s_axil_arready) f_ar <= f_ar + 8'd1;
+            if (s_axil_rvalid && s_axil_rready)   f_r  <= f_r + 8'd1;
+        end
+    end
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (f_aw - f_b == {7'd0, aw_full} + {7'd0, s_axil_bvalid});
+        assert (f_w - f_b == {7'd0, w_full} + {7'd0, s_axil_bvalid});
+        assert (f_ar - f_r == {7'd0, ar_full} + {7'd0, s_axil_rvalid});
+        assert (s_axil_bresp == 2'b00 && s_axil_rresp == 2'b00);
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(s_axil_bvalid && !s_axil_bready)) assert (s_axil_bvalid);
+        if ($past(s_axil_rvalid && !s_axil_rready))
+            assert (s_axil_rvalid && s_axil_rdata == $past(s_axil_rdata));
+    end
+`endif
 endmodule
 
 `undef VTD_RF_HI

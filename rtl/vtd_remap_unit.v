@@ -924,4 +924,244 @@ module vtd_remap_unit #(
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
         .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)
     );
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties of the whole unit at its ports (make formal;
+    // formal/vtd_remap_unit.sby: a bounded check from reset, small parameters;
+    // the blocks along the paths have their own k-induction proofs).
+    // Environment (assume):
+    //  - reset in the first cycle;
+    //  - every input valid/ready channel follows the rule (held, unchanged, until
+    //    taken): DMA requests, interrupt requests, the AXI4-Lite AW, W and AR;
+    //  - a device does not reuse a tag while a request with it is outstanding
+    //    (doc/architecture.md: tags are unique among requests in flight); the
+    //    tracked tag f_tag (any value) is checked;
+    //  - the memory follows AXI: an R beat only for an outstanding read, with its
+    //    RID, RLAST on its last beat (ARLEN+1 beats); a B only for a write whose
+    //    AW and W were both taken; ARREADY, AWREADY, WREADY and every ready of
+    //    an output free; registers written freely through the AXI4-Lite port.
+    // Proved (assert), up to the bmc depth:
+    //  - output rules: rsp_*, intr_*, irq_*, AR, AW, W, the AXI4-Lite B and R:
+    //    once valid, held with the payload unchanged until ready;
+    //  - AXI master: an AR of a client only when none of its reads is
+    //    outstanding (so RID alone routes R), ARID names a client; AW and W only
+    //    when no write is outstanding, AWID = the queue engine's;
+    //  - one response per request with its tag: a response with the tracked
+    //    tag is offered only while a request with that tag is outstanding (none
+    //    unasked, none twice).
+    // Task prove_aw (VTD_FORMAL_AW_ONLY, with the queue engine cut out) proves the
+    // status-write rules alone by k-induction: the AW/W logic is the unit's own.
+    // Tasks bmc_qi_free (VTD_FORMAL_QI_FREE) and bmc_path (also VTD_FORMAL_WK_FREE)
+    // cut the queue engine, and the walkers, out and assume what their own proofs
+    // guarantee of their ports (below), so that deeper behaviour is reached early.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(req_valid && !req_ready))
+            assume (req_valid && req_sid == $past(req_sid) && req_addr == $past(req_addr)
+                    && req_write == $past(req_write) && req_size == $past(req_size)
+                    && req_tag == $past(req_tag));
+        if ($past(msi_valid && !msi_ready))
+            assume (msi_valid && msi_sid == $past(msi_sid) && msi_addr == $past(msi_addr)
+                    && msi_data == $past(msi_data));
+        if ($past(s_axil_awvalid && !s_axil_awready))
+            assume (s_axil_awvalid && s_axil_awaddr == $past(s_axil_awaddr));
+        if ($past(s_axil_wvalid && !s_axil_wready))
+            assume (s_axil_wvalid && s_axil_wdata == $past(s_axil_wdata)
+                    && s_axil_wstrb == $past(s_axil_wstrb));
+        if ($past(s_axil_arvalid && !s_axil_arready))
+            assume (s_axil_arvalid && s_axil_araddr == $past(s_axil_araddr));
+    end
+
+    // the tracked tag: outstanding from its request to its response
+    (* anyconst *) reg [TW-1:0] f_tag;
+    reg f_out;
+    always @(posedge clk) begin
+        if (!rst_n) f_out <= 1'b0;
+        else begin
+            if (rsp_valid && rsp_ready && rsp_tag == f_tag) f_out <= 1'b0;
+            if (req_valid && req_ready && req_tag == f_tag) f_out <= 1'b1;
+        end
+    end
+    always @(*) if (f_past_valid && rst_n) begin
+        if (req_valid && req_ready && req_tag == f_tag) assume (!f_out);
+`ifndef VTD_FORMAL_AW_ONLY
+        if (rsp_valid && rsp_tag == f_tag) assert (f_out);
+`endif
+    end
+
+    // memory model: per read client (ARID), the beats still due of its reads
+    reg  [8:0] f_due [0:NRD-1];
+    wire       f_ar_go = m_axi_arvalid && m_axi_arready;
+    genvar fi;
+    generate
+        for (fi = 0; fi < NRD; fi = fi + 1) begin : g_f_rd
+            always @(posedge clk) begin
+                if (!rst_n) f_due[fi] <= 9'd0;
+                else if (f_ar_go && m_axi_arid == fi)
+                    f_due[fi] <= f_due[fi] + {1'b0, m_axi_arlen} + 9'd1
+                                 - ((m_axi_rvalid && m_axi_rid == fi) ? 9'd1 : 9'd0);
+                else if (m_axi_rvalid && m_axi_rid == fi)
+                    f_due[fi] <= f_due[fi] - 9'd1;
+            end
+            always @(*) if (f_past_valid && rst_n) begin
+                if (m_axi_rvalid && m_axi_rid == fi)
+                    assume (f_due[fi] != 9'd0 && m_axi_rlast == (f_due[fi] == 9'd1));
+`ifndef VTD_FORMAL_AW_ONLY
+                // a client's next read only after the last beat of its previous one
+                if (m_axi_arvalid && m_axi_arid == fi) assert (f_due[fi] == 9'd0);
+`endif
+            end
+        end
+    endgenerate
+    // writes: AW and W taken, B not yet
+    reg f_aw_in, f_w_in, f_b_due;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_aw_in <= 1'b0; f_w_in <= 1'b0; f_b_due <= 1'b0;
+        end else begin
+            if (aw_fire) f_aw_in <= 1'b1;
+            if (w_fire)  f_w_in  <= 1'b1;
+            if ((f_aw_in || aw_fire) && (f_w_in || w_fire)) begin
+                f_aw_in <= 1'b0; f_w_in <= 1'b0; f_b_due <= 1'b1;
+            end
+            if (m_axi_bvalid && m_axi_bready) f_b_due <= 1'b0;
+        end
+    end
+
+`ifdef VTD_FORMAL_QI_FREE
+    // Task bmc_qi_free: the queue engine is cut out (its outputs free, as if any
+    // descriptor sequence ran), so a status write is reachable in a few cycles;
+    // what formal/vtd_inval_queue.sby proves of its read and write ports is
+    // assumed: a request held, unchanged, until its ack; a new read only after
+    // the last beat of the previous one, a new write only after its B.
+    reg f_qi_rd, f_qi_wr;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_qi_rd <= 1'b0; f_qi_wr <= 1'b0;
+        end else begin
+            if (qi_ar_req && qi_ar_ack) f_qi_rd <= 1'b1;
+            if (qi_r_valid && rd_r_last) f_qi_rd <= 1'b0;
+            if (qi_aw_req && qi_aw_ack) f_qi_wr <= 1'b1;
+            if (m_axi_bvalid) f_qi_wr <= 1'b0;
+        end
+    end
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(qi_ar_req && !qi_ar_ack))
+            assume (qi_ar_req && qi_ar_addr == $past(qi_ar_addr) && qi_ar_len == $past(qi_ar_len));
+        if ($past(qi_aw_req && !qi_aw_ack))
+            assume (qi_aw_req && qi_aw_addr == $past(qi_aw_addr) && qi_w_data == $past(qi_w_data));
+    end
+    always @(*) if (f_past_valid && rst_n) begin
+        if (qi_ar_req) assume (!f_qi_rd);
+        if (qi_aw_req) assume (!f_qi_wr);
+    end
+`endif
+`ifdef VTD_FORMAL_WK_FREE
+    // Task bmc_path: the walkers are cut out too (their outputs free: any table
+    // contents, any walk length), so that walked answers overtaking and
+    // overtaken by direct answers are reached within a few cycles; what
+    // formal/vtd_page_walker.sby proves of a walker is assumed: busy (not idle)
+    // from a start until its answer is taken, an answer only while busy, with
+    // the tag it was started with, held unchanged until done_ack; its read
+    // request held until ar_ack, one read outstanding.
+    reg [MAX_WALKS-1:0] f_wk_busy, f_wk_rd;
+    reg [TW-1:0]        f_wk_tag [0:MAX_WALKS-1];
+    generate
+        for (fi = 0; fi < MAX_WALKS; fi = fi + 1) begin : g_f_wk
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    f_wk_busy[fi] <= 1'b0;
+                    f_wk_rd[fi]   <= 1'b0;
+                end else begin
+                    if (wk_idle[fi] && wk_start[fi]) begin
+                        f_wk_busy[fi] <= 1'b1;
+                        f_wk_tag[fi]  <= ws_tag;
+                    end
+                    if (wk_done[fi] && wk_ack[fi]) f_wk_busy[fi] <= 1'b0;
+                    if (wk_ar_req[fi] && wk_ar_ack[fi]) f_wk_rd[fi] <= 1'b1;
+                    if (wk_r_valid[fi] && wk_r_last) f_wk_rd[fi] <= 1'b0;
+                end
+            end
+            always @(*) if (f_past_valid && rst_n) begin
+                assume (wk_idle[fi] == !f_wk_busy[fi]);
+                if (wk_done[fi]) assume (f_wk_busy[fi] && !f_wk_rd[fi]);
+                if (f_wk_busy[fi]) assume (wk_tag[TW*fi +: TW] == f_wk_tag[fi]);
+                if (wk_ar_req[fi]) assume (f_wk_busy[fi] && !f_wk_rd[fi]);
+            end
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                if ($past(wk_done[fi] && !wk_ack[fi]))
+                    assume (wk_done[fi] && wk_tag[TW*fi +: TW] == $past(wk_tag[TW*fi +: TW])
+                            && wk_fault[fi] == $past(wk_fault[fi])
+                            && wk_reason[8*fi +: 8] == $past(wk_reason[8*fi +: 8])
+                            && wk_record[fi] == $past(wk_record[fi])
+                            && wk_hpa[64*fi +: 64] == $past(wk_hpa[64*fi +: 64]));
+                if ($past(wk_ar_req[fi] && !wk_ar_ack[fi]))
+                    assume (wk_ar_req[fi] && wk_ar_addr[64*fi +: 64] == $past(wk_ar_addr[64*fi +: 64])
+                            && wk_ar_len[8*fi +: 8] == $past(wk_ar_len[8*fi +: 8]));
+            end
+        end
+    endgenerate
+`endif
+    always @(*) if (f_past_valid && rst_n) begin
+        if (m_axi_rvalid) assume ({{(32-AXI_ID_W){1'b0}}, m_axi_rid} < NRD);
+        if (m_axi_bvalid) assume (f_b_due);
+`ifndef VTD_FORMAL_AW_ONLY
+        if (m_axi_arvalid) assert ({{(32-AXI_ID_W){1'b0}}, m_axi_arid} < NRD);
+        assert (m_axi_rready);
+`endif
+        assert (m_axi_bready);
+        if (m_axi_awvalid || m_axi_wvalid) assert (!f_b_due && m_axi_awid == QI_RD);
+        if (m_axi_awvalid) assert (!f_aw_in);
+        if (m_axi_wvalid) assert (!f_w_in);
+    end
+
+    // reachability (task cover, within the bmc depth): a walked answer (root entry
+    // not present, 01h: a register write enabling translation, a request, a walk
+    // and its read), an interrupt answer and an event message
+    always @(*) if (f_past_valid && rst_n) begin
+        cover (rsp_valid && rsp_fault && rsp_reason == 8'h01);
+        cover (intr_valid);
+        cover (irq_valid);
+    end
+`ifndef VTD_FORMAL_AW_ONLY
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(rsp_valid && !rsp_ready))
+            assert (rsp_valid && rsp_tag == $past(rsp_tag) && rsp_fault == $past(rsp_fault)
+                    && rsp_reason == $past(rsp_reason) && rsp_addr == $past(rsp_addr));
+        if ($past(intr_valid && !intr_ready))
+            assert (intr_valid && intr_fault == $past(intr_fault)
+                    && intr_reason == $past(intr_reason) && intr_vector == $past(intr_vector)
+                    && intr_dest == $past(intr_dest) && intr_dm == $past(intr_dm)
+                    && intr_rh == $past(intr_rh) && intr_tm == $past(intr_tm)
+                    && intr_dlm == $past(intr_dlm));
+        if ($past(irq_valid && !irq_ready))
+            assert (irq_valid && irq_addr == $past(irq_addr) && irq_data == $past(irq_data));
+        if ($past(m_axi_arvalid && !m_axi_arready))
+            assert (m_axi_arvalid && m_axi_arid == $past(m_axi_arid)
+                    && m_axi_araddr == $past(m_axi_araddr) && m_axi_arlen == $past(m_axi_arlen));
+        if ($past(s_axil_bvalid && !s_axil_bready)) assert (s_axil_bvalid);
+        if ($past(s_axil_rvalid && !s_axil_rready))
+            assert (s_axil_rvalid && s_axil_rdata == $past(s_axil_rdata));
+    end
+`endif
+    // the status write (AW and W offered together, each once)
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(m_axi_awvalid && !m_axi_awready))
+            assert (m_axi_awvalid && m_axi_awaddr == $past(m_axi_awaddr));
+        if ($past(m_axi_wvalid && !m_axi_wready))
+            assert (m_axi_wvalid && m_axi_wdata == $past(m_axi_wdata)
+                    && m_axi_wstrb == $past(m_axi_wstrb));
+    end
+`ifdef VTD_FORMAL_QI_FREE
+    // invariants of the status-write logic (for the k-induction of task prove_aw)
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (f_aw_in == aw_sent && f_w_in == w_sent && f_b_due == f_qi_wr);
+        assert (!(aw_sent && w_sent));
+        if (aw_sent || w_sent) assert (qi_aw_req && !f_b_due);
+    end
+`endif
+`endif
 endmodule

@@ -246,6 +246,16 @@ module vtd_request_stage #(
     wire           s1_walk_go;   // S1's miss leaves: to a walker or into the miss queue
     wire           start_now;    // a walker starts (from ws_bundle)
     wire           mq_busy;      // the miss queue holds a miss
+`ifdef FORMAL
+    wire           f_mq_pop;     // the miss queue's head leaves for a walker
+    wire           f_mq_push;    // the miss queue takes S1's miss
+    wire [WSW-1:0] f_mq_head;    // the miss queue's head word
+    wire [7:0]     f_mq_in;      // miss-queue pushes since reset
+    wire [7:0]     f_mq_out;     // miss-queue pops since reset
+    reg            f_mq;         // the tracked request is in the miss queue
+    reg  [7:0]     f_mq_k;       // ... as push number f_mq_k
+    reg  [WSW-1:0] f_bundle;     // ... with this start bundle
+`endif
     generate
         if (MISSQ_DEPTH == 0) begin : g_no_mq
             // A miss waits in S1 for a free walker (and the requests behind it wait too).
@@ -253,6 +263,13 @@ module vtd_request_stage #(
             assign start_now  = s1_walk_go;
             assign ws_bundle  = s1_bundle;
             assign mq_busy    = 1'b0;
+`ifdef FORMAL
+            assign f_mq_pop  = 1'b0;
+            assign f_mq_push = 1'b0;
+            assign f_mq_head = {WSW{1'b0}};
+            assign f_mq_in   = 8'd0;
+            assign f_mq_out = 8'd0;
+`endif
         end else begin : g_mq
             // Miss queue: a miss that finds every walker busy (or misses already waiting)
             // moves on into the queue, so S1 takes the next request and hits keep flowing.
@@ -270,6 +287,34 @@ module vtd_request_stage #(
                 .in_valid(mq_push), .in_ready(mq_in_ready), .in_data(s1_bundle),
                 .out_valid(mq_out_valid), .out_ready(f_any), .out_data(mq_out)
             );
+`ifdef FORMAL
+            // Miss-queue words pushed and popped since reset. The queue is a vtd_fifo;
+            // what formal/vtd_fifo.sby proves of it is assumed here (assume-guarantee):
+            // ready/valid from its fill count (pushes - pops), and the word popped as
+            // number k is the word pushed as number k (the tracked miss, below).
+            reg [7:0] f_in_r, f_out_r;
+            always @(posedge clk) begin
+                if (!rst_n) begin
+                    f_in_r  <= 8'd0;
+                    f_out_r <= 8'd0;
+                end else begin
+                    if (f_mq_push) f_in_r <= f_in_r + 8'd1;
+                    if (f_mq_pop) f_out_r <= f_out_r + 8'd1;
+                end
+            end
+            assign f_mq_pop  = mq_out_valid && f_any;
+            assign f_mq_push = mq_push && mq_in_ready;   // the word the FIFO takes
+            assign f_mq_head = mq_out;
+            assign f_mq_in  = f_in_r;
+            assign f_mq_out = f_out_r;
+            wire [7:0] f_mq_held = f_in_r - f_out_r;
+            always @(*) begin
+                assume (f_mq_held <= MISSQ_DEPTH);
+                assume (mq_out_valid == (f_mq_held != 8'd0));
+                assume (mq_in_ready == (f_mq_held != MISSQ_DEPTH));
+                if (f_mq && f_out_r == f_mq_k && mq_out_valid) assume (mq_out == f_bundle);
+            end
+`endif
         end
     endgenerate
     assign {ws_sid, ws_addr, ws_write, ws_size, ws_tag, ws_cc_hit, ws_cc_did, ws_cc_tt,
@@ -336,4 +381,111 @@ module vtd_request_stage #(
     assign ev_wc_miss    = s1_walk_go && wc_valid && !wc_hit;
     assign wc_use        = ev_wc_hit;
     assign in_flight     = s1_valid || !(&wk_idle) || mq_busy;
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_request_stage.sby). Environment:
+    // reset in the first cycle; the DMA request port follows valid/ready (a
+    // request offered and not taken stays, unchanged); the look-ups, walkers'
+    // idle flags, d_ready and the invalidation requests are free. Proved:
+    //  - accounting: requests taken = direct answers + misses gone to a walker
+    //    or the miss queue + the one in S1; S1 fires once per request (a direct
+    //    answer or a miss leaving, never both); walkers start from S1's miss or
+    //    the miss queue's head, one-hot, only an idle walker, and every miss
+    //    that left S1 for the queue starts a walker when it pops: nothing is
+    //    dropped or doubled;
+    //  - a tracked request (the f_n-th taken, any f_n) stays in S1 unchanged
+    //    until it leaves exactly once: as the direct answer with its tag, or
+    //    on a walker start with its tag and fields (from S1 or, later, from
+    //    the miss queue's head);
+    //  - no request is taken while an invalidation is pending; an invalidation
+    //    runs only when nothing is in flight.
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+        if ($past(req_valid && !req_ready))
+            assume (req_valid && req_sid == $past(req_sid) && req_addr == $past(req_addr)
+                    && req_write == $past(req_write) && req_size == $past(req_size)
+                    && req_tag == $past(req_tag));
+    end
+
+    wire       f_take   = req_valid && req_ready;
+    wire       f_to_mq  = s1_walk_go && f_mq_push;         // S1's miss enters the queue
+    wire       f_s1_wk  = s1_walk_go && !f_mq_push;        // S1's miss starts a walker
+    reg  [7:0] f_acc, f_dgo, f_wgo, f_starts;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_acc <= 8'd0; f_dgo <= 8'd0; f_wgo <= 8'd0; f_starts <= 8'd0;
+        end else begin
+            if (f_take)                         f_acc    <= f_acc + 8'd1;
+            if (s1_direct_go)                   f_dgo    <= f_dgo + 8'd1;
+            if (s1_walk_go)                     f_wgo    <= f_wgo + 8'd1;
+            if (wk_start != {MAX_WALKS{1'b0}})  f_starts <= f_starts + 8'd1;
+        end
+    end
+
+    // the tracked request
+    (* anyconst *) reg [7:0] f_n;
+    reg                 f_seen, f_s1;
+    reg [15:0]          f_sid;
+    reg [63:0]          f_addr;
+    reg                 f_write;
+    reg [12:0]          f_size;
+    reg [REQ_TAG_W-1:0] f_tag;
+    wire [WSW-1:0]      f_s1_bundle = s1_bundle;
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            f_seen <= 1'b0;
+            f_s1   <= 1'b0;
+            f_mq   <= 1'b0;
+        end else begin
+            if (f_s1 && s1_fire) f_s1 <= 1'b0;
+            if (f_s1 && f_to_mq) begin
+                f_mq     <= 1'b1;
+                f_mq_k   <= f_mq_in;
+                f_bundle <= f_s1_bundle;
+            end
+            if (f_mq && f_mq_pop && f_mq_out == f_mq_k) f_mq <= 1'b0;
+            if (f_take && !f_seen && f_acc == f_n) begin
+                f_seen  <= 1'b1;
+                f_s1    <= 1'b1;
+                f_sid   <= req_sid;
+                f_addr  <= req_addr;
+                f_write <= req_write;
+                f_size  <= req_size;
+                f_tag   <= req_tag;
+            end
+        end
+    end
+
+    integer fk;
+    always @(*) if (f_past_valid && rst_n) begin
+        assert (f_acc - f_dgo - f_wgo == {7'd0, s1_valid});
+        assert (f_wgo == f_mq_in + f_starts - f_mq_out);
+        assert (!(s1_direct_go && s1_walk_go));
+        if (s1_fire) assert (s1_valid);
+        if (f_take) assert (!inv_pending);
+        if (cc_inv_go || iotlb_inv_go) assert (!s1_valid && !mq_busy && (&wk_idle) && rsp_idle);
+        // walker starts: one-hot, an idle walker, from S1's miss or the queue's head
+        assert ((wk_start & (wk_start - 1'b1)) == {MAX_WALKS{1'b0}});
+        for (fk = 0; fk < MAX_WALKS; fk = fk + 1)
+            if (wk_start[fk]) assert (wk_idle[fk]);
+        assert ((wk_start != {MAX_WALKS{1'b0}}) == (f_s1_wk || f_mq_pop));
+        assert (!(f_s1_wk && f_mq_pop));
+        if (f_s1_wk) assert (ws_bundle == s1_bundle);
+        if (f_mq_pop) assert (ws_bundle == f_mq_head);
+        if (f_mq_push) assert (s1_walk_go);
+        // the tracked request: unchanged in S1, then out exactly once
+        if (f_s1) assert (s1_valid && s1_sid == f_sid && s1_addr == f_addr && s1_write == f_write
+                          && s1_size == f_size && s1_tag == f_tag && f_acc == f_n + 8'd1);
+        if (!f_seen) assert (!f_s1 && !f_mq);
+        assert (!(f_s1 && f_mq));
+        if (f_mq) assert (f_mq_k - f_mq_out < f_mq_in - f_mq_out
+                          && f_bundle[WSW-1 -: 16 + 64 + 1 + 13 + TW]
+                             == {f_sid, f_addr, f_write, f_size, f_tag});
+        if (f_mq && f_mq_pop && f_mq_out == f_mq_k) assert (ws_tag == f_tag && ws_addr == f_addr
+                                                            && ws_sid == f_sid);
+    end
+`endif
 endmodule

@@ -204,4 +204,71 @@ module vtd_response_arbiter #(
     assign fill_cc_fpd     = w_cc_fpd[w_idx];
 
     assign ev_fault = q_push && q_fault;
+`ifdef FORMAL
+    // ------------------------------------------------------------------
+    // Properties (make formal; formal/vtd_response_arbiter.sby). Environment:
+    // reset in the first cycle; a finished walker holds done, with its result,
+    // until its ack (proved in vtd_page_walker); q_ready and S1's direct answer
+    // are free (d_valid is an internal offer, S1 keeps its request until
+    // d_ready). Proved: a push only when the queue has room; each push carries
+    // exactly one answer (a finished walker's, acknowledged one-hot, or S1's,
+    // never both), with its tag and result; S1 is told d_ready only when its
+    // answer is the one pushed; fills, records and acks only with the push; a
+    // finished walker is taken within MAX_WALKS pushes of walkers (round-robin:
+    // no walker waits forever while the queue drains).
+    reg f_past_valid = 1'b0;
+    always @(posedge clk) f_past_valid <= 1'b1;
+    always @(*) if (!f_past_valid) assume (!rst_n);
+
+    wire          f_d_go = d_valid && d_ready;
+    wire [TW-1:0] f_q_tag = q_data[TW+72:73];
+    wire          f_q_fault = q_data[72];
+    reg  [7:0]    f_waited [0:MAX_WALKS-1];   // walker pushes while walker i was done
+    genvar fi;
+    generate
+        for (fi = 0; fi < MAX_WALKS; fi = fi + 1) begin : g_f
+            always @(posedge clk) begin
+                if (!rst_n || !wk_done[fi] || wk_ack[fi]) f_waited[fi] <= 8'd0;
+                else if (take_w && f_waited[fi] != 8'hFF) f_waited[fi] <= f_waited[fi] + 8'd1;
+            end
+            always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
+                // walker rule: done is held, the result unchanged, until the ack
+                if ($past(wk_done[fi] && !wk_ack[fi]))
+                    assume (wk_done[fi] && wk_tag[TW*fi +: TW] == $past(wk_tag[TW*fi +: TW])
+                            && wk_fault[fi] == $past(wk_fault[fi])
+                            && wk_reason[8*fi +: 8] == $past(wk_reason[8*fi +: 8])
+                            && wk_hpa[64*fi +: 64] == $past(wk_hpa[64*fi +: 64]));
+            end
+            always @(*) if (f_past_valid && rst_n) begin
+                if (wk_ack[fi]) begin
+                    assert (wk_done[fi] && q_valid && !f_d_go);
+                    assert (f_q_tag == wk_tag[TW*fi +: TW] && f_q_fault == wk_fault[fi]);
+                    assert (q_data[71:0] == (wk_fault[fi] ? {wk_reason[8*fi +: 8], 64'd0}
+                                                         : {8'd0, wk_hpa[64*fi +: 64]}));
+                end
+                // round-robin: every other walker is taken at most once ahead of it
+                // (each take moves wk_rr forward, never past a waiting walker)
+                if (wk_done[fi])
+                    assert ({24'd0, f_waited[fi]} + ((fi + MAX_WALKS - {{(32-NW){1'b0}}, wk_rr})
+                                                     % MAX_WALKS) < MAX_WALKS);
+                else
+                    assert (f_waited[fi] == 8'd0);
+            end
+        end
+    endgenerate
+
+    always @(*) if (f_past_valid && rst_n) begin
+        assert ((wk_ack & (wk_ack - 1'b1)) == {MAX_WALKS{1'b0}});
+        if (q_valid) assert (q_ready);
+        assert (q_valid == ((wk_ack != {MAX_WALKS{1'b0}}) || f_d_go));
+        if (d_ready) assert (wk_ack == {MAX_WALKS{1'b0}});
+        if (f_d_go) begin
+            assert (f_q_tag == d_tag && f_q_fault == d_fault);
+            assert (q_data[71:0] == (d_fault ? {d_reason, 64'd0} : {8'd0, d_hpa}));
+        end
+        if (rec_valid || tlb_fill_valid || cc_fill_valid) assert (q_valid);
+        if (tlb_fill_valid || cc_fill_valid) assert (wk_ack != {MAX_WALKS{1'b0}});
+        assert (wk_rr < MAX_WALKS);
+    end
+`endif
 endmodule
