@@ -88,12 +88,12 @@ PLANTED: tuple[PlantedBug, ...] = (
                "the response round-robin always starts at walker 0 (walker 0 can starve the "
                "others)", in_suite=False),
     PlantedBug("rs-miss-into-full-queue", "vtd_request_stage", "vtd_request_stage.v",
-               "wire           mq_push   = s1_miss && !direct_ok && mq_in_ready;",
-               "wire           mq_push   = s1_miss && !direct_ok;",
+               "wire           mq_push   = s1_walk && !direct_ok && mq_in_ready;",
+               "wire           mq_push   = s1_walk && !direct_ok;",
                "S1's miss leaves for the miss queue while the queue is full (the request is "
                "dropped)"),
     PlantedBug("rs-start-busy-walker", "vtd_request_stage", "vtd_request_stage.v",
-               "assign s1_walk_go = s1_miss && f_any;", "assign s1_walk_go = s1_miss;",
+               "assign s1_walk_go = s1_walk && f_any;", "assign s1_walk_go = s1_walk;",
                "without a miss queue, S1's miss starts a walk although no walker is idle (the "
                "request is dropped)", task="bmc_nomq"),
     PlantedBug("wk-read-before-last-beat", "vtd_page_walker", "vtd_page_walker.v",
