@@ -100,8 +100,8 @@ test: $(STAMP)
 	$(PY) -m python_model.gen_vheader --check
 	$(PY) -m python_model.gen_regdoc --check
 	@mkdir -p build && rm -rf build/tally && touch build/.test-start
-	VTD_TALLY_DIR=$(CURDIR)/build/tally $(PY) -m pytest -n 2 tests $(PYTEST_ARGS)
-	@$(PY) -m tb.flows.tally --since build/.test-start --dir build/tally
+	@VTD_TALLY_DIR=$(CURDIR)/build/tally $(PY) -m pytest -n 2 tests $(PYTEST_ARGS); rc=$$?; \
+	  $(PY) -m tb.flows.tally --since build/.test-start --dir build/tally; exit $$rc
 
 lint: $(STAMP)
 	@if [ -f rtl/$(RTL_TOP).v ]; then \
