@@ -139,7 +139,9 @@ class ResetUnderTrafficTest(BaseTest):
         index = intr.edit()
         descs = [iec_inv_dsc(IEC_INDEX, iidx=index), iotlb_inv_dsc(G_GLOBAL)]
         steps = tb.builder.submit_invalidations(descs)
-        await self.round_sw.run_steps(steps[:-1])  # the last step polls the status: not waited for
+        *submit, poll = steps
+        assert poll["op"] == "poll" and "addr" in poll, f"not the status poll: {poll}"
+        await self.round_sw.run_steps(submit)  # the status poll is not waited for
         # the descriptor fetch and the status write take a few cycles, the drain longer
         await tb.wait(rng.choice([rng.randint(0, 8), rng.randint(0, 40)]))
 

@@ -329,13 +329,19 @@ def test_tally_adds_cocotb_runs_after_the_stamp_and_replay_notes(tmp_path, monke
 
 
 def test_every_planted_bug_still_applies_to_the_rtl():
-    """Each mutant of tb/flows/mutants.py replaces text that occurs exactly once in its RTL
-    file (an RTL change that moves it must update the mutant, or `make mutants` reports it
-    stale instead of testing it)."""
-    from tb.flows.mutants import MUTANTS
+    """Each planted bug (simulation mutants, tb/flows/mutants.py; formal ones,
+    tb/flows/formal.py PLANTED) replaces text that occurs exactly once in its RTL file: an RTL
+    change that moves it must update the bug, which would otherwise go stale untested."""
+    from tb.flows.formal import PLANTED
+    from tb.flows.mutants import MUTANTS, StaleMutant, planted
     from tb.flows.mutants import ROOT as MUTANT_ROOT
 
-    for m in MUTANTS:
-        text = (MUTANT_ROOT / "rtl" / m.file).read_text()
-        assert text.count(m.old) == 1, f"mutant {m.name}: {m.old!r} occurs " \
-                                       f"{text.count(m.old)} times in rtl/{m.file}"
+    stale = []
+    for bug in [*MUTANTS, *PLANTED]:
+        try:
+            planted((MUTANT_ROOT / "rtl" / bug.file).read_text(), bug.old, bug.new, bug.name)
+        except StaleMutant as e:
+            stale.append(str(e))
+    assert not stale, "\n".join(stale)
+    with pytest.raises(StaleMutant, match="occurs 0 times"):
+        planted("wire a;", "wire b;", "wire c;", "probe")

@@ -30,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from tb.flows.mutants import planted
+
 ROOT = Path(__file__).resolve().parents[2]
 FORMAL_DIR = ROOT / "formal"
 BUILD = ROOT / "build" / "formal"
@@ -249,11 +251,8 @@ def plant(bug: PlantedBug) -> Path:
     (dest / "formal").mkdir(parents=True)
     shutil.copytree(ROOT / "rtl", dest / "rtl")
     path = dest / "rtl" / bug.file
-    text = path.read_text()
-    if text.count(bug.old) != 1:
-        raise ValueError(f"planted bug {bug.name}: {bug.old!r} occurs {text.count(bug.old)} "
-                         f"times in rtl/{bug.file} (the RTL changed: update PLANTED)")
-    path.write_text(text.replace(bug.old, bug.new))
+    path.write_text(planted(path.read_text(), bug.old, bug.new,
+                            f"planted bug {bug.name} in rtl/{bug.file} (PLANTED)"))
     sby = dest / "formal" / f"{bug.proof}.sby"
     shutil.copy(FORMAL_DIR / sby.name, sby)
     return sby

@@ -131,17 +131,23 @@ class StaleMutant(Exception):
     """The text to replace is not (exactly once) in the RTL any more."""
 
 
+def planted(text: str, old: str, new: str, label: str) -> str:
+    """``text`` with ``old`` (which must occur exactly once) replaced by ``new``: how every
+    planted bug is made, here and by the formal flow (tb/flows/formal.py PLANTED)."""
+    n = text.count(old)
+    if n != 1:
+        raise StaleMutant(f"{label}: {old!r} occurs {n} times (the RTL changed: update it)")
+    return text.replace(old, new)
+
+
 def make(m: Mutant) -> Path:
     dest = ROOT / "build" / "mutants" / m.name / "rtl"
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(ROOT / "rtl", dest, ignore=shutil.ignore_patterns("smoke"))
     path = dest / m.file
-    text = path.read_text()
-    if text.count(m.old) != 1:
-        raise StaleMutant(f"mutant {m.name}: {m.old!r} occurs {text.count(m.old)} times in "
-                          f"{m.file} (the RTL changed: update tb/mutants.py)")
-    path.write_text(text.replace(m.old, m.new))
+    path.write_text(planted(path.read_text(), m.old, m.new,
+                            f"mutant {m.name} in rtl/{m.file} (tb/flows/mutants.py)"))
     return dest
 
 

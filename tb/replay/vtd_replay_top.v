@@ -76,7 +76,9 @@ module vtd_replay_top #(
     always #5 clk = ~clk;
 
     // ------------------------------------------------------------------ files
-    reg [99:0]  req_mem  [0:MAX_REQS-1];
+    localparam integer REQ_BITS  = 100;                // a request record
+    localparam integer REQ_BYTES = (REQ_BITS + 7) / 8;  // as $fread reads it
+    reg [REQ_BITS-1:0] req_mem [0:MAX_REQS-1];
     reg [151:0] prog_mem [0:MAX_PROG-1];
     reg [8*512-1:0] req_file, prog_file, out_file;
     integer nreq;
@@ -103,9 +105,9 @@ module vtd_replay_top #(
             end
             req_bytes = $fread(req_mem, req_fd, 0, nreq);
             $fclose(req_fd);
-            if (req_bytes != 13 * nreq) begin
+            if (req_bytes != REQ_BYTES * nreq) begin
                 $display("vtd_replay_top: %0s holds %0d bytes, %0d requests need %0d",
-                         req_file, req_bytes, nreq, 13 * nreq);
+                         req_file, req_bytes, nreq, REQ_BYTES * nreq);
                 $finish;
             end
         end

@@ -87,7 +87,9 @@ def prog_records(trace: Trace) -> list[str]:
     return [*out, f"{OP_END:038x}"]
 
 
-REQ_RECORD_BYTES = 13  # a 100-bit record, as $fread reads it: whole bytes, most significant first
+REQ_RECORD_BITS = 100  # vtd_replay_top.v REQ_BITS
+# as $fread reads a record: whole bytes, most significant first (vtd_replay_top.v REQ_BYTES)
+REQ_RECORD_BYTES = (REQ_RECORD_BITS + 7) // 8
 
 
 def request_records(trace: Trace) -> bytes:
