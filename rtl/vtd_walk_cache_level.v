@@ -89,7 +89,9 @@ module vtd_walk_cache_level #(
 
     /* verilator lint_off UNUSEDSIGNAL */
     // only the SW index bits of the shifted VPN are used
-    function [SW-1:0] set_of(input [VPNW-1:0] vpn);
+    // automatic: it is called from two continuous assignments, and a static local would be
+    // one variable driven from both (Verilator MULTIDRIVEN, slower scheduling)
+    function automatic [SW-1:0] set_of(input [VPNW-1:0] vpn);
         reg [63:0] wide;
         begin
             wide = {{(64-VPNW){1'b0}}, vpn} >> SH;

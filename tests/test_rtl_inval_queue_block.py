@@ -794,19 +794,15 @@ SPEED = {"verilator": 1.0, "icarus": 0.4}
 def _build_and_run(sim: str, pset: str, testcase: str, env: dict[str, str]) -> None:
     from cocotb_tools.runner import get_results, get_runner
 
-    from tb.flows.build import setup_tool_env  # venv Verilator first on PATH (no RTL top needed)
+    from tb.flows.build import build_block
 
-    setup_tool_env()
     params = PARAM_SETS[pset]
     rtl = Path(os.environ.get("QI_RTL_DIR", ROOT / "rtl")).resolve()  # e.g. a mutant
     tag = "" if rtl == (ROOT / "rtl").resolve() else "-" + rtl.name
     build_dir = ROOT / "build" / "blocks" / f"{sim}-inval_queue-{pset}{tag}"
+    build_block(sim, TOP, [rtl / f"{TOP}.v"], params, build_dir,
+                ["-Wall"] if sim == "verilator" else [])
     runner = get_runner(sim)
-    build_args = ["-Wall"] if sim == "verilator" else []
-    runner.build(sources=[rtl / f"{TOP}.v"], includes=[rtl],
-                 hdl_toplevel=TOP, parameters=params, build_dir=build_dir,
-                 build_args=build_args, timescale=("1ns", "1ps"),
-                 log_file=build_dir / "build.log")
     for path in (str(ROOT), str(ROOT / "tests")):
         if path not in sys.path:
             sys.path.append(path)

