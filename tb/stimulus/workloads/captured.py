@@ -43,7 +43,7 @@ from pathlib import Path
 
 from tb.flows.replay.trace import RegOp, Trace
 from tb.software.table_formats import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE, SIZE_4K, Step
-from tb.software.tables import Domain, TableError
+from tb.software.tables import Domain, TableBuilder, TableError
 from tb.stimulus.workloads.common import Family, StreamBuilder, WorkloadError, knob
 from tb.stimulus.workloads.qemu_vtd_log import (
     ContextEntry,
@@ -258,23 +258,38 @@ class Built:
     lines: list[int]  # the log line of each request's translation
 
 
+def build_domains(tables: TableBuilder, contexts: dict[int, ContextEntry]) -> dict[int, Domain]:
+    """One domain per DID QEMU's context entries named (their address width), every device
+    assigned to its domain (shared with the scenario converter)."""
+    domains: dict[int, Domain] = {}
+    for sid, ctx in sorted(contexts.items()):
+        if ctx.did not in domains:
+            domains[ctx.did] = tables.create_domain(ctx.did, AW_CODE[ctx.aw])
+        tables.assign_device(sid, domains[ctx.did])
+    return domains
+
+
+def map_leaf(domains: dict[int, Domain], key: Key, leaf: Leaf) -> None:
+    did, base = key
+    out, read, write, size = leaf
+    domains[did].map(base, out, size, read=read, write=write, page_size=size)
+
+
+def clear_leaf(domains: dict[int, Domain], key: Key, size: int) -> None:
+    domains[key[0]].unmap(key[1], size)
+
+
 class _Emitter:
     def __init__(self, cap: Capture, sb: StreamBuilder) -> None:
         self.cap = cap
         self.sb = sb
-        self.domains: dict[int, Domain] = {}
-        for sid, ctx in sorted(cap.contexts.items()):
-            if ctx.did not in self.domains:
-                self.domains[ctx.did] = sb.tables.create_domain(ctx.did, AW_CODE[ctx.aw])
-            sb.tables.assign_device(sid, self.domains[ctx.did])
+        self.domains = build_domains(sb.tables, cap.contexts)
 
     def map(self, key: Key, leaf: Leaf) -> None:
-        did, base = key
-        out, read, write, size = leaf
-        self.domains[did].map(base, out, size, read=read, write=write, page_size=size)
+        map_leaf(self.domains, key, leaf)
 
     def unmap(self, key: Key, size: int) -> None:
-        self.domains[key[0]].unmap(key[1], size)
+        clear_leaf(self.domains, key, size)
 
     def flush(self) -> None:
         self.sb._flush_tables()  # noqa: SLF001 (the stream builder's table flush)
