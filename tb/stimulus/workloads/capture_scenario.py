@@ -115,7 +115,9 @@ class Submission:
 @dataclass
 class Converted:
     scenario: dict[str, Any]
-    counts: dict[str, int]
+    counts: dict[str, int]  # steps per op, descriptors per type (desc_<type>h)
+    table_pages: list[tuple[int, int]]  # [start, end) of every rebuilt table allocation
+    guest_ranges: list[GuestRange]  # the guest's structures the log names
 
 
 def _hex(v: int) -> str:
@@ -204,6 +206,12 @@ class _Converter:
         for pos, e in enumerate(self.events):
             if isinstance(e, RegAccess) and e.write:
                 last_write = pos
+                reg = RMAP.containing(e.offset)
+                if reg is not None and reg.name in REGISTER_INVALIDATION:
+                    raise QemuLogError(f"{self.where(e.line)}: a write to {reg.name}: "
+                                       "register-based invalidation is not converted (the "
+                                       "rebuilt tables follow the guest's queued "
+                                       "descriptors)")
             elif isinstance(e, Descriptor):
                 if last_write is None:
                     raise QemuLogError(f"{self.where(e.line)}: descriptor fetched before any "
@@ -324,7 +332,8 @@ class _Converter:
             "steps": self.steps,
         }
         self.counts["steps"] = len(self.steps)
-        return Converted(scenario, self.counts)
+        return Converted(scenario, self.counts, self.tables.allocator.allocated,
+                         list(self.ranges))
 
     def dma(self, n: int, t: Translation) -> None:
         where = self.where(t.line)
@@ -384,10 +393,6 @@ class _Converter:
             return
         value = e.value
         assert value is not None
-        if reg.name in REGISTER_INVALIDATION:
-            raise QemuLogError(f"{where}: a write to {reg.name}: register-based invalidation "
-                               "is not converted (the rebuilt tables follow the guest's queued "
-                               "descriptors)")
         if reg.name == "RTADDR":
             if e.size != 8 or value & 0xFFF:
                 raise QemuLogError(f"{where}: RTADDR write {value:#x} (size {e.size}): only a "
@@ -455,6 +460,8 @@ class _Converter:
                 run = []
             if d is not None:
                 run.append(d)
+                key = f"desc_{d.dtype:x}h"
+                self.counts[key] = self.counts.get(key, 0) + 1
         for d in sub.descriptors:
             if d.dtype == DSC_WAIT and d.qw0 >> 5 & 1:
                 qaddr, shift, data = self._status(d)
