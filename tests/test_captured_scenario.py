@@ -272,6 +272,18 @@ def test_a_changed_irte_goes_in_before_the_iec_invalidation_covering_it():
         convert_log(bad, "q.log")
 
 
+def test_rebuilt_tables_keep_clear_of_the_guests_structures():
+    """A guest queue where the table allocator would start: the tables go around it."""
+    lines = list(QUEUE)
+    lines[0] = "vtd_reg_write addr 0x90 size 0x8 value 0x10000000"
+    conv = convert_log(lines, "q.log")
+    queue = next(r for r in conv.guest_ranges if r.what == "the invalidation queue")
+    assert (queue.start, queue.end) == (0x1000_0000, 0x1000_1000)
+    assert conv.table_pages and all(end <= queue.start or queue.end <= start
+                                    for start, end in conv.table_pages)
+    assert run_model(parse_document(copy.deepcopy(conv.scenario), "q")).ok
+
+
 @pytest.mark.parametrize("line_no, text, words", [
     (3, "garbage here", ["x.log:3", "not a QEMU vtd_* trace event"]),
     (5, "vtd_reg_write addr 0x28 size 0x8 value 0xa000000000000000",
@@ -285,6 +297,8 @@ def test_a_changed_irte_goes_in_before_the_iec_invalidation_covering_it():
     (1, "vtd_reg_write addr 0x90 size 0x8 value 0x11b1800",
      ["x.log:1", "DW=0", "IQA"]),
     (22, "vtd_reg_write addr 0x18 size 0x4 value 0x88000000", ["x.log:22", "GCMD.WBF"]),
+    (1, "vtd_reg_write addr 0x90 size 0x8 value 0x1000000000000",
+     ["x.log:1", "the invalidation queue", "outside the unit's memory"]),
 ])
 def test_bad_or_unsupported_lines_exit_2_naming_the_line(tmp_path, capsys, line_no, text,
                                                          words):

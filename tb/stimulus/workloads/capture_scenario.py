@@ -320,7 +320,8 @@ class _Converter:
                 from None
         scenario = {
             "format": "vtd-scenario/1",
-            "name": f"captured-{Path(self.name).name.split('.')[0]}",
+            "name": f"captured-{Path(self.name).name.split('.')[0]}"
+                    + (f"-dma{self.max_dma}" if self.max_dma is not None else ""),
             "description": (f"{self.name} (QEMU 7.2 vtd_* trace of a Linux guest) replayed: "
                             "the guest's register writes, queued descriptors, IRTEs, DMA "
                             "and interrupts in log order, QEMU's results expected; second-"
