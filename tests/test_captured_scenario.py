@@ -297,6 +297,8 @@ def test_rebuilt_tables_keep_clear_of_the_guests_structures():
     (1, "vtd_reg_write addr 0x90 size 0x8 value 0x11b1800",
      ["x.log:1", "DW=0", "IQA"]),
     (22, "vtd_reg_write addr 0x18 size 0x4 value 0x88000000", ["x.log:22", "GCMD.WBF"]),
+    (20, "vtd_reg_write addr 0xb8 size 0x8 value 0x130000f",
+     ["x.log:20", "IRTA written again", "line 3"]),
     (1, "vtd_reg_write addr 0x90 size 0x8 value 0x1000000000000",
      ["x.log:1", "the invalidation queue", "outside the unit's memory"]),
 ])

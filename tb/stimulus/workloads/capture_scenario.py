@@ -195,6 +195,15 @@ class _Converter:
         self.tables = TableBuilder(self.memory, cfg, allocator)
         self.domains = build_domains(self.tables, self.plan.contexts)
         self.initial = self.tables.memory_image()
+        self.first_uses: dict[int, list[tuple[Key, Leaf]]] = {}  # request index -> leaves
+        for n, key, leaf in self.plan.placed:
+            self.first_uses.setdefault(n, []).append((key, leaf))
+        # the guest's state as its register writes so far set it
+        self.iq_base: int | None = None
+        self.iq_entries = 0
+        self.irt_base: int | None = None
+        self.eime = False
+        self.gcmd = 0  # the persistent command bits the guest last wrote
 
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"
@@ -236,8 +245,17 @@ class _Converter:
         """Where each IRTE value QEMU read is written (module doc)."""
         uses: dict[int, list[tuple[int, tuple[int, int], int]]] = {}  # index -> (pos, v, line)
         iecs: list[tuple[int, Descriptor]] = []  # (submission position, descriptor)
+        irta: RegAccess | None = None
         for pos, e in enumerate(self.events):
-            if isinstance(e, Interrupt) and e.irte is not None:
+            if isinstance(e, RegAccess) and e.write and \
+                    getattr(RMAP.containing(e.offset), "name", "") == "IRTA":
+                if irta is not None and irta.value != e.value:
+                    raise QemuLogError(f"{self.where(e.line)}: IRTA written again with "
+                                       f"{e.value:#x} (line {irta.line}: {irta.value:#x}): a "
+                                       "moved interrupt remapping table is not converted")
+                irta = e
+                iecs.clear()  # an IEC invalidation before the table is known covers nothing
+            elif isinstance(e, Interrupt) and e.irte is not None:
                 index, qw0, qw1 = e.irte
                 uses.setdefault(index, []).append((pos, (qw0, qw1), e.line))
             elif isinstance(e, Descriptor) and e.dtype == DSC_IEC:
@@ -297,11 +315,6 @@ class _Converter:
             self.emit(_step("mem_write", f"{where}: {why}", addr=s["addr"], qwords=s["qwords"]))
 
     def run(self) -> Converted:
-        self.iq_base: int | None = None
-        self.iq_entries = 0
-        self.irt_base: int | None = None
-        self.eime = False
-        self.gcmd = 0  # the persistent command bits the guest last wrote
         n = 0
         try:
             for pos, e in enumerate(self.events):
@@ -338,8 +351,7 @@ class _Converter:
 
     def dma(self, n: int, t: Translation) -> None:
         where = self.where(t.line)
-        for index, key, leaf in self._placed.get(n, []):
-            del index
+        for key, leaf in self.first_uses.get(n, []):
             map_leaf(self.domains, key, leaf)
         self.flush_tables(where, "map the page before its first use")
         if t.iova < INTERRUPT_END and INTERRUPT_BASE <= t.iova | 3:
@@ -347,15 +359,6 @@ class _Converter:
                                "converted (decision P14)")
         self.emit(_step("dma", where, sid=t.sid, addr=t.iova, write=t.write,
                         expect={"status": "ok", "hpa": _hex(t.output)}))
-
-    @property
-    def _placed(self) -> dict[int, list[tuple[int, Key, Leaf]]]:
-        if not hasattr(self, "_placed_cache"):
-            cache: dict[int, list[tuple[int, Key, Leaf]]] = {}
-            for item in self.plan.placed:
-                cache.setdefault(item[0], []).append(item)
-            self._placed_cache = cache
-        return self._placed_cache
 
     def write_irtes(self, irtes: Sequence[tuple[int, int, int]], where: str) -> None:
         if self.irt_base is None and irtes:
