@@ -75,8 +75,9 @@ def _features(scn: dict) -> Counter:
             f["wait_poll"] += 1
         elif s["op"] in ("dma", "msi"):
             f[s["op"]] += 1
-            if s["op"] == "msi" and _int(s["addr"]) >> 3 & 1:
-                f["msi_subhandle"] += 1  # a device's MSI-X (SHV=1)
+            if s["op"] == "msi" and _int(s["addr"]) >> 4 & 1:
+                # remappable: a device's MSI-X (SHV=1) or an IOAPIC entry (SHV=0)
+                f["msi_subhandle" if _int(s["addr"]) >> 3 & 1 else "msi_ioapic"] += 1
     for qw0, _ in _descriptors(scn):
         f[f"desc_{qw0 & 0xF:x}h"] += 1
         if qw0 & 0xF == 2 and qw0 >> 4 & 3 in (2, 3):
@@ -84,6 +85,12 @@ def _features(scn: dict) -> Counter:
         if qw0 & 0xF == 5 and qw0 >> 5 & 1:
             f["wait_sw"] += 1
     return f
+
+
+def _assert_complete(name: str, f: Counter) -> None:
+    for what in ("QIE", "IRE", "TE", "desc_4h", "desc_2h", "iotlb_selective", "desc_5h",
+                 "wait_sw", "wait_poll", "msi", "msi_subhandle", "msi_ioapic", "dma"):
+        assert f[what] >= 1, f"{name} prefix lacks {what}: {dict(f)}"
 
 
 # --------------------------------------------------------------------------- the model
@@ -142,9 +149,7 @@ def test_prefix_stays_consistent_and_has_every_kind_of_step(name):
     scn = _converted(name, PREFIX[name]).scenario
     f = _features(scn)
     assert f["dma"] == PREFIX[name]
-    for what in ("QIE", "IRE", "TE", "desc_4h", "desc_2h", "iotlb_selective", "desc_5h",
-                 "wait_sw", "wait_poll", "msi", "msi_subhandle", "dma"):
-        assert f[what] >= 1, f"{name} prefix lacks {what}: {dict(f)}"
+    _assert_complete(name, f)
     run = run_model(parse_document(copy.deepcopy(scn), name))
     assert run.ok, [str(x) for x in run.expect_failures[:5]]
 
@@ -338,6 +343,8 @@ def test_prefixes_run_on_the_rtl_equal_to_the_model_and_qemu(sim):
     from tb.flows.scenario.rtl import run_many
 
     require(sim)
+    for n in sorted(PREFIX):
+        _assert_complete(n, _features(_converted(n, PREFIX[n]).scenario))
     scenarios = [parse_document(copy.deepcopy(_converted(n, PREFIX[n]).scenario), n)
                  for n in sorted(PREFIX)]
     outcomes = run_many(scenarios, sim)
