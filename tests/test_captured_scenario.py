@@ -367,3 +367,19 @@ def test_documented():
     text = (root / "doc" / "workloads.md").read_text()
     assert "### The scenario converter" in text and "capture_scenario" in text
     assert "capture_scenario" in (root / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("qw1", "sid"), [
+    (0x4_0010, 0x0010),  # SVT=01b: the IRTE's SID
+    (0x8_0305, 0x0300),  # SVT=10b: the first bus (SID bits 15:8, decision P7), device 0
+    (0x0_1234, 0x0000),  # SVT=00b: no check, any SID
+])
+def test_interrupt_source_id_comes_from_the_irte(qw1, sid):
+    from tb.stimulus.workloads.capture_scenario import _msi_sid
+    from tb.stimulus.workloads.qemu_vtd_log import Interrupt
+
+    intr = Interrupt(line=1, addr=0xFEE00010, data=0, out_addr=0xFEE00000, out_data=0x30,
+                     irte=(0, 0x1, qw1))
+    assert _msi_sid(intr, "log:1") == sid
+    with pytest.raises(QemuLogError, match="SVT=11b"):
+        _msi_sid(Interrupt(1, 0xFEE00010, 0, 0xFEE00000, 0x30, (0, 0x1, 0xC_0000)), "log:1")

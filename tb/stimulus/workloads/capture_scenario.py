@@ -31,10 +31,10 @@ its next use translates differently). The tables are allocated away from every g
 structure the log names (queue, status dwords, interrupt remapping table).
 
 Interrupt source ids: the log has none. An IRTE asking for source-id verification gives it
-(SVT=01b: its SID; SVT=10b: its start bus, device 0); otherwise (no IRTE, SVT=00b) the step
-uses 0000h. QEMU's IOAPIC interrupts carry an invalid source id, for which QEMU skips the
-check; the IOAPIC entries Linux writes ask for SID FF00h (the IOAPIC's id in QEMU's DMAR
-table), which the step uses.
+(SVT=01b: its SID; SVT=10b: its first bus, device 0, decision P7); otherwise (no IRTE,
+SVT=00b) the step uses 0000h. QEMU's IOAPIC interrupts carry an invalid source id, for
+which QEMU skips the check; the IOAPIC entries Linux writes ask for SID FF00h (the IOAPIC's
+id in QEMU's DMAR table), which the step uses.
 
 Refused (:class:`~tb.stimulus.workloads.qemu_vtd_log.QemuLogError`, naming the line): what
 the scenario rules cannot express or the rebuilt tables cannot give -- register-based
@@ -154,8 +154,8 @@ def _msi_sid(intr: Interrupt, where: str) -> int:
     svt, sid = qw1 >> 18 & 3, qw1 & 0xFFFF
     if svt == 1:
         return sid
-    if svt == 2:
-        return (sid & 0xFF) << 8
+    if svt == 2:  # P7: the first bus in SID bits 15:8 (the last in 7:0), device 0 function 0
+        return sid & 0xFF00
     if svt == 3:
         raise QemuLogError(f"{where}: IRTE {intr.irte[0]} has SVT=11b (reserved): QEMU "
                            "delivered the interrupt (it skips the check for an invalid source "
