@@ -43,7 +43,7 @@ from pathlib import Path
 
 from tb.flows.replay.trace import RegOp, Trace
 from tb.software.table_formats import G_DEVICE, G_DOMAIN, G_GLOBAL, G_PAGE, SIZE_4K, Step
-from tb.software.tables import Domain, TableError
+from tb.software.tables import Domain, TableBuilder, TableError
 from tb.stimulus.workloads.common import Family, StreamBuilder, WorkloadError, knob
 from tb.stimulus.workloads.qemu_vtd_log import (
     ContextEntry,
@@ -135,9 +135,28 @@ def _covers(inv: Invalidation, key: Key, size: int) -> bool:
     return base < start + (SIZE_4K << inv.am) and start < base + size
 
 
-def convert(lines: list[str], name: str = "<log>") -> Capture:
-    """The capture of a QEMU VT-d log; :class:`QemuLogError` names the line of a problem."""
-    events = list(parse(lines, name))
+@dataclass
+class LeafPlan:
+    """Where the rebuilt tables change, independent of how the operations are issued (shared
+    by this module's replay traces and the scenario converter,
+    :mod:`tb.stimulus.workloads.capture_scenario`).
+
+    ``placed``: each leaf, with the index of the request that first uses it (the leaf must be
+    in the tables before that request, and after any clear of the same page before it).
+    ``clears``: for each IOTLB invalidation (by its log line), the leaves to clear before it:
+    those it covers whose next use translates differently, or that are never used again."""
+
+    contexts: dict[int, ContextEntry]  # sid -> the context entry QEMU read
+    translations: list[Translation]
+    placed: list[tuple[int, Key, Leaf]]  # (request index of first use, key, leaf)
+    clears: dict[int, list[tuple[Key, int]]]  # invalidation line -> (key, page size)
+    enabled_invalidations: list[tuple[int, Invalidation]]  # (requests before it, inv)
+
+
+def plan_leaves(events: Iterable[object], name: str = "<log>") -> LeafPlan:
+    """The :class:`LeafPlan` of a log's events (:func:`qemu_vtd_log.parse`, any mode);
+    :class:`QemuLogError` names the line of a translation the tables cannot give."""
+    events = list(events)
     translations = [e for e in events if isinstance(e, Translation)]
     if not translations:
         raise QemuLogError(f"{name}: no DMA translation in the log (was translation on, with "
@@ -148,8 +167,9 @@ def convert(lines: list[str], name: str = "<log>") -> Capture:
     contexts: dict[int, ContextEntry] = {}
     state: dict[Key, Leaf] = {}
     last_use: dict[Key, int] = {}  # key -> the line of its last translation
-    placed: list[tuple[int, Key, Leaf]] = []  # (request index of first use, key, leaf)
-    groups: dict[int, Group] = {}
+    placed: list[tuple[int, Key, Leaf]] = []
+    clears: dict[int, list[tuple[Key, int]]] = {}
+    invalidations: list[tuple[int, Invalidation]] = []
     enabled = False
     n = 0
     for e in events:
@@ -185,26 +205,38 @@ def convert(lines: list[str], name: str = "<log>") -> Capture:
             last_use[key] = e.line
             n += 1
         elif isinstance(e, Invalidation) and enabled:
-            g = groups.setdefault(n, Group())
+            gone: list[tuple[Key, int]] = []
             if e.cache == "iotlb":
                 for key in [k for k, leaf in state.items() if _covers(e, k, leaf[3])]:
                     nxt = future[key][0] if future[key] else None
                     if nxt != state[key]:
-                        g.unmaps.append((key, state.pop(key)[3]))
-            g.invalidations.append(e)
+                        gone.append((key, state.pop(key)[3]))
+            clears[e.line] = gone
+            invalidations.append((n, e))
+    return LeafPlan(contexts, translations, placed, clears, invalidations)
+
+
+def convert(lines: list[str], name: str = "<log>") -> Capture:
+    """The capture of a QEMU VT-d log; :class:`QemuLogError` names the line of a problem."""
+    plan = plan_leaves(parse(lines, name), name)
+    groups: dict[int, Group] = {}
+    for n, inv in plan.enabled_invalidations:
+        g = groups.setdefault(n, Group())
+        g.unmaps.extend(plan.clears[inv.line])
+        g.invalidations.append(inv)
     groups = {i: g for i, g in groups.items() if not g.empty}
     initial: list[tuple[Key, Leaf]] = []
     marks = sorted(groups)
     j = -1
-    for index, key, leaf in placed:  # in request order
+    for index, key, leaf in plan.placed:  # in request order
         while j + 1 < len(marks) and marks[j + 1] <= index:
             j += 1
         if j < 0:
             initial.append((key, leaf))
         else:
             groups[marks[j]].maps.append((key, leaf))
-    return Capture(name, contexts, translations, initial, groups,
-                   sum(t.hit for t in translations))
+    return Capture(name, plan.contexts, plan.translations, initial, groups,
+                   sum(t.hit for t in plan.translations))
 
 
 def load(file: str) -> Capture:
@@ -226,23 +258,38 @@ class Built:
     lines: list[int]  # the log line of each request's translation
 
 
+def build_domains(tables: TableBuilder, contexts: dict[int, ContextEntry]) -> dict[int, Domain]:
+    """One domain per DID QEMU's context entries named (their address width), every device
+    assigned to its domain (shared with the scenario converter)."""
+    domains: dict[int, Domain] = {}
+    for sid, ctx in sorted(contexts.items()):
+        if ctx.did not in domains:
+            domains[ctx.did] = tables.create_domain(ctx.did, AW_CODE[ctx.aw])
+        tables.assign_device(sid, domains[ctx.did])
+    return domains
+
+
+def map_leaf(domains: dict[int, Domain], key: Key, leaf: Leaf) -> None:
+    did, base = key
+    out, read, write, size = leaf
+    domains[did].map(base, out, size, read=read, write=write, page_size=size)
+
+
+def clear_leaf(domains: dict[int, Domain], key: Key, size: int) -> None:
+    domains[key[0]].unmap(key[1], size)
+
+
 class _Emitter:
     def __init__(self, cap: Capture, sb: StreamBuilder) -> None:
         self.cap = cap
         self.sb = sb
-        self.domains: dict[int, Domain] = {}
-        for sid, ctx in sorted(cap.contexts.items()):
-            if ctx.did not in self.domains:
-                self.domains[ctx.did] = sb.tables.create_domain(ctx.did, AW_CODE[ctx.aw])
-            sb.tables.assign_device(sid, self.domains[ctx.did])
+        self.domains = build_domains(sb.tables, cap.contexts)
 
     def map(self, key: Key, leaf: Leaf) -> None:
-        did, base = key
-        out, read, write, size = leaf
-        self.domains[did].map(base, out, size, read=read, write=write, page_size=size)
+        map_leaf(self.domains, key, leaf)
 
     def unmap(self, key: Key, size: int) -> None:
-        self.domains[key[0]].unmap(key[1], size)
+        clear_leaf(self.domains, key, size)
 
     def flush(self) -> None:
         self.sb._flush_tables()  # noqa: SLF001 (the stream builder's table flush)
