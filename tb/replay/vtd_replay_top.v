@@ -62,7 +62,13 @@ module vtd_replay_top #(
     parameter integer MEM_SLOTS_LOG2 = 11,    // 2^n pages of table memory (hash slots)
     parameter integer MEM_LATENCY = 1,        // cycles from AR handshake to the first R beat
     parameter integer TIMEOUT    = 200000     // cycles without progress before giving up
-);
+)
+`ifdef VTD_REPLAY_CLOCK_PORT
+    // built by Verilator, the clock comes from the C++ main (vtd_replay_main.cpp), which toggles it
+    // and evaluates the model without the timing scheduler a delay-driven clock needs
+    (input wire clk)
+`endif
+;
     localparam integer TW    = REQ_TAG_W;
     localparam integer NTAGS = 1 << TW;
     localparam integer NPERF = `VTD_PERF_NUM;  // from the register description
@@ -71,9 +77,17 @@ module vtd_replay_top #(
     localparam [11:0]  FSTS_QW = `VTD_FSTS_OFF & 12'hff8;
     localparam [11:0]  FRCD_FIRST = NPERF + 1;  // perf_i of the first FRCD qword
 
+`ifndef VTD_REPLAY_CLOCK_PORT
     reg clk = 1'b0;
+    always #5 clk = ~clk;  // Icarus: a 10-unit clock period
+`endif
+    // reset for the first 8 cycles (a counter, not a delay: no timing constructs for Verilator)
     reg rst_n = 1'b0;
-    always #5 clk = ~clk;
+    reg [3:0] rst_cycles = 4'd0;
+    always @(posedge clk) begin
+        if (!rst_n) rst_cycles <= rst_cycles + 4'd1;
+        if (rst_cycles == 4'd7) rst_n <= 1'b1;
+    end
 
     // ------------------------------------------------------------------ files
     localparam integer REQ_BITS  = 100;                // a request record
@@ -281,11 +295,6 @@ module vtd_replay_top #(
     assign req_size  = rrec[12:0];
     assign req_tag   = cur_tag;
     assign req_valid = (phase == P_RUN) && (cur < limit) && !busy[cur_tag];
-
-    initial begin
-        repeat (8) @(posedge clk);
-        rst_n = 1'b1;
-    end
 
     always @(posedge clk) begin
         if (!rst_n) begin

@@ -27,8 +27,11 @@ PLAYER_TOP = "vtd_replay_top"
 BUILD_ROOT = ROOT / "build" / "replay"
 # Part of the digest: changing a flag rebuilds.
 # The player is built and run on the same machine: -march=native is safe and ~10% faster.
-VERILATOR_FLAGS = ("--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
-                   "-Wno-fatal", "-Wno-lint", "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
+# The clock comes from tb/replay/vtd_replay_main.cpp (VTD_REPLAY_CLOCK_PORT), not from a delay:
+# no --timing scheduler in the per-cycle loop.
+VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-DVTD_REPLAY_CLOCK_PORT", "-O3", "--x-assign",
+                   "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
+                   "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
 # the object cache (tb/flows/objcache.py) compiles Verilator's runtime once for all players
 MAKEFLAGS = f"OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2 OBJCACHE={simbuild.OBJCACHE}"
 STAMP = "replay_build.json"
