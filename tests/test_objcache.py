@@ -96,3 +96,14 @@ def test_the_precompiled_header_is_skipped_only_when_asked(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "VTD_OBJCACHE_NO_PCH"}
     built = subprocess.run(cmd, env=env, capture_output=True, check=False)
     assert built.returncode == 0 and (tmp_path / "pch.h.fast.gch").exists()
+
+
+def test_an_unwritable_cache_only_costs_time(tree):
+    source, _, root = tree
+    build = root / "build"
+    build.mkdir()
+    blocked = root / "not-a-directory"
+    blocked.write_text("a file where the cache directory should be\n")
+    proc = _compile(build, source, blocked / "cache", "-DONE=1")
+    assert proc.returncode == 0 and (build / "lib.o").stat().st_size > 0
+    assert "not stored" in proc.stderr

@@ -20,7 +20,7 @@ finish within its cycle budget fails as a hang.
 cocotb tests: ``qi_directed`` (every descriptor type, every IQE cause with its IQEI and IQH,
 IWC/event, status write errors, wrap-around, QIE off/on) and ``qi_random`` (random batches;
 prints its seed; replay with ``SEED=<n>``). The pytest functions build the block with
-cocotb_tools.runner under build/blocks/<sim>-inval_queue[-<params>]/ and run both tests on
+tb.flows.build.build_block under build/blocks/<sim>-inval_queue-<params>/ and run the tests on
 Verilator and Icarus (``SIMS=verilator`` limits the simulators, ``QI_SCALE`` scales the random
 test).
 """

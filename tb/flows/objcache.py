@@ -69,6 +69,8 @@ def _key(cmd: list[str], obj: str) -> str | None:
         if arg not in _DEP_FLAGS:
             flags.append(arg)
     h.update("\0".join(flags).encode())
+    if any(f.startswith(("-march=native", "-mtune=native")) for f in flags):
+        h.update(_cpu_model())  # "native" code differs from one processor to another
     pre = [cmd[0], *(f for f in flags if f != "-c"), "-E", "-P", cmd[-1]]
     proc = subprocess.run(pre, capture_output=True, check=False)
     if proc.returncode != 0:
@@ -77,12 +79,29 @@ def _key(cmd: list[str], obj: str) -> str | None:
     return h.hexdigest()
 
 
+def _cpu_model() -> bytes:
+    try:
+        info = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return os.uname().machine.encode()
+    first: dict[str, str] = {}
+    for line in info.splitlines():
+        key = line.split(":", 1)[0].strip()
+        if key in ("model name", "flags"):
+            first.setdefault(key, line)
+    return "\n".join(sorted(first.values())).encode()
+
+
 def _store(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    """Write atomically; a cache that cannot be written only costs the next build time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        print(f"objcache.py: not stored in {path.parent}: {e}", file=sys.stderr)
 
 
 def main(cmd: list[str]) -> int:
