@@ -128,7 +128,7 @@ module vtd_replay_axi_mem #(
     assign wready  = 1'b0;
     assign bvalid  = 1'b0;
 
-    wire [SLOTS_LOG2:0] sw_slot = find(sw_addr);
+    reg  [SLOTS_LOG2:0] sw_slot;  // looked up only when software writes (the probe loop is slow)
     wire push = arvalid && arready;
     wire head_ready = (q_count != 0) && (cycle >= q_due[q_head]);
     wire load = head_ready && (!rvalid || rready);
@@ -152,6 +152,7 @@ module vtd_replay_axi_mem #(
             cycle <= cycle + 64'd1;
             if (awvalid || wvalid) wr_seen <= 1'b1;
             if (sw_valid) begin
+                sw_slot = find(sw_addr);
                 if (sw_slot[SLOTS_LOG2]) data[{sw_slot[SLOTS_LOG2-1:0], sw_addr[11:3]}] <= sw_data;
                 else sw_miss <= 1'b1;
             end
