@@ -1,0 +1,34 @@
+"""`make bench` (tb/flows/bench.py) end to end on a short run: every phase runs, checks every
+response and writes build/bench/bench.json with the keys the issue names. The rates are
+printed, never asserted (timings belong in the benchmark, not in pass/fail tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS = ("raw_cycles_per_s", "env_per_s", "bare_per_s", "replay_per_s", "replay_hit_per_s",
+        "replay_miss_per_s", "replay_hit_check_per_s", "replay_miss_check_per_s",
+        "env_over_bare", "env_over_raw")
+
+
+def test_bench_runs_every_phase_and_writes_its_figures():
+    out = ROOT / "build" / "bench" / "bench.json"
+    before = out.stat().st_mtime if out.exists() else 0.0
+    proc = subprocess.run([sys.executable, "-m", "tb.flows.bench", "--n", "300",
+                           "--replay-n", "3000"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=900, check=False)
+    print(proc.stdout[-3000:])
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert out.stat().st_mtime > before, "bench.json was not written"
+    data = json.loads(out.read_text())
+    missing = [k for k in KEYS if not isinstance(data.get(k), (int, float)) or data[k] <= 0]
+    assert not missing, f"bench.json lacks positive figures for {missing}: {data}"
+    assert data["sim"] == "verilator" and data["stream"]["requests"] == 300
+    assert data["stream"]["domains"] == 6 and data["stream"]["devices"] == 12
+    for stream in ("replay_hit_stream", "replay_miss_stream"):
+        assert data[stream]["matched"] is True and data[stream]["requests"] == 3000, data[stream]
+    assert "every response and the fault state matched" in proc.stdout
