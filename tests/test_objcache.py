@@ -29,6 +29,7 @@ def tree(tmp_path: Path) -> tuple[Path, Path, Path]:
         pytest.fail("g++ is not installed (a fresh machine needs g++ for Verilator)")
     shared = tmp_path / "runtime"
     shared.mkdir()
+    (tmp_path / "build").mkdir()  # a build directory: where make runs the compiles
     (shared / "lib.h").write_text("#define VALUE 41\n")
     (shared / "lib.cpp").write_text('#include "lib.h"\nint value() { return VALUE + ONE; }\n')
     return shared / "lib.cpp", tmp_path / "cache", tmp_path
@@ -57,7 +58,6 @@ def test_a_shared_source_compiles_once_then_comes_from_the_cache(tree):
 def test_a_changed_flag_or_header_is_a_new_object(tree):
     source, cache, root = tree
     build = root / "build"
-    build.mkdir()
     assert _compile(build, source, cache, "-DONE=1").returncode == 0
     assert _compile(build, source, cache, "-DONE=2").returncode == 0
     assert len(_stored(cache)) == 2
@@ -69,7 +69,6 @@ def test_a_changed_flag_or_header_is_a_new_object(tree):
 def test_a_file_of_the_build_directory_is_never_cached(tree):
     source, cache, root = tree
     build = root / "build"
-    build.mkdir()
     local = build / "model.cpp"
     local.write_text("int model() { return 1; }\n")
     assert _compile(build, local, cache).returncode == 0
@@ -79,7 +78,6 @@ def test_a_file_of_the_build_directory_is_never_cached(tree):
 def test_a_compile_error_is_reported_and_nothing_stored(tree):
     source, cache, root = tree
     build = root / "build"
-    build.mkdir()
     proc = _compile(build, source, cache)  # ONE undefined
     assert proc.returncode != 0 and "ONE" in proc.stderr
     assert _stored(cache) == []
@@ -101,7 +99,6 @@ def test_the_precompiled_header_is_skipped_only_when_asked(tmp_path):
 def test_an_unwritable_cache_only_costs_time(tree):
     source, _, root = tree
     build = root / "build"
-    build.mkdir()
     blocked = root / "not-a-directory"
     blocked.write_text("a file where the cache directory should be\n")
     proc = _compile(build, source, blocked / "cache", "-DONE=1")

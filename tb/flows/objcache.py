@@ -53,7 +53,7 @@ def _parse(cmd: list[str]) -> tuple[str, str] | None:
     return cmd[i + 1], source
 
 
-def _key(cmd: list[str], obj: str) -> str | None:
+def _key(cmd: list[str]) -> str | None:
     h = hashlib.sha256()
     version = subprocess.run([cmd[0], "--version"], capture_output=True, check=False)
     h.update(version.stdout)
@@ -114,7 +114,7 @@ def main(cmd: list[str]) -> int:
     if parsed is None or Path(parsed[1]).resolve().is_relative_to(Path.cwd().resolve()):
         os.execvp(cmd[0], cmd)
     obj, source = parsed
-    key = _key(cmd, obj)
+    key = _key(cmd)
     if key is None:
         os.execvp(cmd[0], cmd)
     cached = CACHE_DIR / f"{key}.o"
