@@ -80,7 +80,15 @@ class DmaTranslator:
     TE, the root pointer, the memory (contents and error ranges) and the cache-state groups the
     computation looked up; it is kept while the memory's version and those groups' stamps
     (``CacheState.stamps``) stay the same, so a request asked about at issue and again at its
-    response is computed once when nothing it depends on changed in between."""
+    response is computed once when nothing it depends on changed in between.
+
+    The answer is kept per 4 KiB page, not per address: a request lies inside one page, and
+    every step of the computation (the interrupt-range checks, the address-width check, the
+    table indices, the cache look-ups, the fault's FI, what may be cached) depends on the
+    address only through its page, while a translation's output is the output page plus the
+    request's offset. A request to another offset of a kept page gets the kept answer with its
+    outputs moved to its own offset (``tests/test_model_stale.py`` compares every kept answer
+    with a computation from scratch)."""
 
     MEMO_LIMIT = 1 << 16  # kept answers; beyond it the memo starts again
 
@@ -88,8 +96,10 @@ class DmaTranslator:
         self.cfg = cfg
         self.memory = memory
         self.caches = caches
-        self._memo: dict[tuple[int, int, bool, int, bool, RootPointer],
-                         tuple[list[Candidate], tuple[tuple[object, int], ...]]] = {}
+        # (sid, page, write, te, root) -> (answer, the groups it read with their stamps, the
+        # page offset of the request it was computed for)
+        self._memo: dict[tuple[int, int, bool, bool, RootPointer],
+                         tuple[list[Candidate], tuple[tuple[object, int], ...], int]] = {}
         self._memo_memory = -1
         self._contexts: dict[tuple[int, RootPointer], CachedContext | tuple[int, bool]] = {}
         self.memo_hits = 0
@@ -104,13 +114,18 @@ class DmaTranslator:
             memo.clear()
             self._contexts.clear()
             self._memo_memory = self.memory.version
-        key = (sid, addr, write, size, te, root)
+        key = (sid, addr >> 12, write, te, root)
         kept = memo.get(key)
         caches = self.caches
         stamps = caches.stamps
+        offset = addr & 0xFFF
         if kept is not None and all(stamps.get(g, 0) == v for g, v in kept[1]):
             self.memo_hits += 1
-            found = kept[0]
+            found, _, kept_offset = kept
+            if kept_offset != offset:  # the same page at another offset: move the outputs
+                move = offset - kept_offset
+                return [Candidate(DmaOutcome(True, c.outcome.hpa + move) if c.outcome.ok
+                                  else c.outcome, list(c.fills)) for c in found]
         else:
             reads: list[tuple[int, object]] = []
             caches.reads = reads
@@ -118,7 +133,7 @@ class DmaTranslator:
                 found = self._compute(sid, addr, write, size, te, root)
             finally:
                 caches.reads = None
-            memo[key] = (found, tuple((g, stamps.get(g, 0)) for g in set(reads)))
+            memo[key] = (found, tuple((g, stamps.get(g, 0)) for g in set(reads)), offset)
         return [Candidate(c.outcome, list(c.fills)) for c in found]
 
     def fresh_outcome(self, sid: int, addr: int, write: bool, size: int, te: bool,

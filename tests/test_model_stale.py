@@ -349,7 +349,9 @@ def test_kept_outcomes_equal_a_fresh_computation_under_fills_invalidations_and_e
     """The translator keeps a request's permitted outcomes while memory and the cache groups
     they were derived from are unchanged (issue 8: computed once per request). Under random
     traffic committing stale and fresh outcomes, invalidations and table edits, every answer
-    equals a computation from scratch, outcomes and fills alike."""
+    equals a computation from scratch, outcomes and fills alike. Answers are kept per 4 KiB
+    page: requests to other offsets of a kept page get the kept answer moved to their offset,
+    and the stream has many of them."""
     import random
 
     from tb.env.runtime import seed_from_env
@@ -369,9 +371,14 @@ def test_kept_outcomes_equal_a_fresh_computation_under_fills_invalidations_and_e
     items = list(TrafficGen(topo, cfg, rng, TrafficKnobs(hit_locality=0.6)).items(600))
     tr = u._translator
     doms = [d.domain for d in topo.devices if d.domain is not None and d.regions]
+    offsets: dict[tuple[int, int, bool], int] = {}
+    moved = 0  # kept answers given to another offset of their page than the first one asked
     for n, it in enumerate(items):
         args = (it.sid, it.addr, bool(it.write), it.size)
+        first = offsets.setdefault((it.sid, it.addr >> 12, bool(it.write)), it.addr & 0xFFF)
+        hits = tr.memo_hits
         kept = u.dma_candidates(*args)
+        moved += tr.memo_hits > hits and first != it.addr & 0xFFF
         again = u.dma_candidates(*args)
         scratch = tr._compute(*args, u.tes, u.root)
         want = [(c.outcome, sorted(map(repr, c.fills))) for c in scratch]
@@ -393,3 +400,4 @@ def test_kept_outcomes_equal_a_fresh_computation_under_fills_invalidations_and_e
                 dev.domain.map(r.iova, (1 << 34) + rng.randrange(64) * r.page, r.page,
                                page_size=r.page, replace=True)
     assert tr.memo_hits > len(items) // 2, tr.memo_hits
+    assert moved > len(items) // 50, moved
