@@ -96,10 +96,11 @@ class DmaTranslator:
         self.cfg = cfg
         self.memory = memory
         self.caches = caches
-        # (sid, page, write, te, root) -> (answer, the groups it read with their stamps, the
-        # page offset of the request it was computed for)
+        # (sid, page, write, te, root) -> (answer, the cache groups it read, their stamps then
+        # (None: never changed), the page offset of the request it was computed for)
         self._memo: dict[tuple[int, int, bool, bool, RootPointer],
-                         tuple[list[Candidate], tuple[tuple[object, int], ...], int]] = {}
+                         tuple[list[Candidate], tuple[tuple[int, object], ...],
+                               list[int | None], int]] = {}
         self._memo_memory = -1
         self._contexts: dict[tuple[int, RootPointer], CachedContext | tuple[int, bool]] = {}
         self.memo_hits = 0
@@ -119,9 +120,9 @@ class DmaTranslator:
         caches = self.caches
         stamps = caches.stamps
         offset = addr & 0xFFF
-        if kept is not None and all(stamps.get(g, 0) == v for g, v in kept[1]):
+        if kept is not None and list(map(stamps.get, kept[1])) == kept[2]:
             self.memo_hits += 1
-            found, _, kept_offset = kept
+            found, _, _, kept_offset = kept
             if kept_offset != offset:  # the same page at another offset: move the outputs
                 move = offset - kept_offset
                 return [Candidate(DmaOutcome(True, c.outcome.hpa + move) if c.outcome.ok
@@ -133,7 +134,8 @@ class DmaTranslator:
                 found = self._compute(sid, addr, write, size, te, root)
             finally:
                 caches.reads = None
-            memo[key] = (found, tuple((g, stamps.get(g, 0)) for g in set(reads)), offset)
+            groups = tuple(set(reads))
+            memo[key] = (found, groups, list(map(stamps.get, groups)), offset)
         return [Candidate(c.outcome, list(c.fills)) for c in found]
 
     def fresh_outcome(self, sid: int, addr: int, write: bool, size: int, te: bool,
@@ -228,8 +230,11 @@ class DmaTranslator:
             return [first]
         found = [first]
         found += self._iotlb_hits(req, ctx.did, ctx.fpd, fills)
+        walked = first.fills
         for p in self.caches.paging_for(ctx.did, req.addr):
-            if 2 <= p.level <= levels and req.granted(p.read, p.write):
+            # An entry the walk above read itself (same table, same rights) leads to that
+            # walk's outcome with a part of its fills: it adds nothing to the merged set.
+            if 2 <= p.level <= levels and req.granted(p.read, p.write) and p not in walked:
                 found.append(self._walk(req, ctx, p.level - 1, p.next_table, p.read, p.write,
                                         False, list(fills)))
         return found

@@ -109,14 +109,17 @@ module vtd_context_cache #(
                           (inv_fm == 2'd2) ? 16'hFFF9 : 16'hFFF8;
     reg [ENTRIES-1:0] inv_hit;
     always @* begin
-        for (m = 0; m < ENTRIES; m = m + 1) begin
-            case (inv_gran)
-                2'b01:   inv_hit[m] = 1'b1;
-                2'b10:   inv_hit[m] = (e_did[m] == (inv_did & DID_MASK));
-                2'b11:   inv_hit[m] = (e_did[m] == (inv_did & DID_MASK)) &&
-                                      ((e_sid[m] & fm_mask) == (inv_sid & fm_mask));
-                default: inv_hit[m] = 1'b0;
-            endcase
+        inv_hit = {ENTRIES{1'b0}};
+        if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise
+            for (m = 0; m < ENTRIES; m = m + 1) begin
+                case (inv_gran)
+                    2'b01:   inv_hit[m] = 1'b1;
+                    2'b10:   inv_hit[m] = (e_did[m] == (inv_did & DID_MASK));
+                    2'b11:   inv_hit[m] = (e_did[m] == (inv_did & DID_MASK)) &&
+                                          ((e_sid[m] & fm_mask) == (inv_sid & fm_mask));
+                    default: inv_hit[m] = 1'b0;
+                endcase
+            end
         end
     end
 

@@ -188,16 +188,21 @@ module vtd_iotlb #(
     reg [VPNW-1:0] im;
     reg [6:0]      g;
     always @* begin
-        for (i = 0; i < N; i = i + 1) begin
-            g  = ({5'd0, e_ps[i]} * 7'd9 > {1'b0, inv_am}) ? {5'd0, e_ps[i]} * 7'd9 : {1'b0, inv_am};
-            im = {VPNW{1'b1}} << g;
-            case (inv_gran)
-                2'b01:   inv_hit[i] = 1'b1;
-                2'b10:   inv_hit[i] = (e_did[i] == (inv_did & DID_MASK));
-                2'b11:   inv_hit[i] = (e_did[i] == (inv_did & DID_MASK)) &&
-                                      (((e_vpn[i] ^ inv_vpn) & im) == {VPNW{1'b0}});
-                default: inv_hit[i] = 1'b0;
-            endcase
+        inv_hit = {N{1'b0}};
+        g       = 7'd0;
+        im      = {VPNW{1'b0}};
+        if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise
+            for (i = 0; i < N; i = i + 1) begin
+                g  = ({5'd0, e_ps[i]} * 7'd9 > {1'b0, inv_am}) ? {5'd0, e_ps[i]} * 7'd9 : {1'b0, inv_am};
+                im = {VPNW{1'b1}} << g;
+                case (inv_gran)
+                    2'b01:   inv_hit[i] = 1'b1;
+                    2'b10:   inv_hit[i] = (e_did[i] == (inv_did & DID_MASK));
+                    2'b11:   inv_hit[i] = (e_did[i] == (inv_did & DID_MASK)) &&
+                                          (((e_vpn[i] ^ inv_vpn) & im) == {VPNW{1'b0}});
+                    default: inv_hit[i] = 1'b0;
+                endcase
+            end
         end
     end
 

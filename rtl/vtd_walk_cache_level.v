@@ -172,14 +172,17 @@ module vtd_walk_cache_level #(
     wire [VPNW-1:0]     im     = {VPNW{1'b1}} << g_bits;
     wire [15:0]         inv_did_m = inv_did & DID_MASK;
     always @* begin
-        for (i = 0; i < SETS * WAYS; i = i + 1) begin
-            case (inv_gran)
-                2'b01:   inv_hit[i] = 1'b1;
-                2'b10:   inv_hit[i] = (e_did[i] == inv_did_m);
-                2'b11:   inv_hit[i] = !inv_ih && (e_did[i] == inv_did_m) &&
-                                      (((e_tag[i] ^ inv_vpn) & im) == {VPNW{1'b0}});
-                default: inv_hit[i] = 1'b0;
-            endcase
+        inv_hit = {SETS*WAYS{1'b0}};
+        if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise
+            for (i = 0; i < SETS * WAYS; i = i + 1) begin
+                case (inv_gran)
+                    2'b01:   inv_hit[i] = 1'b1;
+                    2'b10:   inv_hit[i] = (e_did[i] == inv_did_m);
+                    2'b11:   inv_hit[i] = !inv_ih && (e_did[i] == inv_did_m) &&
+                                          (((e_tag[i] ^ inv_vpn) & im) == {VPNW{1'b0}});
+                    default: inv_hit[i] = 1'b0;
+                endcase
+            end
         end
     end
 
