@@ -103,6 +103,9 @@ class DmaTranslator:
                                list[int | None], int]] = {}
         self._memo_memory = -1
         self._contexts: dict[tuple[int, RootPointer], CachedContext | tuple[int, bool]] = {}
+        # (entry, level) -> (reserved bits set, leaf, frame or next table): a pure function
+        # of the entry, the level and the configuration, looked up on every walk step
+        self._decoded: dict[tuple[int, int], tuple[bool, bool, int]] = {}
         self.memo_hits = 0
 
     # --- entry point ---
@@ -157,7 +160,7 @@ class DmaTranslator:
         fresh = self._fresh_context(req, root)
         if isinstance(fresh, Candidate):
             return fresh.outcome
-        return self._under_context(req, fresh, [])[0].outcome
+        return self._under_context(req, fresh, None)[0].outcome  # no fills to build
 
     def _compute(self, sid: int, addr: int, write: bool, size: int, te: bool,
                  root: RootPointer) -> list[Candidate]:
@@ -240,19 +243,22 @@ class DmaTranslator:
         return found
 
     def _under_context(self, req: _Request, ctx: CachedContext,
-                       fills: list[CacheFill]) -> tuple[Candidate, int]:
+                       fills: list[CacheFill] | None) -> tuple[Candidate, int]:
         """The fresh outcome under ``ctx`` (pass-through, the address-width check, a walk of
-        the tables in memory) and the levels of the walk (0: no walk)."""
+        the tables in memory) and the levels of the walk (0: no walk). ``fills`` None: the
+        outcome alone is wanted, the candidate's fills stay empty."""
         cfg = self.cfg
+        kept = [] if fills is None else fills
         if ctx.tt == TT_PASSTHROUGH:
             if req.addr >= 1 << cfg.HAW:
-                return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills), 0
-            return Candidate(req.output(req.addr, ctx.fpd), fills), 0
+                return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), kept), 0
+            return Candidate(req.output(req.addr, ctx.fpd), kept), 0
         width = min(cfg.MGAW, AW_TO_AGAW[ctx.aw])
         if req.addr >= 1 << width:
-            return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), fills), 0
+            return Candidate(req.fault(FR_ADDR_WIDTH, ctx.fpd), kept), 0
         levels = ctx.aw + 2
-        return self._walk(req, ctx, levels, ctx.slptptr, True, True, True, list(fills)), levels
+        return self._walk(req, ctx, levels, ctx.slptptr, True, True, True,
+                          None if fills is None else list(fills)), levels
 
     def _iotlb_hits(self, req: _Request, did: int | None, fpd: bool,
                     fills: list[CacheFill]) -> list[Candidate]:
@@ -266,39 +272,53 @@ class DmaTranslator:
                 found.append(Candidate(DmaOutcome(True, hpa), list(fills)))
         return found
 
+    def _decode(self, entry: int, level: int) -> tuple[bool, bool, int]:
+        """A present second-level entry at ``level``: reserved bits set (P3 (2)), leaf, and
+        its frame (leaf) or next table (kept per (entry, level), see ``_decoded``)."""
+        decoded = self._decoded
+        if len(decoded) >= self.MEMO_LIMIT:
+            decoded.clear()
+        found = decoded[entry, level] = (sl_reserved_set(entry, level, self.cfg),
+                                         sl_is_leaf(entry, level),
+                                         sl_frame(entry, level, self.cfg))
+        return found
+
     def _walk(self, req: _Request, ctx: CachedContext, level: int, table: int, r: bool,
-              w: bool, top: bool, fills: list[CacheFill]) -> Candidate:
-        cfg = self.cfg
+              w: bool, top: bool, fills: list[CacheFill] | None) -> Candidate:
+        """The walk from ``table`` at ``level`` down; ``fills`` None: build no fills (the
+        candidate's stay empty)."""
+        read_u64 = self.memory.read_u64
+        decoded = self._decoded
+        addr = req.addr
         while True:
             try:
-                entry = self.memory.read_u64(table + 8 * table_index(req.addr, level))
+                entry = read_u64(table + 8 * table_index(addr, level))
             except MemoryAccessError:
                 return Candidate(req.fault(FR_CTX_PROGRAMMING if top else FR_SL_FETCH, ctx.fpd),
-                                 fills)
+                                 fills or [])
             top = False
             er, ew = bool(entry & 1), bool(entry & 2)
             if not (er or ew):  # P3 (1): not present
-                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills)
-            if sl_reserved_set(entry, level, cfg):  # P3 (2)
-                return Candidate(req.fault(FR_SL_RESERVED, ctx.fpd), fills)
-            leaf = sl_is_leaf(entry, level)
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills or [])
+            reserved, leaf, frame = decoded.get((entry, level)) or self._decode(entry, level)
+            if reserved:  # P3 (2)
+                return Candidate(req.fault(FR_SL_RESERVED, ctx.fpd), fills or [])
             r, w = r and er, w and ew
-            if not leaf:  # cacheable in the paging-structure cache whatever this request needs
+            if not leaf and fills is not None:
+                # cacheable in the paging-structure cache whatever this request needs
                 region = 1 << LEVEL_SHIFT[level]
-                fills.append(CachedPagingEntry(ctx.did, level, req.addr & ~(region - 1), region,
-                                               sl_frame(entry, level, cfg), r, w))
+                fills.append(CachedPagingEntry(ctx.did, level, addr & ~(region - 1), region,
+                                               frame, r, w))
             if not req.granted(er, ew):  # P3 (3)
-                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills)
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills or [])
             if leaf:
                 page = PAGE_SIZE_OF_LEAF_LEVEL[level]
-                frame = sl_frame(entry, level, cfg)
-                hpa = frame | (req.addr & (page - 1))
-                outcome = req.output(hpa, ctx.fpd)
-                if outcome.ok:  # §3.2 step 15: only successful translations are cached
-                    fills.append(CachedTranslation(ctx.did, req.sid, req.addr & ~(page - 1), page,
+                outcome = req.output(frame | (addr & (page - 1)), ctx.fpd)
+                if outcome.ok and fills is not None:  # §3.2 step 15: only successes are cached
+                    fills.append(CachedTranslation(ctx.did, req.sid, addr & ~(page - 1), page,
                                                    frame, r, w))
-                return Candidate(outcome, fills)
-            table = sl_frame(entry, level, cfg)
+                return Candidate(outcome, fills or [])
+            table = frame
             level -= 1
 
 

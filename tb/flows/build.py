@@ -50,12 +50,13 @@ VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
 # the object cache below) and evaluates this RTL about 6x faster: at -O0 the model's
 # evaluation, not Python, was most of every cocotb cycle (raw clock loop 11k cycles/s against
 # 75k at -O1; -O2 gains nothing more here). TB_VERILATOR_OPT=-O0/-O2 to change.
-_OPT = os.environ.get("TB_VERILATOR_OPT", "-O1")
+VERILATOR_OPT = os.environ.get("TB_VERILATOR_OPT", "-O1")
 # Verilator's runtime and cocotb's main are compiled once for every build and reused, and
 # the model is compiled without a precompiled header (tb/flows/objcache.py: together about
 # 20 s of a build's 30 s of CPU); the path must not hold spaces.
 OBJCACHE = Path(__file__).resolve().with_name("objcache.py")
-VERILATOR_MAKEFLAGS = (f"OPT_FAST={_OPT} OPT_SLOW=-O0 OPT_GLOBAL={_OPT} OBJCACHE={OBJCACHE}"
+VERILATOR_MAKEFLAGS = (f"OPT_FAST={VERILATOR_OPT} OPT_SLOW=-O0 OPT_GLOBAL={VERILATOR_OPT}"
+                       f" OBJCACHE={OBJCACHE}"
                        " VK_PCH_I_FAST= VK_PCH_I_SLOW=")
 ICARUS_ARGS: tuple[str, ...] = ()
 STAMP = "tb_build.json"
