@@ -2,7 +2,9 @@
 (a coroutine that only awaits the clock), checked translations per second through the pyuvm
 environment and through a bare cocotb loop, and their ratios; written to
 ``build/bench/bench.json`` (keys ``raw_cycles_per_s``, ``env_per_s``, ``bare_per_s``,
-``replay_per_s``, the stream and the simulator).
+``replay_per_s``, the stream and the simulator, ``dut_cxx_opt``: the C++ optimisation of the
+Verilated model, which the raw rate depends on, and ``goals``: issue 8's goals, each met or
+not in this run).
 
 In the same invocation two replay streams (``tb.flows.replay``, ``--replay-n`` requests each)
 run through the Verilog player on Verilator with no Python per request: the hit-dominated
