@@ -110,6 +110,7 @@ module vtd_context_cache #(
     reg [ENTRIES-1:0] inv_hit;
     always @* begin
         inv_hit = {ENTRIES{1'b0}};
+        m = 0;  // the loop variable too: no latch when the loop is skipped
         if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise
             for (m = 0; m < ENTRIES; m = m + 1) begin
                 case (inv_gran)

@@ -189,6 +189,7 @@ module vtd_iotlb #(
     reg [6:0]      g;
     always @* begin
         inv_hit = {N{1'b0}};
+        i       = 0;  // the loop variable too: no latch when the loop is skipped
         g       = 7'd0;
         im      = {VPNW{1'b0}};
         if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise

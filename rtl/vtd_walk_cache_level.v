@@ -173,6 +173,7 @@ module vtd_walk_cache_level #(
     wire [15:0]         inv_did_m = inv_did & DID_MASK;
     always @* begin
         inv_hit = {SETS*WAYS{1'b0}};
+        i = 0;  // the loop variable too: no latch when the loop is skipped
         if (inv_valid) begin  // read only under inv_valid: simulators skip the loop otherwise
             for (i = 0; i < SETS * WAYS; i = i + 1) begin
                 case (inv_gran)
