@@ -287,6 +287,8 @@ class DmaTranslator:
               w: bool, top: bool, fills: list[CacheFill] | None) -> Candidate:
         """The walk from ``table`` at ``level`` down; ``fills`` None: build no fills (the
         candidate's stay empty)."""
+        build = fills is not None
+        kept: list[CacheFill] = fills if fills is not None else []
         read_u64 = self.memory.read_u64
         decoded = self._decoded
         addr = req.addr
@@ -295,29 +297,29 @@ class DmaTranslator:
                 entry = read_u64(table + 8 * table_index(addr, level))
             except MemoryAccessError:
                 return Candidate(req.fault(FR_CTX_PROGRAMMING if top else FR_SL_FETCH, ctx.fpd),
-                                 fills or [])
+                                 kept)
             top = False
             er, ew = bool(entry & 1), bool(entry & 2)
             if not (er or ew):  # P3 (1): not present
-                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills or [])
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), kept)
             reserved, leaf, frame = decoded.get((entry, level)) or self._decode(entry, level)
             if reserved:  # P3 (2)
-                return Candidate(req.fault(FR_SL_RESERVED, ctx.fpd), fills or [])
+                return Candidate(req.fault(FR_SL_RESERVED, ctx.fpd), kept)
             r, w = r and er, w and ew
-            if not leaf and fills is not None:
+            if not leaf and build:
                 # cacheable in the paging-structure cache whatever this request needs
                 region = 1 << LEVEL_SHIFT[level]
-                fills.append(CachedPagingEntry(ctx.did, level, addr & ~(region - 1), region,
-                                               frame, r, w))
+                kept.append(CachedPagingEntry(ctx.did, level, addr & ~(region - 1), region,
+                                              frame, r, w))
             if not req.granted(er, ew):  # P3 (3)
-                return Candidate(req.fault(req.permission_reason, ctx.fpd), fills or [])
+                return Candidate(req.fault(req.permission_reason, ctx.fpd), kept)
             if leaf:
                 page = PAGE_SIZE_OF_LEAF_LEVEL[level]
                 outcome = req.output(frame | (addr & (page - 1)), ctx.fpd)
-                if outcome.ok and fills is not None:  # §3.2 step 15: only successes are cached
-                    fills.append(CachedTranslation(ctx.did, req.sid, addr & ~(page - 1), page,
-                                                   frame, r, w))
-                return Candidate(outcome, fills or [])
+                if outcome.ok and build:  # §3.2 step 15: only successes are cached
+                    kept.append(CachedTranslation(ctx.did, req.sid, addr & ~(page - 1), page,
+                                                  frame, r, w))
+                return Candidate(outcome, kept)
             table = frame
             level -= 1
 

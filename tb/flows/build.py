@@ -46,10 +46,10 @@ TIMESCALE = ("1ns", "1ps")
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
                   "--x-initial", "fast") + (("--coverage-line", "--coverage-toggle")
                                             if COVERAGE else ())
-# C++ optimisation of the Verilated model. -O1 costs about 2 s more per build than -O0 (with
-# the object cache below) and evaluates this RTL about 6x faster: at -O0 the model's
-# evaluation, not Python, was most of every cocotb cycle (raw clock loop 11k cycles/s against
-# 75k at -O1; -O2 gains nothing more here). TB_VERILATOR_OPT=-O0/-O2 to change.
+# C++ optimisation of the Verilated model. -O1 costs about 6 s more per build than -O0 (with
+# the object cache below) and makes every cocotb run on Verilator 2-3x faster: at -O0 the
+# model's evaluation, not Python, was most of every cocotb cycle (raw clock loop about 10k
+# cycles/s against 60-75k at -O1; -O2 gains nothing more here). TB_VERILATOR_OPT to change.
 VERILATOR_OPT = os.environ.get("TB_VERILATOR_OPT", "-O1")
 # Verilator's runtime and cocotb's main are compiled once for every build and reused, and
 # the model is compiled without a precompiled header (tb/flows/objcache.py: together about
