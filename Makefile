@@ -59,8 +59,9 @@ help:
 	@echo "  make waves SCENARIO=file [SIM=verilator|icarus]  run a scenario with waveforms"
 	@echo "  make lint        verilator --lint-only -Wall on rtl/ + ruff check"
 	@echo "  make bench       performance benchmark (tb.flows.bench)"
-	@echo "  make replay TRACE=file [PARAMS=name]  replay a request stream on the RTL (Verilog"
-	@echo "                   player, no Python per request) and check it against the model"
+	@echo "  make replay TRACE=file [PARAMS=name] [PGO=1]  replay a request stream on the RTL"
+	@echo "                   (Verilog player, no Python per request) and check it against the"
+	@echo "                   model; PGO=1: profile-guided player build (long streams)"
 	@echo "  make sweep [SWEEP=sweeps/name.yaml]  configurations x workloads on the replay player:"
 	@echo "                   CSV, markdown and plots under build/sweep/ (README \"Sweeps\")"
 	@echo "  make mutants     plant bugs in RTL copies and check the tests catch them"
@@ -142,7 +143,7 @@ replay: $(STAMP)
 		echo "  (make one: $(PY) -m tb.flows.replay gen --n 100000 --out build/replay/mixed.trace)" >&2; \
 		exit 2; \
 	fi
-	$(PY) -m tb.flows.replay run $(TRACE) $(if $(PARAMS),--params $(PARAMS))
+	$(PY) -m tb.flows.replay run $(TRACE) $(if $(PARAMS),--params $(PARAMS)) $(if $(filter 1,$(PGO)),--pgo)
 
 # Plant known bugs in copies of the RTL and check that the tests catch each one.
 mutants: $(STAMP)

@@ -31,6 +31,7 @@ def test_bench_runs_every_phase_and_writes_its_figures():
     assert data["stream"]["domains"] == 6 and data["stream"]["devices"] == 12
     for stream in ("replay_hit_stream", "replay_miss_stream"):
         assert data[stream]["matched"] is True and data[stream]["requests"] == 3000, data[stream]
+        assert data[stream]["player_build"] == "pgo", data[stream]
     assert "every response and the fault state matched" in proc.stdout
     # the build setting the raw rate depends on, and a verdict for each of the goals
     # (a verdict, not an assertion on it: the rates vary from machine to machine)

@@ -75,6 +75,20 @@ def test_a_file_of_the_build_directory_is_never_cached(tree):
     assert (build / "lib.o").exists() and _stored(cache) == []
 
 
+def test_a_profile_dependent_compile_is_never_cached(tree):
+    """The replay player's profile-guided build: the object depends on the training profile
+    (a .gcda file the key does not see), so it is compiled every time and never stored."""
+    source, cache, root = tree
+    build = root / "build"
+    data = root / "profile"
+    for flag in (f"-fprofile-generate={data}", f"-fprofile-use={data}"):
+        proc = _compile(build, source, cache, "-DONE=1", flag, "-Wno-missing-profile")
+        assert proc.returncode == 0, proc.stderr
+        assert (build / "lib.o").exists() and _stored(cache) == [], flag
+    assert _compile(build, source, cache, "-DONE=1").returncode == 0
+    assert len(_stored(cache)) == 1  # the same source without the flag is cached as before
+
+
 def test_a_compile_error_is_reported_and_nothing_stored(tree):
     source, cache, root = tree
     build = root / "build"

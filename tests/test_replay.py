@@ -21,7 +21,8 @@ from tb.flows.params import preset
 from tb.flows.replay.check import check_responses
 from tb.flows.replay.cli import main
 from tb.flows.replay.gen import generate
-from tb.flows.replay.run import read_responses
+from tb.flows.replay.images import MIN_SLOTS_LOG2
+from tb.flows.replay.run import build_dir, read_responses
 from tb.flows.replay.trace import read_trace, write_trace
 
 pytestmark = pytest.mark.sim
@@ -197,6 +198,31 @@ def test_the_player_runs_on_icarus_too(tmp_path, capsys):
     assert vl == ivl, f"SEED={seed}: " + next(
         f"line {i + 1}: verilator {a!r}, icarus {b!r}" for i, (a, b) in
         enumerate(itertools.zip_longest(vl, ivl, fillvalue="")) if a != b)
+
+
+def test_profile_guided_player_gives_the_same_responses(tmp_path, capsys):
+    """`--pgo` (the bench's player) changes how GCC lays out the model's code, never what it
+    computes: the response file equals the plain build's line for line, and the build really
+    trained (its log holds the instrumented build, the profile-using one, and no missing
+    profile)."""
+    trace, seed = _trace(tmp_path, "mixed", 1500)
+    rc = main(["run", str(trace), "--pgo", "--out", str(tmp_path / "pgo.rsp"), "--no-reference"])
+    text = capsys.readouterr().out
+    assert rc == 0, f"SEED={seed}\n{text}"
+    assert "profile-guided" in text and "PASS: 1500 checked" in text
+    rc = main(["run", str(trace), "--out", str(tmp_path / "plain.rsp"), "--no-reference"])
+    assert rc == 0, f"SEED={seed}\n{capsys.readouterr().out}"
+    pgo = (tmp_path / "pgo.rsp").read_text().splitlines()
+    plain = (tmp_path / "plain.rsp").read_text().splitlines()
+    assert sum(line.startswith("R ") for line in pgo) == 1500
+    assert pgo == plain, f"SEED={seed}: " + next(
+        f"line {i + 1}: pgo {a!r}, plain {b!r}" for i, (a, b) in
+        enumerate(itertools.zip_longest(pgo, plain, fillvalue="")) if a != b)
+    log = (build_dir(preset("default"), MIN_SLOTS_LOG2, pgo=True) / "build.log").read_text()
+    assert "-fprofile-generate=" in log and "-fprofile-use=" in log, log[-2000:]
+    assert "profile count data" not in log
+    assert main(["run", str(trace), "--pgo", "--sim", "icarus"]) == 2
+    assert "--pgo is a Verilator build option" in capsys.readouterr().err
 
 
 def _nic_trace(tmp_path: Path, n: int, drop_invalidations: bool = False) -> tuple[Path, int]:

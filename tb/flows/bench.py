@@ -7,7 +7,8 @@ Verilated model, which the raw rate depends on, and ``goals``: issue 8's goals, 
 not in this run).
 
 In the same invocation two replay streams (``tb.flows.replay``, ``--replay-n`` requests each)
-run through the Verilog player on Verilator with no Python per request: the hit-dominated
+run through the Verilog player on Verilator with no Python per request (its profile-guided
+build, ``make replay PGO=1``: trained on other streams, see tb.flows.replay.run): the hit-dominated
 profile on the default parameter set and the miss-heavy one on ``walks8`` (eight page
 walkers). ``replay_hit_per_s`` and ``replay_miss_per_s`` are their translations per second of
 wall time (the player process, reading its images included; ``replay_per_s`` is the hit
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", action="store_true",
                    help="cProfile each phase into build/bench/{raw,bare,env}.pstat (slower: "
                         "read the split, not the rates)")
-    p.add_argument("--replay-n", type=int, default=100_000,
+    p.add_argument("--replay-n", type=int, default=500_000,
                    help="requests of each replay stream, hit and miss (0: skip them)")
     args = p.parse_args(argv)
     seed = args.seed if args.seed is not None else seed_from_env(1)
@@ -270,12 +271,12 @@ def _replay(n: int, seed: int) -> dict[str, object]:
     for profile, params in REPLAY_RUNS:
         path = Path(__file__).resolve().parents[2] / "build" / "bench" / f"replay-{profile}.trace"
         write_trace(generate(n, seed, profile), path)
-        o = replay(path, params, reference=False)
+        o = replay(path, params, reference=False, pgo=True)
         ok = o.report.ok
         verdict = "every response and the fault state matched" if ok else "MISMATCHES: " + \
             "; ".join(o.report.mismatches[:3])
         cpu = o.result.cpu_seconds
-        print(f"  replay {profile:4s} (Verilog player, {params}, {n} requests): "
+        print(f"  replay {profile:4s} (Verilog player, profile-guided, {params}, {n} requests): "
               f"{o.result.cycles} cycles in {o.result.seconds:.2f} s = {o.rtl_per_s:,.0f} "
               f"translations/s" + (f" (CPU {cpu:.2f} s = {n / cpu:,.0f}/s)" if cpu else "")
               + f"; batch check {o.check_per_s:,.0f}/s; {verdict}")
@@ -283,7 +284,7 @@ def _replay(n: int, seed: int) -> dict[str, object]:
         out[f"replay_{profile}_check_per_s"] = round(o.check_per_s, 1)
         out[f"replay_{profile}_stream"] = {
             "requests": n, "profile": profile, "params": params, "cycles": o.result.cycles,
-            "player_cpu_seconds": cpu, "matched": ok}
+            "player_cpu_seconds": cpu, "player_build": "pgo", "matched": ok}
     out["replay_per_s"] = out["replay_hit_per_s"]
     out["replay_check_per_s"] = out["replay_hit_check_per_s"]
     out["replay_stream"] = out["replay_hit_stream"]

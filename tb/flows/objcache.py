@@ -8,7 +8,9 @@ compiles Verilator's runtime (``verilated.cpp``, ``verilated_vpi.cpp``, ``verila
 Verilator's makefile puts ``$(OBJCACHE)`` in front of every compile; :mod:`tb.flows.build`
 sets it to this script, which:
 
-* passes a compile of a file inside the build directory (the model) straight to the compiler;
+* passes a compile of a file inside the build directory (the model) straight to the compiler,
+  and so a compile with a ``-fprofile-*`` flag (the replay player's profile-guided build: its
+  object depends on the training profile, which the key does not see);
 * skips the precompiled header when ``VTD_OBJCACHE_NO_PCH`` is set: tb.flows.build then also
   clears the makefile's ``-include`` of it (``VK_PCH_I_FAST``/``VK_PCH_I_SLOW``), because at
   ``-O0`` compiling the header twice (fast and slow) costs more than the model's few files
@@ -111,7 +113,8 @@ def main(cmd: list[str]) -> int:
     if os.environ.get("VTD_OBJCACHE_NO_PCH") and "c++-header" in cmd:
         return 0  # nothing includes it (module doc); make only needs the recipe to succeed
     parsed = _parse(cmd)
-    if parsed is None or Path(parsed[1]).resolve().is_relative_to(Path.cwd().resolve()):
+    if parsed is None or Path(parsed[1]).resolve().is_relative_to(Path.cwd().resolve()) \
+            or any(arg.startswith("-fprofile-") for arg in cmd):
         os.execvp(cmd[0], cmd)
     obj, source = parsed
     key = _key(cmd)

@@ -92,12 +92,22 @@ module vtd_replay_top #(
     // ------------------------------------------------------------------ files
     localparam integer REQ_BITS  = 100;                // a request record
     localparam integer REQ_BYTES = (REQ_BITS + 7) / 8;  // as $fread reads it
+`ifndef VERILATOR
     reg [REQ_BITS-1:0] req_mem [0:MAX_REQS-1];
+`endif
     reg [151:0] prog_mem [0:MAX_PROG-1];
     reg [8*512-1:0] req_file, prog_file, out_file;
     integer nreq;
     integer fd;
     integer req_fd, req_bytes;
+`ifdef VERILATOR
+    // The requests file is read in C++ (vtd_replay_read.cpp) and each record fetched from
+    // there as the stream advances: Verilator's $fread takes one getc per byte (a tenth of a
+    // hit-dominated replay), and no array of MAX_REQS records is zeroed at start-up (nor
+    // limits the stream). Icarus runs the $fread into req_mem below.
+    import "DPI-C" function int vtd_replay_read_reqs(input string path, input int n);
+    import "DPI-C" function void vtd_replay_req(input int index, output bit [REQ_BITS-1:0] rec);
+`endif
     initial begin
         nreq = 0;
         if (!$value$plusargs("req=%s", req_file) || !$value$plusargs("prog=%s", prog_file)
@@ -105,13 +115,23 @@ module vtd_replay_top #(
             $display("vtd_replay_top: need +req= +prog= +out= +nreq=");
             $finish;
         end
+`ifndef VERILATOR
         if (nreq > MAX_REQS) begin
             $display("vtd_replay_top: %0d requests, the player holds MAX_REQS=%0d", nreq,
                      MAX_REQS);
             $finish;
         end
+`endif
         $readmemh(prog_file, prog_mem);
         if (nreq > 0) begin
+`ifdef VERILATOR
+            req_bytes = vtd_replay_read_reqs(req_file, nreq);
+            if (req_bytes < 0) begin
+                $display("vtd_replay_top: cannot read %0s", req_file);
+                $finish;
+            end
+            if (req_bytes > REQ_BYTES * nreq) req_bytes = REQ_BYTES * nreq;  // as $fread counts
+`else
             req_fd = $fopen(req_file, "rb");
             if (req_fd == 0) begin
                 $display("vtd_replay_top: cannot read %0s", req_file);
@@ -119,6 +139,7 @@ module vtd_replay_top #(
             end
             req_bytes = $fread(req_mem, req_fd, 0, nreq);
             $fclose(req_fd);
+`endif
             if (req_bytes != REQ_BYTES * nreq) begin
                 $display("vtd_replay_top: %0s holds %0d bytes, %0d requests need %0d",
                          req_file, req_bytes, nreq, REQ_BYTES * nreq);
@@ -287,7 +308,12 @@ module vtd_replay_top #(
     wire [63:0]  p_val  = prec[127:64];
     wire [63:0]  p_mask = prec[63:0];
 
+`ifdef VERILATOR
+    reg  [99:0]  rrec;          // record cur (zero past the file), fetched as cur advances
+    reg  [99:0]  rrec_next;
+`else
     wire [99:0]  rrec = req_mem[cur];
+`endif
     wire [TW-1:0] cur_tag = cur[TW-1:0];
     assign req_sid   = rrec[99:84];
     assign req_addr  = rrec[83:20];
@@ -306,6 +332,10 @@ module vtd_replay_top #(
             polls     <= 0;
             perf_i    <= 0;
             cur       <= 0;
+`ifdef VERILATOR
+            vtd_replay_req(0, rrec_next);
+            rrec      <= rrec_next;
+`endif
             answered  <= 0;
             limit     <= 0;
             final_seg <= 1'b0;
@@ -374,6 +404,10 @@ module vtd_replay_top #(
                         tag_idx[cur_tag] <= cur;
                         tag_cyc[cur_tag] <= cycle;
                         cur              <= cur + 1;
+`ifdef VERILATOR
+                        vtd_replay_req(cur + 1, rrec_next);
+                        rrec             <= rrec_next;
+`endif
                     end
                     if (rsp_valid) begin
                         if (!busy[rsp_tag]) begin

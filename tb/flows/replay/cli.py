@@ -2,13 +2,15 @@
 
     python -m tb.flows.replay gen --n 100000 [--seed N] [--profile mixed|hit|miss] --out F
     python -m tb.flows.replay run TRACE [--params NAME] [--out RESPONSES] [--latency N]
-                                        [--sim verilator|icarus]
+                                        [--sim verilator|icarus] [--pgo]
     python -m tb.flows.replay check TRACE RESPONSES [--params NAME]
 
 ``run`` builds the Verilog player (cached per parameter set), replays the trace, checks every
 response against the golden model in one batch and prints the rates, the counters and a
-latency histogram. Exit status: 0 every response matched, 1 a mismatch (each named), 2 a bad
-trace file or command line (the message names the line and field).
+latency histogram. ``--pgo`` builds the player with profile-guided optimisation (a second
+build and a short training run, once per parameter set: worth it for long streams). Exit
+status: 0 every response matched, 1 a mismatch (each named), 2 a bad trace file or command
+line (the message names the line and field).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class ReplayOutcome:
     report: CheckReport
     build_seconds: float
     build_reused: bool
+    pgo: bool = False
 
     @property
     def rtl_per_s(self) -> float:
@@ -55,24 +58,25 @@ class ReplayOutcome:
 
 def replay(trace_path: Path, params_name: str | None = None, out: Path | None = None,
            latency: int = DEFAULT_LATENCY, reference: bool = True,
-           sim: str = "verilator") -> ReplayOutcome:
+           sim: str = "verilator", pgo: bool = False) -> ReplayOutcome:
     """Build, run and check one trace (raises TraceError / RtlConfigError for bad input)."""
     trace = read_trace(trace_path)
     params = preset(params_name or trace.params)
     # absolute: the player runs in the response file's directory
     out = (out or BUILD_ROOT / "results" / f"{trace_path.stem}.rsp").resolve()
     images = img.write_images(trace, out.parent / f"{trace_path.stem}.images")
-    built = build_player(params, images.slots_log2, latency, sim)
+    built = build_player(params, images.slots_log2, latency, sim, pgo)
     result = run_player(built, images.plusargs(), out)
     report = check_responses(trace, result, params, reference=reference)
-    return ReplayOutcome(trace, result, report, built.seconds, built.reused)
+    return ReplayOutcome(trace, result, report, built.seconds, built.reused, pgo)
 
 
 def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:
     res, rep, n = o.result, o.report, len(o.trace.requests)
     h = o.trace.header
     print(f"replay: {n} requests (profile {h.get('profile', '?')}, SEED={h.get('seed', '?')}), "
-          f"player build {'reused' if o.build_reused else 'made'} ({o.build_seconds:.1f} s)")
+          f"player build {'reused' if o.build_reused else 'made'} ({o.build_seconds:.1f} s"
+          f"{', profile-guided' if o.pgo else ''})")
     if out is not None:
         print(f"  responses     : {out}")
     cpu = (f"; CPU {res.cpu_seconds:.2f} s = {n / res.cpu_seconds:,.0f}/s"
@@ -133,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--latency", type=int, default=DEFAULT_LATENCY)
     r.add_argument("--sim", choices=SIMULATORS, default="verilator",
                    help="Verilator (default) or Icarus (slow; a cross-check)")
+    r.add_argument("--pgo", action="store_true",
+                   help="profile-guided Verilator build of the player (faster runs, slower "
+                        "first build)")
     r.add_argument("--no-reference", action="store_true",
                    help="skip the sequential cache reference (informative counters)")
     c = sub.add_parser("check", help="check a response file against the model")
@@ -152,8 +159,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "run":
             out = args.out or BUILD_ROOT / "results" / f"{args.trace.stem}.rsp"
+            if args.pgo and args.sim != "verilator":
+                print("error: --pgo is a Verilator build option, not one for --sim "
+                      f"{args.sim}", file=sys.stderr)
+                return 2
             o = replay(args.trace, args.params, out, args.latency, not args.no_reference,
-                       args.sim)
+                       args.sim, args.pgo)
             _print_report(o, out)
             return 0 if o.report.ok else 1
         trace = read_trace(args.trace)

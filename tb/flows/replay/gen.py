@@ -12,6 +12,7 @@ Profiles (``--profile``):
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from python_model.memory import Memory
@@ -38,10 +39,13 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def generate(n: int, seed: int, profile: str = "mixed", params: str = "default") -> Trace:
-    """A trace of ``n`` requests; the same (n, seed, profile, params) gives the same trace."""
+def generate(n: int, seed: int, profile: str = "mixed",
+             params: str | Mapping[str, int] = "default") -> Trace:
+    """A trace of ``n`` requests; the same (n, seed, profile, params) gives the same trace.
+    ``params``: a parameter set's name, or the parameters themselves (the trace's header then
+    names no set)."""
     prof = PROFILES[profile]
-    cfg = rtl_model_config(preset(params))
+    cfg = rtl_model_config(preset(params) if isinstance(params, str) else params)
     mem = Memory()
     builder = TableBuilder(mem, cfg)
     topo = build_topology(builder, random.Random(f"{seed}:topology"), domains=prof.domains,
@@ -49,8 +53,8 @@ def generate(n: int, seed: int, profile: str = "mixed", params: str = "default")
                           regions_per_domain=prof.regions_per_domain)
     steps = builder.program_root_table() + builder.enable_translation()
     rng = random.Random(f"{seed}:traffic")
-    trace = Trace(header={"seed": str(seed), "profile": profile, "params": params,
-                          "requests": str(n)})
+    named = {"params": params} if isinstance(params, str) else {}
+    trace = Trace(header={"seed": str(seed), "profile": profile, **named, "requests": str(n)})
     for image in builder.memory_image():
         base = int(str(image["addr"]), 16)
         for i, q in enumerate(image["qwords"]):  # type: ignore[arg-type]
