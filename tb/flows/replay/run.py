@@ -36,7 +36,13 @@ VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-DVTD_REPLAY_CLOCK_PORT", "-O3",
 # the object cache (tb/flows/objcache.py) compiles Verilator's runtime once for all players;
 # the model at -O2: as fast as -O3 on the bench streams or faster (interleaved runs), and
 # quicker to build
-MAKEFLAGS = f"OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2 OBJCACHE={simbuild.OBJCACHE}"
+def _makeflags(fast_extra: str = "") -> str:
+    """Make variables of a player build; ``fast_extra``: more flags for the model's own C++."""
+    fast = f"'-O2 {fast_extra}'" if fast_extra else "-O2"
+    return f"OPT_FAST={fast} OPT_SLOW=-O1 OPT_GLOBAL=-O2 OBJCACHE={simbuild.OBJCACHE}"
+
+
+MAKEFLAGS = _makeflags()
 # Profile-guided optimisation (build_player(pgo=True); `make replay PGO=1`, `make bench`): the
 # model's code is built instrumented, runs these training streams (generated for the build's
 # parameters, with a seed the bench does not time), and is rebuilt with GCC using that
@@ -45,6 +51,8 @@ MAKEFLAGS = f"OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2 OBJCACHE={simbuild.OBJCAC
 # and the player's own C++ (OPT_FAST) is instrumented; Verilator's runtime is not.
 PGO_TRAINING = (("mixed", 10_000), ("hit", 20_000), ("miss", 10_000))
 PGO_SEED = 9
+PGO_GENERATE = "-fprofile-generate={data}"  # the model's C++, first build ({data}: profiles)
+PGO_USE = "-fprofile-use={data} -fprofile-partial-training"  # second build
 STAMP = "replay_build.json"
 DEFAULT_LATENCY = 1  # memory: cycles from the AR handshake to the first R beat (minimal)
 
@@ -104,7 +112,8 @@ def _cpp_sources() -> list[Path]:
 def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path, sim: str,
             pgo: bool) -> str:
     h = hashlib.sha1(json.dumps([sorted(params.items()), slots_log2, latency, VERILATOR_FLAGS,
-                                 MAKEFLAGS, sim] + ([PGO_TRAINING, PGO_SEED] if pgo else []))
+                                 MAKEFLAGS, sim]
+                                + ([PGO_TRAINING, PGO_SEED, PGO_GENERATE, PGO_USE] if pgo else []))
                      .encode())
     for path in [*_sources(rtl_dir), *_cpp_sources(), *sorted(rtl_dir.glob("*.vh"))]:
         h.update(path.name.encode())
@@ -193,10 +202,10 @@ def _build_pgo(directory: Path, player: dict[str, int], params: RtlParams, slots
     obj = directory / "obj"
     for old in obj.glob("*.o"):
         old.unlink()  # make does not see a flag change: every object is compiled again
-    generate_flags = MAKEFLAGS.replace("OPT_FAST=-O2", f"OPT_FAST='-O2 -fprofile-generate={data}'")
-    _run_build(_verilator_cmd(directory, player, rtl_dir, generate_flags,
-                              ("-LDFLAGS", "-fprofile-generate")), log, binary, "verilator",
-               "instrumented build (PGO)")
+    _run_build(_verilator_cmd(directory, player, rtl_dir,
+                              _makeflags(PGO_GENERATE.format(data=data)),
+                              ("-LDFLAGS", "-fprofile-generate")),
+               log, binary, "verilator", "instrumented build (PGO)")
     training = directory / "pgo-training"
     for profile, n in PGO_TRAINING:
         images = img.write_images(generate(n, PGO_SEED, profile, params), training / profile,
@@ -212,10 +221,9 @@ def _build_pgo(directory: Path, player: dict[str, int], params: RtlParams, slots
     for old in obj.glob("*.o"):
         old.unlink()
     binary.unlink()
-    use_flags = MAKEFLAGS.replace(
-        "OPT_FAST=-O2", f"OPT_FAST='-O2 -fprofile-use={data} -fprofile-partial-training'")
-    _run_build(_verilator_cmd(directory, player, rtl_dir, use_flags), log, binary, "verilator",
-               "profile-guided build (PGO)")
+    _run_build(_verilator_cmd(directory, player, rtl_dir,
+                              _makeflags(PGO_USE.format(data=data))),
+               log, binary, "verilator", "profile-guided build (PGO)")
     missing = [line for line in log.read_text().splitlines() if "profile count data" in line]
     if missing:
         raise ReplayBuildError("the profile-guided build found no profile for some of the "
