@@ -192,12 +192,19 @@ def test_the_player_runs_on_icarus_too(tmp_path, capsys):
     # same RTL gives the same responses on the same cycles, so the files are identical.
     rc = main(["run", str(trace), "--out", str(tmp_path / "vl.rsp"), "--no-reference"])
     assert rc == 0, f"SEED={seed}\n{capsys.readouterr().out}"
-    ivl = (tmp_path / "ivl.rsp").read_text().splitlines()
-    vl = (tmp_path / "vl.rsp").read_text().splitlines()
-    assert sum(line.startswith("R ") for line in vl) == 500
-    assert vl == ivl, f"SEED={seed}: " + next(
-        f"line {i + 1}: verilator {a!r}, icarus {b!r}" for i, (a, b) in
-        enumerate(itertools.zip_longest(vl, ivl, fillvalue="")) if a != b)
+    _same_response_files(tmp_path / "vl.rsp", "verilator", tmp_path / "ivl.rsp", "icarus", 500,
+                         seed)
+
+
+def _same_response_files(first: Path, first_name: str, second: Path, second_name: str,
+                         responses: int, seed: int) -> None:
+    """Two response files of one stream are identical line for line, with ``responses`` R
+    lines; a difference is reported with its line number."""
+    one, two = first.read_text().splitlines(), second.read_text().splitlines()
+    assert sum(line.startswith("R ") for line in one) == responses
+    assert one == two, f"SEED={seed}: " + next(
+        f"line {i + 1}: {first_name} {a!r}, {second_name} {b!r}" for i, (a, b) in
+        enumerate(itertools.zip_longest(one, two, fillvalue="")) if a != b)
 
 
 def test_profile_guided_player_gives_the_same_responses(tmp_path, capsys):
@@ -212,12 +219,8 @@ def test_profile_guided_player_gives_the_same_responses(tmp_path, capsys):
     assert "profile-guided" in text and "PASS: 1500 checked" in text
     rc = main(["run", str(trace), "--out", str(tmp_path / "plain.rsp"), "--no-reference"])
     assert rc == 0, f"SEED={seed}\n{capsys.readouterr().out}"
-    pgo = (tmp_path / "pgo.rsp").read_text().splitlines()
-    plain = (tmp_path / "plain.rsp").read_text().splitlines()
-    assert sum(line.startswith("R ") for line in pgo) == 1500
-    assert pgo == plain, f"SEED={seed}: " + next(
-        f"line {i + 1}: pgo {a!r}, plain {b!r}" for i, (a, b) in
-        enumerate(itertools.zip_longest(pgo, plain, fillvalue="")) if a != b)
+    _same_response_files(tmp_path / "pgo.rsp", "pgo", tmp_path / "plain.rsp", "plain", 1500,
+                         seed)
     log = (build_dir(preset("default"), MIN_SLOTS_LOG2, pgo=True) / "build.log").read_text()
     assert "-fprofile-generate=" in log and "-fprofile-use=" in log, log[-2000:]
     assert "profile count data" not in log
