@@ -25,7 +25,9 @@ TOP_KEYS = ("name", "description", "translations", "seed", "memory_latency", "ar
             "configurations", "grid", "workloads")
 CONFIG_KEYS = ("name", "params", "note", "area")
 WORKLOAD_KEYS = ("name", "family", "knobs", "seed")
-MAX_TRANSLATIONS = 1 << 20  # the player's MAX_REQS
+# per configuration and workload: the Icarus player's MAX_REQS; the Verilator player has no
+# such limit, but a sweep holds each stream in Python and checks it in one batch
+MAX_TRANSLATIONS = 1 << 20
 
 
 class SweepFileError(ValueError):
