@@ -284,7 +284,8 @@ def _replay(n: int, seed: int) -> dict[str, object]:
         out[f"replay_{profile}_check_per_s"] = round(o.check_per_s, 1)
         out[f"replay_{profile}_stream"] = {
             "requests": n, "profile": profile, "params": params, "cycles": o.result.cycles,
-            "player_cpu_seconds": cpu, "player_build": "pgo", "matched": ok}
+            "player_cpu_seconds": cpu, "player_build": "pgo" if o.pgo else "plain",
+            "matched": ok}
     out["replay_per_s"] = out["replay_hit_per_s"]
     out["replay_check_per_s"] = out["replay_hit_check_per_s"]
     out["replay_stream"] = out["replay_hit_stream"]

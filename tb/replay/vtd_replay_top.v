@@ -105,7 +105,9 @@ module vtd_replay_top #(
     // there as the stream advances: Verilator's $fread takes one getc per byte (a tenth of a
     // hit-dominated replay), and no array of MAX_REQS records is zeroed at start-up (nor
     // limits the stream). Icarus runs the $fread into req_mem below.
-    import "DPI-C" function int vtd_replay_read_reqs(input string path, input int n);
+    // the record's size and width go to the reader from here: one description of the format
+    import "DPI-C" function int vtd_replay_read_reqs(input string path, input int n,
+                                                     input int record_bytes, input int record_bits);
     import "DPI-C" function void vtd_replay_req(input int index, output bit [REQ_BITS-1:0] rec);
 `endif
     initial begin
@@ -125,7 +127,7 @@ module vtd_replay_top #(
         $readmemh(prog_file, prog_mem);
         if (nreq > 0) begin
 `ifdef VERILATOR
-            req_bytes = vtd_replay_read_reqs(req_file, nreq);
+            req_bytes = vtd_replay_read_reqs(req_file, nreq, REQ_BYTES, REQ_BITS);
             if (req_bytes < 0) begin
                 $display("vtd_replay_top: cannot read %0s", req_file);
                 $finish;
@@ -309,10 +311,10 @@ module vtd_replay_top #(
     wire [63:0]  p_mask = prec[63:0];
 
 `ifdef VERILATOR
-    reg  [99:0]  rrec;          // record cur (zero past the file), fetched as cur advances
-    reg  [99:0]  rrec_next;
+    reg  [REQ_BITS-1:0] rrec;   // record cur (zero past the file), fetched as cur advances
+    reg  [REQ_BITS-1:0] rrec_next;
 `else
-    wire [99:0]  rrec = req_mem[cur];
+    wire [REQ_BITS-1:0] rrec = req_mem[cur];
 `endif
     wire [TW-1:0] cur_tag = cur[TW-1:0];
     assign req_sid   = rrec[99:84];

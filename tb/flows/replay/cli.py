@@ -45,7 +45,7 @@ class ReplayOutcome:
     report: CheckReport
     build_seconds: float
     build_reused: bool
-    pgo: bool = False
+    pgo: bool = False  # the player came from a profile-guided build (its build stamp says so)
 
     @property
     def rtl_per_s(self) -> float:
@@ -68,7 +68,7 @@ def replay(trace_path: Path, params_name: str | None = None, out: Path | None = 
     built = build_player(params, images.slots_log2, latency, sim, pgo)
     result = run_player(built, images.plusargs(), out)
     report = check_responses(trace, result, params, reference=reference)
-    return ReplayOutcome(trace, result, report, built.seconds, built.reused, pgo)
+    return ReplayOutcome(trace, result, report, built.seconds, built.reused, built.pgo)
 
 
 def _print_report(o: ReplayOutcome, out: Path | None = None) -> None:

@@ -70,6 +70,7 @@ class PlayerBuild:
     seconds: float
     reused: bool
     sim: str = "verilator"
+    pgo: bool = False  # profile-guided, as the build's stamp records
 
     def command(self) -> list[str]:
         return ["vvp", "-n", str(self.binary)] if self.sim == "icarus" else [str(self.binary)]
@@ -149,7 +150,8 @@ def build_player(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATE
         if stamp.exists() and binary.exists():
             old = json.loads(stamp.read_text())
             if old.get("digest") == digest:
-                return PlayerBuild(binary, float(old.get("seconds", 0)), True, sim)
+                return PlayerBuild(binary, float(old.get("seconds", 0)), True, sim,
+                                   bool(old.get("pgo", False)))
         directory.mkdir(parents=True, exist_ok=True)
         player = {**params, "MEM_SLOTS_LOG2": slots_log2, "MEM_LATENCY": latency}
         log = directory / "build.log"
@@ -167,7 +169,7 @@ def build_player(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATE
         stamp.write_text(json.dumps({"digest": digest, "seconds": round(seconds, 1),
                                      "params": params, "slots_log2": slots_log2,
                                      "latency": latency, "pgo": pgo}, indent=1))
-        return PlayerBuild(binary, seconds, False, sim)
+        return PlayerBuild(binary, seconds, False, sim, pgo)
 
 
 def _verilator_cmd(directory: Path, player: dict[str, int], rtl_dir: Path, makeflags: str,
