@@ -5,9 +5,9 @@ Tables are built once, by the table builder, into that memory; both the RTL (thr
 slave) and the model see every later edit at the same instant. A read touching an injected
 error range (``Memory.add_error``) is answered with SLVERR.
 
-Reads (AR and R) are served by :class:`TbAxiSlaveRead`, one coroutine that sleeps until
-ARVALID rises while nothing is pending; the write channels are cocotbext-axi channel objects
-(they sleep while their VALID is low).
+Reads (AR and R) are served by :class:`TbAxiSlaveRead`, a step of the clock's edge loop
+(tb.agents.edge_loop) that needs no edge until ARVALID rises while nothing is pending; the
+write channels are cocotbext-axi channel objects (they sleep while their VALID is low).
 
 Writes. The unit's only writes are the status writes of invalidation-wait descriptors (SW=1):
 one beat of 4 bytes (AWLEN=0, AWSIZE=2, WSTRB 0Fh or F0h). The golden model performs the same
@@ -53,12 +53,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ClockCycles, FallingEdge, First, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 from cocotbext.axi import AxiBus
 from cocotbext.axi.constants import AxiBurstType, AxiResp
 from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
+from tb.agents.edge_loop import EdgeLoop
 from tb.agents.signals import CycleCounter, int_writer, is_high, pause_generator, read_uint
 
 
@@ -127,11 +128,12 @@ class _Burst:
 
 
 class TbAxiSlaveRead:
-    """The AXI4 read slave (AR and R channels) as one coroutine that sleeps while nothing is
-    asked: it waits for ARVALID to rise when no burst is pending and no beat is on R, and
-    otherwise handles both channels once per clock edge (no queues between coroutines); while
-    every pending burst waits out its latency (or a beat gap) and ARVALID is low it sleeps
-    until the cycle before the first can go (or ARVALID rises).
+    """The AXI4 read slave (AR and R channels) as one step of the clock's
+    :class:`~tb.agents.edge_loop.EdgeLoop` that asks for no edge while nothing is asked: it
+    waits for ARVALID to rise when no burst is pending and no beat is on R, and otherwise
+    handles both channels once per clock edge (no queues between coroutines); while every
+    pending burst waits out its latency (or a beat gap) and ARVALID is low it asks for no edge
+    before the one at which the first can go (or ARVALID rises).
 
     Bursts of one ID are answered in AR order. Without ``reorder`` the bursts are served one
     at a time in AR order; with it, any burst at the head of its ID's queue whose latency has
@@ -142,12 +144,10 @@ class TbAxiSlaveRead:
     runs of cycles (RVALID, once high, stays high until the handshake). The first beat may go
     out in the cycle after the AR handshake."""
 
-    def __init__(self, dut: Any, clock: Any, reset: Any, target: ModelMemoryTarget,
+    def __init__(self, dut: Any, edges: EdgeLoop, reset: Any, target: ModelMemoryTarget,
                  knobs: MemoryKnobs, rng: random.Random, stats: MemoryStats,
                  cycles: CycleCounter, byte_lanes: int = 8) -> None:
-        self.clock = clock
         self.cycles = cycles  # the cycle number, from the simulation time
-        self.period_ns = cycles.period_ns
         self.reset = reset
         self.target = target
         self.knobs = knobs
@@ -175,9 +175,11 @@ class TbAxiSlaveRead:
         self._arready_writer = int_writer(self.arready)
         self._driven: tuple[int, ...] = (-1, -1, -1, -1)  # what R's fields hold (-1: unknown)
         self._rvalid_high = False
+        self._ar_ready = True  # what ARREADY holds
+        self._rise = RisingEdge(self.arvalid)
         self.arready.value = 1
         self.rvalid.value = 0
-        self._task = cocotb.start_soon(self._run())
+        edges.attach("axi_memory.read", self.step, self._wake)
         self._reset_task = cocotb.start_soon(self._watch_reset())
 
     def set_pause(self, ar: Iterator[int] | None, r: Iterator[int] | None) -> None:
@@ -199,49 +201,47 @@ class TbAxiSlaveRead:
             self.rvalid.value = 0
             self._rvalid_high = False
 
-    async def _run(self) -> None:
-        edge = RisingEdge(self.clock)
-        rise = RisingEdge(self.arvalid)
-        arvalid, rready = self.arvalid, self.rready
-        ar_ready = True
-        while True:
-            if not self._order and self._presented is None and not is_high(arvalid):
-                await rise  # nothing to do until the unit asks
-            else:
-                skip = self._idle_cycles()
-                if skip:  # every pending burst waits (latency, beat gap): sleep till then
-                    await First(Timer(skip * self.period_ns + self.period_ns // 2, "ns"), rise)
-            await edge
-            self._cycle = self.cycles.now
-            # handshakes at this edge
-            if ar_ready and is_high(arvalid):
-                self._accept_ar()
-            burst = self._presented
-            if burst is not None and is_high(rready):
-                self._presented = None
-                if burst.beats == 0:
-                    self._finish(burst)
-            # next cycle's ARREADY and R beat
-            if self.ar_pause is not None:
-                ar_ready = not next(self.ar_pause)
-                self._arready_writer(int(ar_ready))
-            else:
-                ar_ready = True
-            if self._presented is None:
-                paused = self.r_pause is not None and next(self.r_pause)
-                nxt = None if paused else self._next_beat()
-                if nxt is None:
-                    if self._rvalid_high:
-                        self._rvalid_writer(0)
-                        self._rvalid_high = False
-                else:
-                    self._present(nxt)
+    def _wake(self) -> Any:
+        return self._rise  # the unit asks (ARVALID rises)
 
-    def _idle_cycles(self) -> int:
+    def step(self, cycle: int) -> int:
+        """Both channels at the rising edge of ``cycle`` (an :class:`EdgeLoop` step): the
+        handshakes made at it, then next cycle's ARREADY and R beat. Returns the edges until
+        the next one with work (0: none until ARVALID rises)."""
+        arvalid = is_high(self.arvalid)  # the unit's, so the same all through this step
+        if not self._order and self._presented is None and not arvalid:
+            return 0  # nothing to do until the unit asks (ARREADY keeps its value)
+        self._cycle = cycle
+        if self._ar_ready and arvalid:
+            self._accept_ar()
+        burst = self._presented
+        if burst is not None and is_high(self.rready):
+            self._presented = None
+            if burst.beats == 0:
+                self._finish(burst)
+        if self.ar_pause is not None:
+            self._ar_ready = not next(self.ar_pause)
+            self._arready_writer(int(self._ar_ready))
+        else:
+            self._ar_ready = True
+        if self._presented is None:
+            paused = self.r_pause is not None and next(self.r_pause)
+            nxt = None if paused else self._next_beat()
+            if nxt is None:
+                if self._rvalid_high:
+                    self._rvalid_writer(0)
+                    self._rvalid_high = False
+            else:
+                self._present(nxt)
+        if not self._order and self._presented is None and not arvalid:
+            return 0
+        return 1 + self._idle_cycles(arvalid)
+
+    def _idle_cycles(self, arvalid: bool) -> int:
         """Whole cycles (edges) in which nothing can happen: no beat on R, ARVALID low, no
         pause generator, and the earliest pending burst not ready before then."""
         if (self._presented is not None or self.ar_pause is not None
-                or self.r_pause is not None or is_high(self.arvalid)):
+                or self.r_pause is not None or arvalid):
             return 0
         heads = [q[0] for q in self._queues.values() if q] if self.knobs.reorder \
             else [self._order[0]]
@@ -369,7 +369,7 @@ class TbAxiSlaveWrite(Reset):
 class TbAxiMemory:
     """AXI4 slave on ``m_axi_*`` serving ``memory``; see the module docstring for knobs."""
 
-    def __init__(self, dut: Any, memory: Memory, rng: random.Random, cycles: CycleCounter,
+    def __init__(self, dut: Any, memory: Memory, rng: random.Random, edges: EdgeLoop,
                  knobs: MemoryKnobs | None = None) -> None:
         self.memory = memory
         self.knobs = knobs or MemoryKnobs()
@@ -385,8 +385,8 @@ class TbAxiMemory:
         bus = AxiBus.from_prefix(dut, "m_axi")
         self.clock = dut.clk
         self.write_if = TbAxiSlaveWrite(bus.write, dut.clk, dut.rst_n, self)
-        self.read_if = TbAxiSlaveRead(dut, dut.clk, dut.rst_n, self.target, self.knobs, rng,
-                                      self.stats, cycles)
+        self.read_if = TbAxiSlaveRead(dut, edges, dut.rst_n, self.target, self.knobs, rng,
+                                      self.stats, edges.cycles)
         self.write_if.log.setLevel(logging.WARNING)
         self.set_backpressure(self.knobs.backpressure)
 

@@ -10,6 +10,12 @@ order, matched by tag.
   ``item_done`` at once, so many requests are in flight. It also drives ``rsp_ready`` with
   random back-pressure (``rsp_stall``).
 * :class:`DmaMonitor` publishes ``(item, DmaResponse)`` on ``ap`` for every response beat.
+
+Both do their per-cycle work as steps of the clock's :class:`~tb.agents.edge_loop.EdgeLoop`
+(the monitor's first, so a tag it frees serves the driver at the same edge) instead of
+coroutines of their own, and :class:`DmaSequencer` hands a sequence's item to the driver at
+once (:meth:`DmaDriver.take`): in a stream of requests the sequence is the only task resumed
+per request, once, when its previous item was accepted.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from cocotb.triggers import ClockCycles, Event, NullTrigger
+from cocotb.triggers import ClockCycles, Event, RisingEdge
 from pyuvm import (
     uvm_analysis_port,
     uvm_component,
@@ -27,12 +33,12 @@ from pyuvm import (
     uvm_sequencer,
 )
 
+from tb.agents.edge_loop import EdgeLoop
 from tb.agents.port_agent import PortAgent
 from tb.agents.signals import (
     CycleCounter,
     ReadyDriver,
     TagPool,
-    handshakes,
     int_writer,
     is_high,
     read_uint,
@@ -71,11 +77,12 @@ class DmaKnobs:
 class DmaPort:
     """The DMA request/response signals of the DUT, and the shared tag pool."""
 
-    def __init__(self, dut: Any, cycles: CycleCounter, tag_width: int,
+    def __init__(self, dut: Any, edges: EdgeLoop, tag_width: int,
                  max_outstanding: int = 0) -> None:
         self.dut = dut
         self.clk = dut.clk
-        self.cycles = cycles
+        self.edges = edges  # where the pyuvm driver and monitor do their per-cycle work
+        self.cycles: CycleCounter = edges.cycles
         self.tags = TagPool(tag_width, max_outstanding or None)
         self.all_done = Event()
         self.issued = 0
@@ -134,10 +141,12 @@ class DmaPort:
         self.issued = self.responded = 0
         return dropped
 
-    def sample_response(self) -> DmaResponse:
+    def sample_response(self, cycle: int | None = None) -> DmaResponse:
+        """The response on rsp_* at the edge of ``cycle`` (default: now)."""
         tag, fault, reason, addr = self._rsp_signals
         return DmaResponse(tag=read_uint(tag), fault=is_high(fault), reason=read_uint(reason),
-                           addr=read_uint(addr), cycle=self.cycles.now)
+                           addr=read_uint(addr),
+                           cycle=self.cycles.now if cycle is None else cycle)
 
     @staticmethod
     def response_error(rsp: DmaResponse) -> str | None:
@@ -161,56 +170,111 @@ class DmaPort:
 
 
 class DmaDriver(uvm_driver):
+    """Presents the sequencer's items on the request channel: a step of the port's edge loop
+    (``"dma.driver"``), fed by :class:`DmaSequencer` through :meth:`take`."""
+
     def __init__(self, name: str, parent: Any) -> None:
         super().__init__(name, parent)
         self.port: DmaPort | None = None
         self.knobs = DmaKnobs()
         self.rng = random.Random(0)
+        self._pending: Any = None  # taken from the sequencer, waiting for its gap or a tag
+        self._gap_until = 0  # the edge (cycle) before which _pending is not presented
 
     def build_phase(self) -> None:
         self.issue_ap = uvm_analysis_port("issue_ap", self)
 
     def start_of_simulation_phase(self) -> None:
-        assert self.port is not None, "DmaDriver.port not set"
-        self.ready = ReadyDriver(self.port.dut.rsp_ready, self.port.clk, self.rng,
-                                 self.knobs.rsp_stall)
+        port = self.port
+        assert port is not None, "DmaDriver.port not set"
+        self.ready = ReadyDriver(port.dut.rsp_ready, port.clk, self.rng, self.knobs.rsp_stall)
 
-    async def run_phase(self) -> None:
+    def attach(self) -> None:
+        """Become the port's edge-loop step ``"dma.driver"`` (replacing an earlier run's)."""
+        port = self.port
+        assert port is not None, "DmaDriver.port not set"
+        self._req_ready = port.dut.req_ready
+        self._pending = None
+        port.edges.attach("dma.driver", self.step, self._wake)
+
+    def take(self) -> None:
+        """The sequencer holds an item: take it now if nothing is presented or waiting (the
+        port's one request slot); the step takes it otherwise, once that one is accepted."""
         port = self.port
         assert port is not None
-        rng = self.rng
+        if self._pending is None and port.presenting is None:
+            ok, item = self.seq_item_port.try_next_item()
+            if ok:
+                self._start(item)
+                port.edges.need("dma.driver")
+
+    def _start(self, item: Any) -> None:
+        """A random gap first (request channel idle), then a free tag, then present."""
+        port = self.port
+        assert port is not None
         knobs = self.knobs
-        valid = False
-        while True:
-            if valid:
-                # let the sequence, woken by item_done, queue its next item in this time
-                # step, so that the request channel stays busy without a blocking get
-                await NullTrigger()
-                ok, item = self.seq_item_port.try_next_item()
-                if not ok:
-                    port.idle()
-                    valid = False
-                    item = await self.seq_item_port.get_next_item()
-            else:
-                item = await self.seq_item_port.get_next_item()
-            if knobs.gap_probability and rng.random() < knobs.gap_probability:
-                if valid:
-                    port.idle()
-                    valid = False
-                await ClockCycles(port.clk, rng.randint(1, knobs.gap_max))
-            if port.tags.full:
-                if valid:
-                    port.idle()
-                    valid = False
-            item.tag = await port.tags.acquire(item)
-            await port.issue(item)
-            valid = True
+        if knobs.gap_probability and self.rng.random() < knobs.gap_probability:
+            port.idle()
+            # ClockCycles(gap) from now: present at the gap-th edge after the last one
+            self._gap_until = port.cycles.now + self.rng.randint(1, knobs.gap_max)
+            self._pending = item
+        elif not self._present(item):
+            port.idle()
+            self._pending = item
+
+    def _present(self, item: Any) -> bool:
+        port = self.port
+        assert port is not None
+        tag = port.tags.try_acquire(item)
+        if tag is None:
+            return False
+        item.tag = tag
+        port.present(item)
+        port.presenting = item
+        return True
+
+    def _wake(self) -> Any:
+        return None  # its step never sleeps while it presents; take() wakes the loop
+
+    def step(self, cycle: int) -> int:
+        """The request channel at the edge of ``cycle``: the handshake of the presented item
+        (published on ``issue_ap``, ``item_done``, the next queued item presented at once,
+        else req_valid dropped until the sequence hands one over), or the gap and tag wait of
+        a pending one. Returns the edges until the next one it needs (0: none)."""
+        port = self.port
+        assert port is not None
+        item = port.presenting
+        if item is not None:
+            if not is_high(self._req_ready):
+                # poll: cheaper than putting the loop to sleep on req_ready and waking it
+                return 1
+            port.presenting = None
+            item.issue_cycle = cycle
+            port.issued += 1
             self.issue_ap.write(item)
             self.seq_item_port.item_done()
+            ok, nxt = self.seq_item_port.try_next_item()
+            if ok:
+                self._start(nxt)
+            else:
+                # the sequence, woken by item_done, may hand over its next item in this time
+                # step (take): keep the next edge rather than sleep and be woken at once
+                port.idle()
+            return 1
+        item = self._pending
+        if item is None:
+            return 0
+        if cycle < self._gap_until:
+            return self._gap_until - cycle
+        if self._present(item):
+            self._pending = None
+            return 1
+        return 1  # every tag in use: poll at each edge (the monitor frees them)
 
 
 class DmaMonitor(uvm_component):
-    """Publishes ``(DmaItem, DmaResponse)`` for every response handshake."""
+    """Publishes ``(DmaItem, DmaResponse)`` for every response handshake: a step of the
+    port's edge loop (``"dma.monitor"``)."""
 
     def __init__(self, name: str, parent: Any) -> None:
         super().__init__(name, parent)
@@ -220,12 +284,24 @@ class DmaMonitor(uvm_component):
     def build_phase(self) -> None:
         self.ap = uvm_analysis_port("ap", self)
 
-    async def run_phase(self) -> None:
+    def attach(self) -> None:
+        """Become the port's edge-loop step ``"dma.monitor"`` (replacing an earlier run's)."""
+        port = self.port
+        assert port is not None, "DmaMonitor.port not set"
+        self._valid, self._ready = port.dut.rsp_valid, port.dut.rsp_ready
+        self._rise = RisingEdge(self._valid)
+        port.edges.attach("dma.monitor", self.step, lambda: self._rise)
+
+    def step(self, cycle: int) -> int:
+        """A response handshake at the edge of ``cycle``; returns 1 while a request is
+        outstanding or rsp_valid is high (polling costs less than a sleep and a wake-up per
+        response), 0 to sleep until rsp_valid rises."""
         port = self.port
         assert port is not None
-        dut = port.dut
-        async for _ in handshakes(port.clk, dut.rsp_valid, dut.rsp_ready):
-            rsp = port.sample_response()
+        if not is_high(self._valid):
+            return 1 if port.tags.in_use else 0
+        if is_high(self._ready):
+            rsp = port.sample_response(cycle)
             item = port.tags.release(rsp.tag)
             port.responded += 1
             problem = port.response_error(rsp)
@@ -236,19 +312,29 @@ class DmaMonitor(uvm_component):
                 self.errors.append(f"response with tag {rsp.tag:#x} that is not in flight "
                                    f"(cycle {rsp.cycle}): {rsp.describe()}")
                 self.logger.error(self.errors[-1])
-                continue
-            item.rsp = rsp
-            self.ap.write((item, rsp))
+            else:
+                item.rsp = rsp
+                self.ap.write((item, rsp))
+        return 1
 
 
 class DmaSequencer(uvm_sequencer):
     """A sequence's item goes straight into the driver's request queue (first come, first
     served, the base sequencer's order) instead of through the sequencer's own queue and
-    task, one task switch less per item."""
+    task, and the driver takes it there and then when its request slot is free
+    (:meth:`DmaDriver.take`), so ``start_item`` returns without a wait."""
+
+    def __init__(self, name: str, parent: Any = None) -> None:
+        super().__init__(name, parent)
+        self.take: Any = None  # the driver's hand-off (DmaAgent.connect_phase)
 
     async def start_item(self, item: Any) -> None:
-        await self.seq_item_export.put_req(item)
-        await item.start_condition.wait()
+        export = self.seq_item_export
+        await export.put_req(item)  # an unbounded queue: never waits
+        if self.take is not None:
+            self.take()
+        if export.current_item is not item:
+            await item.start_condition.wait()
 
 
 @dataclass
@@ -273,3 +359,21 @@ class DmaAgent(PortAgent):
         self.driver.port = self.monitor.port = cfg.port
         self.driver.knobs = cfg.knobs
         self.driver.rng = cfg.rng
+
+    def connect_phase(self) -> None:
+        super().connect_phase()
+        self.seqr.take = self.driver.take
+
+    def start_of_simulation_phase(self) -> None:
+        # the monitor's step before the driver's: a tag freed at an edge serves the driver at
+        # that edge
+        self.monitor.attach()
+        self.driver.attach()
+
+    def stop(self) -> None:
+        """Leave the edge loop (the end of a run: a later one on the same harness attaches
+        its own driver and monitor)."""
+        port = self.driver.port
+        if port is not None:
+            port.edges.detach("dma.monitor")
+            port.edges.detach("dma.driver")

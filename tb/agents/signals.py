@@ -134,9 +134,17 @@ class TagPool:
         return self._in_use
 
     async def acquire(self, item: Any) -> int:
-        while not self._free or len(self._in_use) >= self.limit:
+        while True:
+            tag = self.try_acquire(item)
+            if tag is not None:
+                return tag
             self._freed.clear()
             await self._freed.wait()
+
+    def try_acquire(self, item: Any) -> int | None:
+        """A free tag for ``item`` now, or None (every tag, or ``limit`` of them, in use)."""
+        if not self._free or len(self._in_use) >= self.limit:
+            return None
         tag = self._free.pop(0)
         self._in_use[tag] = item
         return tag

@@ -83,6 +83,9 @@ async def run_uvm(dut: Any, test_cls: type[BaseTest], tb: Tb | None = None,
         await uvm_root().run_test(test_cls, keep_set={ConfigDB})
     finally:
         ConfigDB().clear()
+        top = getattr(uvm_root(), "uvm_test_top", None)
+        if top is not None and hasattr(top, "env"):
+            top.env.dma_agent.stop()  # its steps leave the clock's edge loop
     env = uvm_root().uvm_test_top.env  # type: ignore[attr-defined]
     await tb.mem.settle()  # status writes the model made and the RTL still owes
     tb.finish(env.errors())

@@ -15,6 +15,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from python_model.memory import Memory
 from tb.agents.axi_memory import MemoryKnobs, TbAxiMemory
 from tb.agents.dma import DmaPort
+from tb.agents.edge_loop import EdgeLoop
 from tb.agents.msi import MsiPort
 from tb.agents.reg_bus import AxiLiteRegBus
 from tb.agents.signals import CycleCounter, pause_generator, reset
@@ -60,9 +61,11 @@ class Harness:
             latency_min=rt.iknob("mem_latency_min", 0), latency_max=rt.iknob("mem_latency_max", 0),
             beat_gap_probability=rt.knob("mem_beat_gap", 0.0),
             backpressure=rt.knob("backpressure", 0.0), reorder=bool(k.get("reorder", False)))
+        # the per-cycle work of the memory's read slave and the DMA agents, one resume per edge
+        self.edges = EdgeLoop(dut.clk, self.cycles)
         self.mem = TbAxiMemory(dut, memory if memory is not None else Memory(), rt.rng("mem"),
-                               self.cycles, self.mem_knobs)
-        self.dma_port = DmaPort(dut, self.cycles, self.params["REQ_TAG_W"],
+                               self.edges, self.mem_knobs)
+        self.dma_port = DmaPort(dut, self.edges, self.params["REQ_TAG_W"],
                                 rt.iknob("max_outstanding", 0))
         self.msi_port = MsiPort(dut, self.cycles)
         self.axil_bus = AxiLiteRegBus(self.axil)
