@@ -33,7 +33,7 @@ from pyuvm import (
     uvm_sequencer,
 )
 
-from tb.agents.edge_loop import EdgeLoop
+from tb.agents.edge_loop import POLL_EDGES, EdgeLoop
 from tb.agents.port_agent import PortAgent
 from tb.agents.signals import (
     CycleCounter,
@@ -180,6 +180,7 @@ class DmaDriver(uvm_driver):
         self.rng = random.Random(0)
         self._pending: Any = None  # taken from the sequencer, waiting for its gap or a tag
         self._gap_until = 0  # the edge (cycle) before which _pending is not presented
+        self._stalled = 0  # edges the presented item has waited for req_ready
 
     def build_phase(self) -> None:
         self.issue_ap = uvm_analysis_port("issue_ap", self)
@@ -194,6 +195,7 @@ class DmaDriver(uvm_driver):
         port = self.port
         assert port is not None, "DmaDriver.port not set"
         self._req_ready = port.dut.req_ready
+        self._rise = RisingEdge(self._req_ready)
         self._pending = None
         port.edges.attach("dma.driver", self.step, self._wake)
 
@@ -234,7 +236,9 @@ class DmaDriver(uvm_driver):
         return True
 
     def _wake(self) -> Any:
-        return None  # its step never sleeps while it presents; take() wakes the loop
+        port = self.port
+        # presenting to a unit that is not ready: req_ready rising (else take() wakes the loop)
+        return self._rise if port is not None and port.presenting is not None else None
 
     def step(self, cycle: int) -> int:
         """The request channel at the edge of ``cycle``: the handshake of the presented item
@@ -246,8 +250,9 @@ class DmaDriver(uvm_driver):
         item = port.presenting
         if item is not None:
             if not is_high(self._req_ready):
-                # poll: cheaper than putting the loop to sleep on req_ready and waking it
-                return 1
+                self._stalled += 1  # poll a few edges, then sleep until req_ready rises
+                return 1 if self._stalled < POLL_EDGES else 0
+            self._stalled = 0
             port.presenting = None
             item.issue_cycle = cycle
             port.issued += 1
@@ -290,16 +295,23 @@ class DmaMonitor(uvm_component):
         assert port is not None, "DmaMonitor.port not set"
         self._valid, self._ready = port.dut.rsp_valid, port.dut.rsp_ready
         self._rise = RisingEdge(self._valid)
+        self._quiet = 0  # edges rsp_valid has been low
         port.edges.attach("dma.monitor", self.step, lambda: self._rise)
 
     def step(self, cycle: int) -> int:
-        """A response handshake at the edge of ``cycle``; returns 1 while a request is
-        outstanding or rsp_valid is high (polling costs less than a sleep and a wake-up per
-        response), 0 to sleep until rsp_valid rises."""
+        """A response handshake at the edge of ``cycle``; returns 1 while rsp_valid is high,
+        and while a request is outstanding for up to ``POLL_EDGES`` edges of rsp_valid low
+        (polling costs less than a sleep and a wake-up per response), else 0 to sleep until
+        rsp_valid rises."""
         port = self.port
         assert port is not None
         if not is_high(self._valid):
-            return 1 if port.tags.in_use else 0
+            if not port.tags.in_use:
+                self._quiet = 0
+                return 0
+            self._quiet += 1
+            return 1 if self._quiet < POLL_EDGES else 0
+        self._quiet = 0
         if is_high(self._ready):
             rsp = port.sample_response(cycle)
             item = port.tags.release(rsp.tag)

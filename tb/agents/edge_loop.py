@@ -27,6 +27,12 @@ from cocotb.triggers import Event, First, RisingEdge, Timer
 
 from tb.agents.signals import CycleCounter
 
+# Edges a step keeps polling for a signal it waits for before it sleeps on the signal's rise
+# instead: on fast memory the next beat or answer comes within a few cycles, and a sleep and
+# wake-up of the loop (a First of triggers) costs more than that many polls; on slow memory
+# the loop sleeps out the rest.
+POLL_EDGES = 8
+
 Step = Callable[[int], int]
 Wake = Callable[[], Any]  # the trigger to sleep on while the step needs no edge (or None)
 
