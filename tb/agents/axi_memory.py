@@ -59,7 +59,7 @@ from cocotbext.axi.constants import AxiBurstType, AxiResp
 from cocotbext.axi.reset import Reset
 
 from python_model.memory import Memory, MemoryAccessError
-from tb.agents.edge_loop import EdgeLoop
+from tb.agents.edge_loop import POLL_EDGES, EdgeLoop
 from tb.agents.signals import CycleCounter, int_writer, is_high, pause_generator, read_uint
 
 
@@ -176,6 +176,7 @@ class TbAxiSlaveRead:
         self._driven: tuple[int, ...] = (-1, -1, -1, -1)  # what R's fields hold (-1: unknown)
         self._rvalid_high = False
         self._ar_ready = True  # what ARREADY holds
+        self._quiet = 0  # edges idle in a row
         self._rise = RisingEdge(self.arvalid)
         self.arready.value = 1
         self.rvalid.value = 0
@@ -210,7 +211,11 @@ class TbAxiSlaveRead:
         the next one with work (0: none until ARVALID rises)."""
         arvalid = is_high(self.arvalid)  # the unit's, so the same all through this step
         if not self._order and self._presented is None and not arvalid:
-            return 0  # nothing to do until the unit asks (ARREADY keeps its value)
+            # nothing to do until the unit asks (ARREADY keeps its value): poll a few edges
+            # (a walk's next read comes within a few cycles), then sleep until ARVALID rises
+            self._quiet += 1
+            return 1 if self._quiet < POLL_EDGES else 0
+        self._quiet = 0
         self._cycle = cycle
         if self._ar_ready and arvalid:
             self._accept_ar()
@@ -234,7 +239,7 @@ class TbAxiSlaveRead:
             else:
                 self._present(nxt)
         if not self._order and self._presented is None and not arvalid:
-            return 0
+            return 1
         return 1 + self._idle_cycles(arvalid)
 
     def _idle_cycles(self, arvalid: bool) -> int:

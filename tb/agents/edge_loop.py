@@ -52,7 +52,8 @@ class EdgeLoop:
         self._cycle = cycles.now  # of the last edge the loop ran
         self._kick = Event()
         self._asleep = False
-        self.edges = 0  # edges the loop ran (for the benchmark's figures)
+        self.edges = 0  # edges the loop ran (the benchmark reports both per request)
+        self.sleeps = 0  # times it slept (on a First of wake triggers, a timer, need())
         self._task = cocotb.start_soon(self._run())
 
     def attach(self, name: str, step: Step, wake: Wake) -> None:
@@ -98,6 +99,7 @@ class EdgeLoop:
                 self._kick.clear()
                 triggers.append(self._kick.wait())
                 self._asleep = True
+                self.sleeps += 1
                 await First(*triggers)
                 self._asleep = False
             await edge

@@ -21,12 +21,15 @@ stream, the parameter set and the player's CPU time.
 Both phases drive the same DUT (reset in between), the same memory and tables, and the same
 request stream, and both check every response against the golden model (dma_candidates at
 issue and at response, commit in response order). The bare loop is plain cocotb coroutines
-(``tb.agents.bare``) on the signals; the environment is the pyuvm agents, sequencer, analysis ports
-and scoreboard. Goals (issue 8), as ratios in one run: env_per_s >= 0.1 x raw_cycles_per_s
-and env_per_s >= 0.5 x bare_per_s. The raw clock rate is measured in two halves, before the
-bare loop and after the environment, and taken over both: a machine whose speed drifts during
-the run (a shared or throttled one) then tilts the ratios far less than a single measurement
-at the start would. ``--cpu-time`` times the phases by CPU time (a shared machine);
+(``tb.agents.bare``) on the signals; the environment is the pyuvm agents, sequencer, analysis
+ports and scoreboard. Goals (issue 8), as ratios in one run: env_per_s >= 0.1 x
+raw_cycles_per_s and env_per_s >= 0.5 x bare_per_s. Each phase sends the stream in ``chunks``
+parts (knob, default 4), drained in between, and the raw clock rate is timed in slices in
+those pauses (before each part of the bare loop, after each part of the environment), taken
+over all of them: a machine whose speed drifts during the run (a shared or throttled one) then
+tilts the ratios far less than a measurement at one end would. ``env_edge_loop`` counts the
+edges the agents' edge loop (tb.agents.edge_loop) ran and the times it slept during the
+environment's parts. ``--cpu-time`` times the phases by CPU time (a shared machine);
 ``--profile`` writes a cProfile of each phase (CPU time) to build/bench/*.pstat.
 """
 
@@ -69,55 +72,77 @@ def _bench_test() -> Any:
     clock = time.process_time if os.environ.get("TB_BENCH_CPU") == "1" else time.perf_counter
     profile_dir = os.environ.get("TB_BENCH_PROFILE")  # --profile: cProfile of each phase
 
-    def profiled(phase: str) -> Any:
-        """A started cProfile.Profile for ``phase`` (None without --profile)."""
-        if not profile_dir:
-            return None
-        import cProfile
+    class Phase:
+        """The time and cycles one phase spent in its timed parts (and their cProfile with
+        --profile): ``async with phase.timed():`` around each part."""
 
-        prof = cProfile.Profile(time.process_time)
-        prof.enable()
-        prof.phase = phase  # type: ignore[attr-defined]
-        return prof
+        def __init__(self, name: str, cycles: Any) -> None:
+            self.name = name
+            self.cycles = cycles
+            self.seconds = 0.0
+            self.cycles_spent = 0
+            self.prof: Any = None
+            if profile_dir:
+                import cProfile
 
-    def dump(prof: Any) -> None:
-        if prof is not None:
-            prof.disable()
-            prof.dump_stats(str(Path(profile_dir) / f"{prof.phase}.pstat"))
+                self.prof = cProfile.Profile(time.process_time)
+
+        def start(self) -> None:
+            if self.prof is not None:
+                self.prof.enable()
+            self._c0 = self.cycles.now
+            self._t0 = clock()
+
+        def stop(self) -> None:
+            self.seconds += clock() - self._t0
+            self.cycles_spent += self.cycles.now - self._c0
+            if self.prof is not None:
+                self.prof.disable()
+
+        def dump(self) -> None:
+            if self.prof is not None:
+                self.prof.dump_stats(str(Path(profile_dir) / f"{self.name}.pstat"))
+
+    def chunks(items: list[Any], k: int) -> list[list[Any]]:
+        size = -(-len(items) // k)
+        return [items[i:i + size] for i in range(0, len(items), size)]
 
     class BenchTest(BaseTest):
         async def body(self) -> None:
             await self.sw.enable_translation()
-            reqs = shared["reqs"]
-            prof = profiled("env")
-            t0 = clock()
-            await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z) for s, a, w, z in reqs)
-            await self.tb.dma_port.drain()
-            shared["env_seconds"] = clock() - t0
-            dump(prof)
+            phase: Phase = shared["env"]
+            raw_slice = shared["raw_slice"]
+            loop = self.tb.harness.edges
+            e0, s0 = loop.edges, loop.sleeps
+            for part in chunks(shared["reqs"], shared["chunks"]):
+                phase.start()
+                await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z)
+                                   for s, a, w, z in part)
+                await self.tb.dma_port.drain()
+                phase.stop()
+                await raw_slice()  # the agents idle: their edge loop sleeps
+            shared["env_loop"] = {"edges": loop.edges - e0, "sleeps": loop.sleeps - s0}
 
     @cocotb.test()
     async def bench(dut: Any) -> None:
         rt = Runtime.from_env()
         n = rt.iknob("n", 4000)
         harness = Harness(dut, rt)
-        # --- raw: cocotb awaiting the clock and nothing else, half now and half at the end
-        raw_cycles = rt.iknob("raw_cycles", 20000)
+        # --- raw: cocotb awaiting the clock and nothing else, timed in slices spread over the
+        # run (before each chunk of the bare loop, after each chunk of the environment), so a
+        # machine whose speed drifts during the run tilts the ratios far less
+        nchunks = shared["chunks"] = max(1, rt.iknob("chunks", 4))
+        raw = Phase("raw", harness.cycles)
+        raw_per_slice = max(1, rt.iknob("raw_cycles", 20000) // (2 * nchunks))
         edge = RisingEdge(dut.clk)
-        raw_prof = profiled("raw")
 
-        async def raw_half() -> float:
-            if raw_prof is not None:
-                raw_prof.enable()
-            t0 = clock()
-            for _ in range(raw_cycles // 2):
+        async def raw_slice() -> None:
+            raw.start()
+            for _ in range(raw_per_slice):
                 await edge
-            seconds = clock() - t0
-            if raw_prof is not None:
-                raw_prof.disable()
-            return seconds
+            raw.stop()
 
-        raw_s = await raw_half()
+        shared["raw_slice"] = raw_slice
         # --- bare cocotb loop
         tb = Tb(dut, rt)
         reqs = _phase_items(tb.builder, rt, n)
@@ -126,36 +151,37 @@ def _bench_test() -> Any:
         sw = tb.software(tb.regs_over(tb.mirrored_bus()))
         await sw.enable_translation()
         chk = tb.checker
-        bare = BareDma(tb.dma_port, on_response=chk.dma_response)
+        bare_loop = BareDma(tb.dma_port, on_response=chk.dma_response)
         irq = BareIrq(dut, tb.cycles, on_event=chk.event)
-        prof = profiled("bare")
-        t0 = clock()
-        c0 = tb.cycles.now
-        await bare.send_many((DmaRequest(s, a, w, z) for s, a, w, z in reqs), chk.dma_issued)
-        await tb.dma_port.drain()
-        bare_s = clock() - t0
-        dump(prof)
-        bare_cycles = tb.cycles.now - c0
-        bare.stop()
+        bare = Phase("bare", tb.cycles)
+        for part in chunks(reqs, nchunks):
+            await raw_slice()
+            bare.start()
+            await bare_loop.send_many((DmaRequest(s, a, w, z) for s, a, w, z in part),
+                                      chk.dma_issued)
+            await tb.dma_port.drain()
+            bare.stop()
+        bare_loop.stop()
         irq.stop()
         chk.final_check()
         bare_checked, bare_errors = chk.stats.dma_checked, list(chk.errors)
         # --- pyuvm environment, same memory and tables, DUT reset
         tb.builder.gsts = 0
         tb2 = Tb(dut, rt, builder=tb.builder)
-        c0 = harness.cycles.now
+        env = shared["env"] = Phase("env", harness.cycles)
         await run_uvm(dut, BenchTest, tb=tb2, harness=harness)
-        env_s = shared["env_seconds"]
-        raw_s += await raw_half()
-        raw_cycles = 2 * (raw_cycles // 2)
-        dump(raw_prof)
+        for phase in (raw, bare, env):
+            phase.dump()
+        env_checked = tb2.checker.stats.dma_checked
         result = {
-            "sim": rt.sim, "requests": n,
-            "raw_cycles": raw_cycles, "raw_seconds": round(raw_s, 3),
-            "bare_checked": bare_checked, "bare_seconds": round(bare_s, 3),
-            "bare_rate": round(bare_checked / bare_s, 1), "bare_cycles": bare_cycles,
-            "env_checked": tb2.checker.stats.dma_checked, "env_seconds": round(env_s, 3),
-            "env_rate": round(tb2.checker.stats.dma_checked / env_s, 1),
+            "sim": rt.sim, "requests": n, "chunks": nchunks,
+            "raw_cycles": raw.cycles_spent, "raw_seconds": round(raw.seconds, 3),
+            "bare_checked": bare_checked, "bare_seconds": round(bare.seconds, 3),
+            "bare_rate": round(bare_checked / bare.seconds, 1),
+            "bare_cycles": bare.cycles_spent,
+            "env_checked": env_checked, "env_seconds": round(env.seconds, 3),
+            "env_rate": round(env_checked / env.seconds, 1), "env_cycles": env.cycles_spent,
+            "env_edge_loop": shared["env_loop"],
             "bare_errors": bare_errors[:5],
         }
         result["ratio"] = round(result["env_rate"] / result["bare_rate"], 3)
@@ -211,11 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  bare cocotb loop : {b['bare_checked']:6d} checked in {b['bare_seconds']:7.2f} s = "
           f"{b['bare_rate']:8.1f} translations/s ({b['bare_cycles']} cycles, "
           f"{b['bare_cycles'] / b['bare_seconds']:.0f} cycles/s)")
-    print(f"  pyuvm environment: {b['env_checked']:6d} checked in {b['env_seconds']:7.2f} s = "
-          f"{b['env_rate']:8.1f} translations/s")
+    loop, checked = b["env_edge_loop"], b["env_checked"]
+    print(f"  pyuvm environment: {checked:6d} checked in {b['env_seconds']:7.2f} s = "
+          f"{b['env_rate']:8.1f} translations/s (agents' edge loop: "
+          f"{loop['edges'] / checked:.2f} edges and {loop['sleeps'] / checked:.2f} sleeps per "
+          "request)")
     raw = b["raw_cycles"] / b["raw_seconds"]
     print(f"  raw cocotb clock : {b['raw_cycles']:6d} cycles in {b['raw_seconds']:7.2f} s = "
-          f"{raw:8.1f} cycles/s")
+          f"{raw:8.1f} cycles/s ({2 * b['chunks']} slices spread over both phases)")
     print(f"  ratios (one run) : env/bare {b['ratio']:.2f}, env/raw cycles "
           f"{b['env_rate'] / raw:.3f}")
     summary = {
@@ -228,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         "bare_per_s": b["bare_rate"],
         "replay_per_s": None,  # filled in below when the replay ran and every response matched
         "env_over_bare": b["ratio"], "env_over_raw": round(b["env_rate"] / raw, 4),
+        # the edges the agents' edge loop ran and the times it slept, during the env phase
+        "env_edge_loop": b["env_edge_loop"],
+        "raw_slices": 2 * b["chunks"],  # the raw clock, timed in this many slices
     }
     if args.replay_n > 0:
         summary.update(_replay(args.replay_n, seed))
