@@ -75,9 +75,6 @@ class EdgeLoop:
             for seq in (self._names, self._steps, self._wakes, self._due):
                 del seq[i]
 
-    def attached(self, name: str) -> bool:
-        return name in self._names
-
     def need(self, name: str) -> None:
         """``name`` has work from the next edge on (handed to it between edges)."""
         self._due[self._names.index(name)] = 0
