@@ -187,6 +187,35 @@ def test_checker_issue_view_after_invalidation_drops_the_fills():
     assert chk.stats.dma_issue_view == 1 and not unit.caches.translations
 
 
+def test_checker_keeps_the_fills_of_every_outcome_that_looks_like_the_answer():
+    """A fault walked under the context entry cached before a device moved, answered after
+    the move, looks exactly like the fault the fresh walk (under the new entry) gives: the
+    RTL may keep the old context entry, and until the context-cache invalidation a later
+    request may be translated through it (a failing seed of invalidation_under_traffic)."""
+    mem, unit, b, dom, mirror, regs = setup_unit()  # 01:00.0 in dom: 0x10000 -> 0x50000
+    for s in b.program_root_table() + b.enable_translation():
+        if s["op"] == "reg_write":
+            unit.write_reg(s["reg"], s["value"])
+    other = b.create_domain()
+    other.map(0x10000, 0x90000, 0x2000)
+    chk = ModelChecker(unit, strict_invalidation=True)
+    unmapped = DmaRequest(0x100, 0x40000, False, 4, issue_cycle=10)
+    chk.dma_issued(unmapped)  # walks under dom's context entry, which the RTL caches
+    b.assign_device("01:00.0", other)  # the move; its context invalidation still to come
+    assert chk.dma_response(unmapped, DmaResponse(1, True, 6, 0))  # alike in both domains
+    assert chk.stats.dma_alike == 1
+    later = DmaRequest(0x100, 0x10008, False, 8, issue_cycle=20)
+    chk.dma_issued(later)
+    assert chk.dma_response(later, DmaResponse(2, False, 0, 0x50008)), chk.errors  # old entry
+    unit.invalidate_context(G_GLOBAL, 0, 0, 0)
+    unit.invalidate_iotlb(G_GLOBAL, 0, 0, 0, False)  # what `later` cached goes too
+    chk.bump_epoch(start=30)
+    last = DmaRequest(0x100, 0x10008, False, 8, issue_cycle=40)
+    chk.dma_issued(last)
+    assert not chk.dma_response(last, DmaResponse(3, False, 0, 0x50008))  # gone now
+    assert "permitted now {ok 0x90008}" in chk.errors[-1]
+
+
 def test_checker_matches_events_in_order():
     unit = RemappingUnit(RTL_CFG)
     chk = ModelChecker(unit)

@@ -8,6 +8,10 @@ matching candidate is committed (what it lets hardware cache, its fault record),
 order, which is the order in which the RTL records faults. A candidate seen only at issue time
 is committed without its cache fills when an invalidation completed in between: the RTL may
 answer an in-flight request from before the invalidation, but must not keep what it read.
+When other permitted outcomes look exactly like the answer, the RTL may have taken any of
+them, so their fills go into the model's caches too (the issue view's only when no command
+completed in between): a walk under a context entry cached before an edit and one under the
+edited entry may fault alike, and the RTL keeps the entry it used.
 
 Drain order (doc/architecture.md, queued and register-based invalidation): the RTL runs an
 invalidation only once every request it accepted before is answered and delivered, so when an
@@ -57,6 +61,7 @@ class CheckStats:
     dma_stale: int = 0  # accepted through a cached (not the fresh) outcome
     dma_issue_view: int = 0  # accepted through the issue-time view only
     dma_ambiguous: int = 0  # several permitted outcomes look alike but record differently
+    dma_alike: int = 0  # answers other permitted outcomes look like: their fills kept as well
     msi_checked: int = 0
     msi_faults: int = 0
     events_checked: int = 0
@@ -177,7 +182,9 @@ class ModelChecker:
             self.unit.commit(now[0])  # keep following the fresh view
             self.match_events()
             return False
-        same = [c for c in [*now, *issued.candidates] if c.outcome.visible() == observed]
+        alike_now = [c for c in now if c.outcome.visible() == observed]
+        alike_issue = [c for c in issued.candidates if c.outcome.visible() == observed]
+        same = alike_now + alike_issue
         if len({c.outcome.fault.suppressed for c in same if c.outcome.fault}) > 1:
             self.stats.dma_ambiguous += 1
             log.warning("ambiguous: %s at %#x is permitted both recorded and suppressed (FPD "
@@ -187,16 +194,27 @@ class ModelChecker:
                        f"cycle {getattr(item, 'issue_cycle', '?')}, answered cycle {rsp.cycle}): "
                        f"RTL answered {rsp.describe()} from a cached entry an invalidation "
                        f"completed since removed; permitted now {_describe_set(now)}")
+        # A command written after this request was accepted has completed: the RTL drains
+        # requests before invalidating, so what this one cached is gone. (A command already
+        # under way at the issue may have completed before it: keep.)
+        drained = self.last_completed_start > getattr(item, "issue_cycle", 1 << 62)
         if via_issue:
             self.stats.dma_issue_view += 1
-            # A command written after this request was accepted has completed: the RTL
-            # drains requests before invalidating, so what this one cached is gone. (A
-            # command already under way at the issue may have completed before it: keep.)
-            if self.last_completed_start > getattr(item, "issue_cycle", 1 << 62):
+            if drained:
                 chosen = Candidate(chosen.outcome, [])
         elif chosen is not now[0]:
             self.stats.dma_stale += 1
         self.unit.commit(chosen)
+        # Every permitted outcome that looks like the answer may be the one the RTL took, so
+        # it may hold what any of them lets it cache: a walk under the context entry cached
+        # before an edit and one under the edited entry can fault alike and leave different
+        # entries behind. The issue view's fills count unless a command completed since.
+        alike = [c for c in [*alike_now, *(() if drained else alike_issue)]
+                 if c is not chosen and c.fills]
+        if alike:
+            self.stats.dma_alike += 1
+            for c in alike:
+                self.unit.caches.fill(c.fills)
         self._remember(item, chosen, now[0])
         if rsp.fault:
             self.stats.dma_faults += 1
