@@ -216,6 +216,36 @@ def test_checker_keeps_the_fills_of_every_outcome_that_looks_like_the_answer():
     assert "permitted now {ok 0x90008}" in chk.errors[-1]
 
 
+def test_checker_keeps_the_iec_fill_of_an_interrupt_that_looks_like_the_answer():
+    """The same for interrupts: an IRTE edit that changes nothing visible for this request
+    (source validation switched on) leaves the unit free to keep the old entry; until the IEC
+    invalidation another source may still be remapped through it."""
+    from python_model.outcomes import Interrupt
+    from tb.agents.transactions import IntrResponse, MsiRequest
+    from tests.model_helpers import enable_ir, irte, remappable_addr, write_irte, xapic_dst
+
+    unit = RemappingUnit(UnitConfig())
+    enable_ir(unit)
+    write_irte(unit, 2, irte(vector=0x21, dst=xapic_dst(1)))  # no source validation
+    chk = ModelChecker(unit, strict_invalidation=True)
+    delivered = Interrupt(vector=0x21, dest=1, dest_mode=0, delivery_mode=0, trigger_mode=0,
+                          redirection_hint=0)
+    answer = IntrResponse(False, 0, 0x21, delivered.dest, 0, 0, 0, 0)
+    first = MsiRequest(0x0100, remappable_addr(2), 0, issue_cycle=10)
+    chk.msi_issued(first)  # looked up under the old entry, which the unit may keep
+    write_irte(unit, 2, irte(vector=0x21, dst=xapic_dst(1), sid=0x0100, svt=1))
+    assert chk.msi_response(first, answer)  # alike under the old and the new entry
+    assert chk.stats.msi_alike == 1
+    other = MsiRequest(0x0200, remappable_addr(2), 0, issue_cycle=20)
+    chk.msi_issued(other)
+    assert chk.msi_response(other, answer), chk.errors  # through the old entry
+    unit.invalidate_iec(True, 0, 0)  # global
+    chk.bump_epoch(start=30)
+    last = MsiRequest(0x0200, remappable_addr(2), 0, issue_cycle=40)
+    chk.msi_issued(last)
+    assert not chk.msi_response(last, answer)  # the new entry refuses source 0x0200
+
+
 def test_checker_matches_events_in_order():
     unit = RemappingUnit(RTL_CFG)
     chk = ModelChecker(unit)

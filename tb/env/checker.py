@@ -62,6 +62,7 @@ class CheckStats:
     dma_issue_view: int = 0  # accepted through the issue-time view only
     dma_ambiguous: int = 0  # several permitted outcomes look alike but record differently
     dma_alike: int = 0  # answers other permitted outcomes look like: their fills kept as well
+    msi_alike: int = 0  # the same for interrupt answers
     msi_checked: int = 0
     msi_faults: int = 0
     events_checked: int = 0
@@ -100,7 +101,7 @@ class ModelChecker:
     # polls, wait status writes): an answer from an entry invalidated since is then a bug
     strict_invalidation: bool = False
     # interrupt answers waiting for DMA fault answers the unit made before their record
-    _pending_msi: deque[tuple[int, Any, Any, Any]] = field(default_factory=deque)
+    _pending_msi: deque[tuple[int, Any, Any, Any, list[Any]]] = field(default_factory=deque)
 
     # ----------------------------------------------------------------- bookkeeping
     def error(self, text: str) -> None:
@@ -249,6 +250,15 @@ class ModelChecker:
                                                                           1 << 62):
                 chosen = MsiCandidate(chosen.outcome, [])
         ok = chosen is not None
+        # as for DMA: the fills of every other permitted outcome that looks like the answer
+        alike: list[Any] = []
+        if ok:
+            drained = self.last_completed_start > getattr(item, "issue_cycle", 1 << 62)
+            views = [*now, *(issued.candidates if issued is not None and not drained else ())]
+            alike = [c for c in views
+                     if c is not chosen and c.fills and c.outcome.visible() == observed]
+            if alike:
+                self.stats.msi_alike += 1
         if chosen is None:
             self.error(f"MSI sid={item.sid:#06x} addr={item.addr:#x} data={item.data:#x}: RTL "
                        f"delivered {rsp.describe()}, permitted {_describe_set(now)}")
@@ -258,21 +268,23 @@ class ModelChecker:
         # the record goes to the model after the DMA faults the unit had made before it
         before = rsp.dma_faults_before
         if before is not None and (self._pending_msi or before > self.dma_fault_answers):
-            self._pending_msi.append((before, item, chosen, now[0]))
+            self._pending_msi.append((before, item, chosen, now[0], alike))
         else:
-            self._commit_msi(item, chosen, now[0])
+            self._commit_msi(item, chosen, now[0], alike)
         return ok
 
-    def _commit_msi(self, item: Any, chosen: Any, fresh: Any) -> None:
+    def _commit_msi(self, item: Any, chosen: Any, fresh: Any, alike: Sequence[Any] = ()) -> None:
         self.unit.commit(chosen)
+        for c in alike:
+            self.unit.caches.fill(c.fills)
         self._remember(item, chosen, fresh)
         self.match_events()
 
     def _release_msi(self, everything: bool = False) -> None:
         while self._pending_msi and (everything
                                      or self._pending_msi[0][0] <= self.dma_fault_answers):
-            _, item, chosen, fresh = self._pending_msi.popleft()
-            self._commit_msi(item, chosen, fresh)
+            _, item, chosen, fresh, alike = self._pending_msi.popleft()
+            self._commit_msi(item, chosen, fresh, alike)
 
     # ----------------------------------------------------------------- events
     def event(self, msg: EventMsg) -> None:
