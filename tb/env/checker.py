@@ -10,8 +10,8 @@ is committed without its cache fills when an invalidation completed in between: 
 answer an in-flight request from before the invalidation, but must not keep what it read.
 When other permitted outcomes look exactly like the answer, the RTL may have taken any of
 them, so their fills go into the model's caches too (the issue view's only when no command
-completed in between): a walk under a context entry cached before an edit and one under the
-edited entry may fault alike, and the RTL keeps the entry it used.
+completed in the model between issue and answer): a walk under a context entry cached before
+an edit and one under the edited entry may fault alike, and the RTL keeps the entry it used.
 
 Drain order (doc/architecture.md, queued and register-based invalidation): the RTL runs an
 invalidation only once every request it accepted before is answered and delivered, so when an
@@ -209,8 +209,10 @@ class ModelChecker:
         # Every permitted outcome that looks like the answer may be the one the RTL took, so
         # it may hold what any of them lets it cache: a walk under the context entry cached
         # before an edit and one under the edited entry can fault alike and leave different
-        # entries behind. The issue view's fills count unless a command completed since.
-        alike = [c for c in [*alike_now, *(() if drained else alike_issue)]
+        # entries behind. The issue view's fills count only while no command completed
+        # since the issue (the model's epoch is the same): the RTL may have walked then.
+        same_epoch = issued.epoch == self.epoch
+        alike = [c for c in [*alike_now, *(alike_issue if same_epoch else ())]
                  if c is not chosen and c.fills]
         if alike:
             self.stats.dma_alike += 1
@@ -253,8 +255,8 @@ class ModelChecker:
         # as for DMA: the fills of every other permitted outcome that looks like the answer
         alike: list[Any] = []
         if ok:
-            drained = self.last_completed_start > getattr(item, "issue_cycle", 1 << 62)
-            views = [*now, *(issued.candidates if issued is not None and not drained else ())]
+            same_epoch = issued is not None and issued.epoch == self.epoch
+            views = [*now, *(issued.candidates if issued is not None and same_epoch else ())]
             alike = [c for c in views
                      if c is not chosen and c.fills and c.outcome.visible() == observed]
             if alike:
