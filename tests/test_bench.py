@@ -29,9 +29,8 @@ def test_bench_runs_every_phase_and_writes_its_figures():
     assert not missing, f"bench.json lacks positive figures for {missing}: {data}"
     assert data["sim"] == "verilator" and data["stream"]["requests"] == 300
     # the environment's agents did their per-cycle work in the edge loop: an edge at least
-    # per request (a request takes a cycle or more), and the loop counted its sleeps
-    loop = data["env_edge_loop"]
-    assert loop["edges"] >= 300 and loop["sleeps"] >= 0, loop
+    # per request (a request takes a cycle or more)
+    assert data["env_edge_loop"]["edges"] >= 300, data["env_edge_loop"]
     assert data["raw_slices"] == 8, data["raw_slices"]  # 2 x the default 4 chunks
     assert data["stream"]["domains"] == 6 and data["stream"]["devices"] == 12
     for stream in ("replay_hit_stream", "replay_miss_stream"):

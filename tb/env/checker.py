@@ -139,6 +139,24 @@ class ModelChecker:
         if chosen is fresh and chosen.fills:
             self._recent_fills.append((getattr(item, "issue_cycle", 0), chosen.fills))
 
+    def _alike(self, now: Sequence[Any], issued: _Issued | None, chosen: Any,
+               observed: tuple[object, ...]) -> list[Any]:
+        """The other permitted outcomes that look exactly like the answer: the RTL may have
+        taken any of them, so it may hold what any of them lets it cache (a walk under the
+        context entry cached before an edit and one under the edited entry can fault alike
+        and leave different entries behind). The issue view's count only while no command
+        completed since the issue (the model's epoch is the same): the RTL may have walked
+        then."""
+        views = [*now]
+        if issued is not None and issued.epoch == self.epoch:
+            views += issued.candidates
+        return [c for c in views
+                if c is not chosen and c.fills and c.outcome.visible() == observed]
+
+    def _fill(self, alike: Sequence[Any]) -> None:
+        for c in alike:
+            self.unit.caches.fill(c.fills)
+
     @property
     def outstanding(self) -> int:
         return len(self._issued)
@@ -183,9 +201,7 @@ class ModelChecker:
             self.unit.commit(now[0])  # keep following the fresh view
             self.match_events()
             return False
-        alike_now = [c for c in now if c.outcome.visible() == observed]
-        alike_issue = [c for c in issued.candidates if c.outcome.visible() == observed]
-        same = alike_now + alike_issue
+        same = [c for c in [*now, *issued.candidates] if c.outcome.visible() == observed]
         if len({c.outcome.fault.suppressed for c in same if c.outcome.fault}) > 1:
             self.stats.dma_ambiguous += 1
             log.warning("ambiguous: %s at %#x is permitted both recorded and suppressed (FPD "
@@ -206,18 +222,10 @@ class ModelChecker:
         elif chosen is not now[0]:
             self.stats.dma_stale += 1
         self.unit.commit(chosen)
-        # Every permitted outcome that looks like the answer may be the one the RTL took, so
-        # it may hold what any of them lets it cache: a walk under the context entry cached
-        # before an edit and one under the edited entry can fault alike and leave different
-        # entries behind. The issue view's fills count only while no command completed
-        # since the issue (the model's epoch is the same): the RTL may have walked then.
-        same_epoch = issued.epoch == self.epoch
-        alike = [c for c in [*alike_now, *(alike_issue if same_epoch else ())]
-                 if c is not chosen and c.fills]
+        alike = self._alike(now, issued, chosen, observed)
         if alike:
             self.stats.dma_alike += 1
-            for c in alike:
-                self.unit.caches.fill(c.fills)
+            self._fill(alike)
         self._remember(item, chosen, now[0])
         if rsp.fault:
             self.stats.dma_faults += 1
@@ -252,15 +260,9 @@ class ModelChecker:
                                                                           1 << 62):
                 chosen = MsiCandidate(chosen.outcome, [])
         ok = chosen is not None
-        # as for DMA: the fills of every other permitted outcome that looks like the answer
-        alike: list[Any] = []
-        if ok:
-            same_epoch = issued is not None and issued.epoch == self.epoch
-            views = [*now, *(issued.candidates if issued is not None and same_epoch else ())]
-            alike = [c for c in views
-                     if c is not chosen and c.fills and c.outcome.visible() == observed]
-            if alike:
-                self.stats.msi_alike += 1
+        alike = self._alike(now, issued, chosen, observed) if ok else []
+        if alike:
+            self.stats.msi_alike += 1
         if chosen is None:
             self.error(f"MSI sid={item.sid:#06x} addr={item.addr:#x} data={item.data:#x}: RTL "
                        f"delivered {rsp.describe()}, permitted {_describe_set(now)}")
@@ -277,8 +279,7 @@ class ModelChecker:
 
     def _commit_msi(self, item: Any, chosen: Any, fresh: Any, alike: Sequence[Any] = ()) -> None:
         self.unit.commit(chosen)
-        for c in alike:
-            self.unit.caches.fill(c.fills)
+        self._fill(alike)
         self._remember(item, chosen, fresh)
         self.match_events()
 
