@@ -193,24 +193,50 @@ module vtd_page_walker #(
     endfunction
 
     // ------------------------------------------------------------------
-    // second-level entry evaluation (combinational on d_lo / lvl)
-    wire [63:0] e       = d_lo;
-    wire        e_pres  = e[0] | e[1];
-    wire        e_ps    = e[7];
-    wire        e_leaf  = (lvl == 3'd1) || ((lvl == 3'd2 || lvl == 3'd3) && e_ps);
-    wire        e_rsvd  = e[11] || ((e & SL_HAW) != 64'd0) || e[62] ||
-                          (lvl >= 3'd4 && e_ps) ||
-                          (lvl == 3'd3 && e_ps && !SLLPS[1]) ||
-                          (lvl == 3'd2 && e_ps && !SLLPS[0]) ||
-                          (lvl == 3'd2 && e_ps && (e[20:12] != 9'd0)) ||
-                          (lvl == 3'd3 && e_ps && (e[29:12] != 18'd0));
-    wire        e_perm  = q_write ? e[1] : e[0];
-    wire [63:0] off_mask = (lvl == 3'd3) ? 64'h3FFF_FFFF :
-                           (lvl == 3'd2) ? 64'h001F_FFFF : 64'h0000_0FFF;
-    wire [63:0] e_base  = {{(64-HAW){1'b0}}, e[HAW-1:12], 12'd0};
-    wire [63:0] e_hpa   = (e_base & ~off_mask) | (q_addr & off_mask);
-    wire [FW-1:0] e_frame = e[HAW-1:12] & ({FW{1'b1}} << ((lvl - 3'd1) * 4'd9));
+    // Entry checks: functions of the fetched entry (d_lo, d_hi), the level and the request,
+    // called in the state that uses them (the same logic as wires; a simulator evaluates
+    // them only in that state, not in every cycle of every walker).
+    wire [63:0] e = d_lo;   // the second-level entry just read
 
+    // second-level entry of level lv with page-size bit ps: a leaf (level 1, or PS=1 at
+    // 2 MB / 1 GB)
+    function sl_leaf(input ps, input [2:0] lv);
+        begin
+            sl_leaf = (lv == 3'd1) || ((lv == 3'd2 || lv == 3'd3) && ps);
+        end
+    endfunction
+
+    // reserved bits set, or a large page the unit does not support / misaligned
+    function sl_rsvd(input [63:0] ent, input [2:0] lv);
+        begin
+            sl_rsvd = ent[11] || ((ent & SL_HAW) != 64'd0) || ent[62] ||
+                      (lv >= 3'd4 && ent[7]) ||
+                      (lv == 3'd3 && ent[7] && !SLLPS[1]) ||
+                      (lv == 3'd2 && ent[7] && !SLLPS[0]) ||
+                      (lv == 3'd2 && ent[7] && (ent[20:12] != 9'd0)) ||
+                      (lv == 3'd3 && ent[7] && (ent[29:12] != 18'd0));
+        end
+    endfunction
+
+    // host address through a leaf of level lv pointing at frame ptr, for request address a
+    function [63:0] sl_hpa(input [FW-1:0] ptr, input [2:0] lv, input [63:0] a);
+        reg [63:0] off_mask;
+        begin
+            off_mask = (lv == 3'd3) ? 64'h3FFF_FFFF :
+                       (lv == 3'd2) ? 64'h001F_FFFF : 64'h0000_0FFF;
+            sl_hpa = ({{(64-HAW){1'b0}}, ptr, 12'd0} & ~off_mask) | (a & off_mask);
+        end
+    endfunction
+
+    // the frame ptr of a leaf of level lv, the page-offset bits cleared
+    function [FW-1:0] sl_frame(input [FW-1:0] ptr, input [2:0] lv);
+        begin
+            sl_frame = ptr & ({FW{1'b1}} << (9 * (lv - 3'd1)));   // 32-bit product: 18 for 1 GB
+        end
+    endfunction
+
+    wire        e_pres  = e[0] | e[1];
+    wire        e_perm  = q_write ? e[1] : e[0];
     wire [1:0] pf_i = lvl[1:0] - 2'd2;   // walk-cache slot of levels 2..5
 
     reg [8:0] sl_index;
@@ -224,26 +250,47 @@ module vtd_page_walker #(
         endcase
     end
 
-    // root entry
-    wire root_rsvd = (d_lo[11:1] != 11'd0) || ((d_lo & HAW_HI) != 64'd0) || (d_hi != 64'd0);
-    // context entry
+    // root entry (lo, hi): reserved bits set
+    function root_rsvd(input [63:0] lo, input [63:0] hi);
+        begin
+            root_rsvd = (lo[11:1] != 11'd0) || ((lo & HAW_HI) != 64'd0) || (hi != 64'd0);
+        end
+    endfunction
+    // context entry fields
     wire [1:0]  x_tt   = d_lo[3:2];
     wire [2:0]  x_aw   = d_hi[2:0];
     wire [15:0] x_did  = d_hi[23:8];
-    wire ctx_rsvd = (d_lo[11:4] != 8'd0) ||
-                    (x_tt != 2'b10 && ((d_lo & HAW_HI) != 64'd0)) ||
-                    d_hi[7] || (d_hi[63:24] != 40'd0) ||
-                    ((x_did & ~DID_MASK) != 16'd0);
-    wire aw_supported = (x_aw == 3'd1 || x_aw == 3'd2 || x_aw == 3'd3) && SAGAW[x_aw];
-    wire ctx_bad = (x_tt == 2'b11) || (x_tt == 2'b01) ||
-                   (x_tt == 2'b10 && (PT == 0 || x_aw != MAX_AW)) ||
-                   (x_tt == 2'b00 && !aw_supported);
+    // context entry (lo, hi): reserved bits set. hi[6:0] holds no reserved bit: AW (judged
+    // by ctx_bad) and bits the unit ignores.
+    /* verilator lint_off UNUSEDSIGNAL */
+    function ctx_rsvd(input [63:0] lo, input [63:0] hi);
+        begin
+            ctx_rsvd = (lo[11:4] != 8'd0) ||
+                       (lo[3:2] != 2'b10 && ((lo & HAW_HI) != 64'd0)) ||
+                       hi[7] || (hi[63:24] != 40'd0) ||
+                       ((hi[23:8] & ~DID_MASK) != 16'd0);
+        end
+    endfunction
+    /* verilator lint_on UNUSEDSIGNAL */
+    // context entry: a translation type or address width the unit does not support
+    function ctx_bad(input [1:0] tt, input [2:0] aw);
+        begin
+            ctx_bad = (tt == 2'b11) || (tt == 2'b01) ||
+                      (tt == 2'b10 && (PT == 0 || aw != MAX_AW)) ||
+                      (tt == 2'b00 && !((aw == 3'd1 || aw == 3'd2 || aw == 3'd3) && SAGAW[aw]));
+        end
+    endfunction
 
-    // input address limit for TT=00: X = min(MGAW, AGAW(AW))
-    wire [6:0] agaw  = 7'd30 + 7'd9 * {4'd0, c_aw};
-    wire [6:0] xlim  = (agaw < MGAW[6:0]) ? agaw : MGAW[6:0];
-    wire       above_x   = (q_addr >> xlim) != 64'd0;
-    wire       above_haw = (q_addr >> HAW) != 64'd0;
+    // input address limit for TT=00: X = min(MGAW, AGAW(AW)); a at or above it
+    function above_x(input [63:0] a, input [2:0] aw);
+        reg [6:0] agaw;
+        reg [6:0] xlim;
+        begin
+            agaw    = 7'd30 + 7'd9 * {4'd0, aw};
+            xlim    = (agaw < MGAW[6:0]) ? agaw : MGAW[6:0];
+            above_x = (a >> xlim) != 64'd0;
+        end
+    endfunction
 
     // ------------------------------------------------------------------
     assign idle   = (st == S_IDLE);
@@ -348,7 +395,7 @@ module vtd_page_walker #(
                         r_fault <= 1'b1; r_reason <= 8'h08; st <= S_DONE;
                     end else if (!d_lo[0]) begin
                         r_fault <= 1'b1; r_reason <= 8'h01; st <= S_DONE;
-                    end else if (root_rsvd) begin
+                    end else if (root_rsvd(d_lo, d_hi)) begin
                         r_fault <= 1'b1; r_reason <= 8'h0A; st <= S_DONE;
                     end else begin
                         q_ptr <= d_lo[HAW-1:12];
@@ -362,9 +409,9 @@ module vtd_page_walker #(
                         c_fpd <= d_lo[1];
                         if (!d_lo[0]) begin
                             r_fault <= 1'b1; r_reason <= 8'h02; st <= S_DONE;
-                        end else if (ctx_rsvd) begin
+                        end else if (ctx_rsvd(d_lo, d_hi)) begin
                             r_fault <= 1'b1; r_reason <= 8'h0B; st <= S_DONE;
-                        end else if (ctx_bad) begin
+                        end else if (ctx_bad(x_tt, x_aw)) begin
                             r_fault <= 1'b1; r_reason <= 8'h03; st <= S_DONE;
                         end else begin
                             c_did  <= x_did & DID_MASK;
@@ -378,7 +425,7 @@ module vtd_page_walker #(
                 end
                 S_CTX_USE: begin
                     if (c_tt == 2'b10) begin
-                        if (above_haw) begin
+                        if ((q_addr >> HAW) != 64'd0) begin
                             r_fault <= 1'b1; r_reason <= 8'h04;
                         end else if (intr_overlap(q_addr, q_size)) begin
                             r_fault <= 1'b1; r_reason <= 8'h0E;
@@ -386,7 +433,7 @@ module vtd_page_walker #(
                             r_hpa <= q_addr;
                         end
                         st <= S_DONE;
-                    end else if (above_x) begin
+                    end else if (above_x(q_addr, c_aw)) begin
                         r_fault <= 1'b1; r_reason <= 8'h04; st <= S_DONE;
                     end else if (w_hit) begin
                         // resume below the cached entry (a fetch error there is 07h)
@@ -408,7 +455,7 @@ module vtd_page_walker #(
                 S_SL_CHK: begin
                     // a present, non-reserved non-leaf entry goes to the walk cache
                     // (whatever this request's permission)
-                    if (!d_err && e_pres && !e_rsvd && !e_leaf && lvl >= 3'd2) begin
+                    if (!d_err && e_pres && !sl_rsvd(e, lvl) && !sl_leaf(e[7], lvl) && lvl >= 3'd2) begin
                         pf_v[pf_i]   <= 1'b1;
                         pf_ptr[pf_i] <= e[HAW-1:12];
                         pf_r[pf_i]   <= acc_r & e[0];
@@ -418,18 +465,18 @@ module vtd_page_walker #(
                         r_fault <= 1'b1; r_reason <= (lvl == top_lvl) ? 8'h03 : 8'h07; st <= S_DONE;
                     end else if (!e_pres) begin
                         r_fault <= 1'b1; r_reason <= q_write ? 8'h05 : 8'h06; st <= S_DONE;
-                    end else if (e_rsvd) begin
+                    end else if (sl_rsvd(e, lvl)) begin
                         r_fault <= 1'b1; r_reason <= 8'h0C; st <= S_DONE;
                     end else if (!e_perm) begin
                         r_fault <= 1'b1; r_reason <= q_write ? 8'h05 : 8'h06; st <= S_DONE;
-                    end else if (e_leaf) begin
-                        if (intr_overlap(e_hpa, q_size)) begin
+                    end else if (sl_leaf(e[7], lvl)) begin
+                        if (intr_overlap(sl_hpa(e[HAW-1:12], lvl, q_addr), q_size)) begin
                             r_fault <= 1'b1; r_reason <= 8'h0E;
                         end else begin
-                            r_hpa   <= e_hpa;
+                            r_hpa   <= sl_hpa(e[HAW-1:12], lvl, q_addr);
                             r_tlb   <= 1'b1;
                             r_ps    <= lvl[1:0] - 2'd1;
-                            r_frame <= e_frame;
+                            r_frame <= sl_frame(e[HAW-1:12], lvl);
                             r_pr    <= acc_r & e[0];
                             r_pw    <= acc_w & e[1];
                         end
@@ -459,7 +506,7 @@ module vtd_page_walker #(
     assign res_hpa        = r_hpa;
     assign res_tlb_fill   = r_tlb;
     assign res_ps         = r_ps;
-    assign res_vpn        = q_addr[MGAW-1:12] & ({VPNW{1'b1}} << (r_ps * 4'd9));
+    assign res_vpn        = q_addr[MGAW-1:12] & ({VPNW{1'b1}} << (9 * r_ps));
     assign res_frame      = r_frame;
     assign res_r          = r_pr;
     assign res_w          = r_pw;
@@ -492,6 +539,8 @@ module vtd_page_walker #(
     //    until exactly one done/done_ack, and the answer carries the tag, SID,
     //    address and direction it was started with; an idle walker asks for
     //    nothing and offers no answer.
+    //  - a translation for the IOTLB has a page number and frame aligned to its
+    //    page size (4 KB, 2 MB, 1 GB).
     reg f_past_valid = 1'b0;
     always @(posedge clk) f_past_valid <= 1'b1;
     always @(*) if (!f_past_valid) assume (!rst_n);
@@ -529,6 +578,10 @@ module vtd_page_walker #(
         if (done) assert (f_busy && !f_rd);
         if (f_busy) assert (res_tag == f_tag && res_sid == f_sid && res_addr == f_addr
                             && res_write == f_write);
+        // a translation handed to the IOTLB names its page: page number and frame aligned
+        // to the page size (the IOTLB holds a page once by comparing them whole)
+        if (r_tlb) assert (r_ps <= 2'd2 && ((res_frame >> (9 * r_ps)) << (9 * r_ps)) == res_frame);
+        assert (((res_vpn >> (9 * r_ps)) << (9 * r_ps)) == res_vpn);
     end
     always @(posedge clk) if (f_past_valid && $past(rst_n) && rst_n) begin
         if ($past(ar_req && !ar_ack))

@@ -164,8 +164,9 @@ module vtd_reg_file #(
     output wire [15:0] ie_data,
     output wire [31:0] ie_addr,
     output wire [31:0] ie_uaddr,
-    // performance counters
-    input  wire [64*NUM_PERF-1:0] perf_values
+    // performance counters: the one at index perf_rd_idx
+    output wire [8:0]  perf_rd_idx,
+    input  wire [63:0] perf_rd_value
 );
     localparam integer NREC = NFR + 1;
     localparam [12:0]  FRCD_END = `VTD_FRCD_BASE + 13'd16 * NREC[12:0];
@@ -573,6 +574,7 @@ module vtd_reg_file #(
     assign fr_rd_idx = frcd_roff[11:4];
     wire        perf_rd_range = ({1'b0, ra} >= {1'b0, `VTD_PERF_BASE}) && ({1'b0, ra} < PERF_END);
     wire [12:0] perf_roff     = {1'b0, ra} - {1'b0, `VTD_PERF_BASE};
+    assign perf_rd_idx = perf_roff[11:3];
     /* verilator lint_on UNUSEDSIGNAL */
 
     function [63:0] place32(input hi, input [31:0] val);
@@ -581,9 +583,14 @@ module vtd_reg_file #(
         end
     endfunction
 
-    reg [63:0] rv;
-    reg [31:0] t;
-    always @* begin
+    // The read data of the word at ra: a mux in front of RDATA, evaluated where the read
+    // completes (a function of the module's registers; a simulator evaluates it only then,
+    // not every cycle the counters below it change).
+    function [63:0] read_word(input [63:0] perf_word, input [63:0] frcd_lo,
+                              input [63:0] frcd_hi);
+        reg [63:0] rv;
+        reg [31:0] t;
+        begin
         rv = 64'd0;
         t  = 32'd0;
         if (`VTD_RF_R32(`VTD_VER_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_VER_OFF), `VTD_VER_RESET);
@@ -639,9 +646,11 @@ module vtd_reg_file #(
             rv[`VTD_IOTLB_IIRG_MSB:`VTD_IOTLB_IIRG_LSB] = iotlb_iirg;
             rv[`VTD_IOTLB_IVT_LSB]                      = iotlb_ivt;
         end
-        if (frcd_rd_range) rv = ra[3] ? fr_rd_hi : fr_rd_lo;
-        if (perf_rd_range) rv = perf_values[64 * perf_roff[11:3] +: 64];
-    end
+        if (frcd_rd_range) rv = ra[3] ? frcd_hi : frcd_lo;
+        if (perf_rd_range) rv = perf_word;
+        read_word = rv;
+        end
+    endfunction
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -657,7 +666,7 @@ module vtd_reg_file #(
             if (ar_full && (!s_axil_rvalid || s_axil_rready)) begin
                 ar_full       <= 1'b0;
                 s_axil_rvalid <= 1'b1;
-                s_axil_rdata  <= rv;
+                s_axil_rdata  <= read_word(perf_rd_value, fr_rd_lo, fr_rd_hi);
             end else if (s_axil_rready) begin
                 s_axil_rvalid <= 1'b0;
             end

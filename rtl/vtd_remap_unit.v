@@ -351,7 +351,8 @@ module vtd_remap_unit #(
     wire [7:0]      fsts_fri;
     wire [15:0]     fe_data;
     wire [31:0]     fe_addr, fe_uaddr;
-    wire [64*NUM_PERF-1:0] perf_values;
+    wire [8:0]      perf_rd_idx;
+    wire [63:0]     perf_rd_value;
     // queued invalidation and interrupt remapping registers
     wire            gsts_qies, gsts_ires, gsts_cfis, irta_eime;
     wire [FW-1:0]   iqa_base, irta_base;
@@ -402,7 +403,7 @@ module vtd_remap_unit #(
         .fr_iectl_wr(fr_iectl_wr), .fr_iectl_im(fr_iectl_im),
         .fe_data(fe_data), .fe_addr(fe_addr), .fe_uaddr(fe_uaddr),
         .ie_data(ie_data), .ie_addr(ie_addr), .ie_uaddr(ie_uaddr),
-        .perf_values(perf_values)
+        .perf_rd_idx(perf_rd_idx), .perf_rd_value(perf_rd_value)
     );
 
     wire            rec_valid;
@@ -922,7 +923,8 @@ module vtd_remap_unit #(
     assign perf_inc[`VTD_PERF_IDX_BUSY_CYCLES]  = in_flight || rsp_valid;
 
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
-        .clk(clk), .rst_n(rst_n), .inc(perf_inc), .values(perf_values)
+        .clk(clk), .rst_n(rst_n), .inc(perf_inc), .rd_idx(perf_rd_idx),
+        .rd_value(perf_rd_value)
     );
 `ifdef FORMAL
     // ------------------------------------------------------------------

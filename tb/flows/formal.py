@@ -98,6 +98,10 @@ PLANTED: tuple[PlantedBug, ...] = (
                "assign s1_walk_go = s1_walk && f_any;", "assign s1_walk_go = s1_walk;",
                "without a miss queue, S1's miss starts a walk although no walker is idle (the "
                "request is dropped)", task="bmc_nomq"),
+    PlantedBug("wk-1g-page-number-unaligned", "vtd_page_walker", "vtd_page_walker.v",
+               "({VPNW{1'b1}} << (9 * r_ps))", "({VPNW{1'b1}} << (r_ps * 4'd9))",
+               "the page number of a 1 GB translation keeps bits 17:2 (a 4-bit product: 18 "
+               "wraps to 2), so the IOTLB may hold the same page twice"),
     PlantedBug("wk-read-before-last-beat", "vtd_page_walker", "vtd_page_walker.v",
                "if (r_last) st <= st + 4'd1;       // the matching *_CHK state",
                "st <= st + 4'd1;       // the matching *_CHK state",

@@ -16,24 +16,56 @@
 
 namespace {
 
+// Two characters per step: the hex digits of a byte, the decimal digits of 0..99.
+struct DigitPairs {
+    char hex[256][2];
+    char dec[100][2];
+    DigitPairs() {
+        static const char kHex[] = "0123456789abcdef";
+        for (int i = 0; i < 256; ++i) {
+            hex[i][0] = kHex[i >> 4];
+            hex[i][1] = kHex[i & 0xf];
+        }
+        for (int i = 0; i < 100; ++i) {
+            dec[i][0] = static_cast<char>('0' + i / 10);
+            dec[i][1] = static_cast<char>('0' + i % 10);
+        }
+    }
+};
+const DigitPairs kPairs;
+
+// `digits` hex digits of v (the low ones), most significant first.
 char* put_hex(char* p, uint64_t v, int digits) {
-    static const char kHex[] = "0123456789abcdef";
-    for (int i = digits - 1; i >= 0; --i) *p++ = kHex[(v >> (4 * i)) & 0xf];
+    if (digits & 1) *p++ = kPairs.hex[(v >> (4 * (digits - 1))) & 0xf][1];
+    for (int i = (digits & ~1) - 2; i >= 0; i -= 2) {
+        const char* pair = kPairs.hex[(v >> (4 * i)) & 0xff];
+        *p++ = pair[0];
+        *p++ = pair[1];
+    }
     return p;
 }
 
 char* put_dec(char* p, int64_t v) {
+    uint64_t u = static_cast<uint64_t>(v);
     if (v < 0) {
         *p++ = '-';
-        v = -v;
+        u = 0 - u;
     }
     char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = tmp[--n];
+    int n = sizeof tmp;
+    while (u >= 100) {
+        const char* pair = kPairs.dec[u % 100];
+        u /= 100;
+        tmp[--n] = pair[1];
+        tmp[--n] = pair[0];
+    }
+    if (u >= 10) {
+        tmp[--n] = kPairs.dec[u][1];
+        tmp[--n] = kPairs.dec[u][0];
+    } else {
+        tmp[--n] = static_cast<char>('0' + u);
+    }
+    while (n < static_cast<int>(sizeof tmp)) *p++ = tmp[n++];
     return p;
 }
 
