@@ -4,8 +4,9 @@
 // Counter i increments by one in every cycle where inc[i] is 1 (each event
 // source produces at most one event per cycle). The counters are read-only
 // through the register file at VTD_PERF_BASE + 8*i, through the read port
-// (rd_value is counter rd_idx, 0 for an index past the last); index i of each counter
-// is VTD_PERF_IDX_<name> in vtd_regs.vh (generated from
+// (rd_value is counter rd_idx, 0 for an index past the last); values shows them all
+// at once (an observation bus: the register file reads through the port). Index i of
+// each counter is VTD_PERF_IDX_<name> in vtd_regs.vh (generated from
 // python_model/regmap.py PERF_COUNTERS), VTD_PERF_NUM of them. They reset to
 // 0 and wrap at 2^64.
 module vtd_perf_counters #(
@@ -15,7 +16,8 @@ module vtd_perf_counters #(
     input  wire              rst_n,
     input  wire [NUM-1:0]    inc,
     input  wire [8:0]        rd_idx,
-    output wire [63:0]       rd_value
+    output wire [63:0]       rd_value,
+    output wire [64*NUM-1:0] values     // counter i at [64*i +: 64]
 );
     reg [63:0] cnt [0:NUM-1];
 
@@ -26,6 +28,7 @@ module vtd_perf_counters #(
                 if (!rst_n) cnt[g] <= 64'd0;
                 else if (inc[g]) cnt[g] <= cnt[g] + 64'd1;
             end
+            assign values[64*g +: 64] = cnt[g];
         end
     endgenerate
 

@@ -353,6 +353,12 @@ module vtd_remap_unit #(
     wire [31:0]     fe_addr, fe_uaddr;
     wire [8:0]      perf_rd_idx;
     wire [63:0]     perf_rd_value;
+    // Every counter at once, read by nothing in the unit: the testbench's interrupt monitor
+    // reads PERF_FAULTS here when a faulting interrupt answer appears, to order its fault
+    // record among the DMA faults'. A simulator drops it from builds that do not expose it.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [64*NUM_PERF-1:0] perf_values;
+    /* verilator lint_on UNUSEDSIGNAL */
     // queued invalidation and interrupt remapping registers
     wire            gsts_qies, gsts_ires, gsts_cfis, irta_eime;
     wire [FW-1:0]   iqa_base, irta_base;
@@ -924,7 +930,7 @@ module vtd_remap_unit #(
 
     vtd_perf_counters #(.NUM(NUM_PERF)) u_perf (
         .clk(clk), .rst_n(rst_n), .inc(perf_inc), .rd_idx(perf_rd_idx),
-        .rd_value(perf_rd_value)
+        .rd_value(perf_rd_value), .values(perf_values)
     );
 `ifdef FORMAL
     // ------------------------------------------------------------------
