@@ -82,47 +82,53 @@ module vtd_int_entry_cache #(
         end
     end
 
-    // victim: first invalid entry, else the round-robin pointer
-    reg          v_free;
-    reg [EW-1:0] v_idx;
-    integer      j;
-    always @* begin
-        v_free = 1'b0;
-        v_idx  = rr;
-        for (j = 0; j < N; j = j + 1) begin
-            if (!v_free && !valid[j]) begin
-                v_free = 1'b1;
-                v_idx  = j[EW-1:0];
-            end
-        end
-    end
+    // The victim and the valid bits after an edge are functions, called only in a cycle with
+    // a fill or an invalidation (the same logic as always @* blocks; a simulator then skips
+    // them in every other cycle).
 
-    // index mask of a selective invalidation: bit b ignored when b < inv_im
-    reg [15:0] inv_ign;
-    integer    b;
-    always @* begin
-        for (b = 0; b < 16; b = b + 1)
-            inv_ign[b] = ({27'd0, inv_im} > b);
-    end
+    // victim: the first invalid entry, else the round-robin pointer ptr
+    function [EW-1:0] victim(input [N-1:0] vld, input [EW-1:0] ptr);
+        reg          v_free;
+        reg [EW-1:0] v_idx;
+        integer      j;
+        begin
+            v_free = 1'b0;
+            v_idx  = ptr;
+            for (j = 0; j < N; j = j + 1) begin
+                if (!v_free && !vld[j]) begin
+                    v_free = 1'b1;
+                    v_idx  = j[EW-1:0];
+                end
+            end
+            victim = v_idx;
+        end
+    endfunction
 
     wire do_inv = inv_valid && !inv_done;
 
-    // valid bits after this edge's fill, then this edge's invalidation
-    reg [N-1:0] valid_nx;
-    reg [15:0]  tag_nx;
-    integer     k;
-    always @* begin
-        valid_nx = valid;
-        for (k = 0; k < N; k = k + 1) begin
-            tag_nx = tag[k];
-            if (fill_valid && v_idx == k[EW-1:0]) begin
-                valid_nx[k] = 1'b1;
-                tag_nx      = fill_index;
+    // valid bits after this edge's fill (at entry v_idx), then this edge's invalidation
+    function [N-1:0] valid_after(input [N-1:0] vld, input [EW-1:0] v_idx);
+        reg [N-1:0] valid_nx;
+        reg [15:0]  tag_nx;
+        reg [15:0]  inv_ign;   // index mask of a selective invalidation: bit b ignored when b < inv_im
+        integer     b;
+        integer     k;
+        begin
+            for (b = 0; b < 16; b = b + 1)
+                inv_ign[b] = ({27'd0, inv_im} > b);
+            valid_nx = vld;
+            for (k = 0; k < N; k = k + 1) begin
+                tag_nx = tag[k];
+                if (fill_valid && v_idx == k[EW-1:0]) begin
+                    valid_nx[k] = 1'b1;
+                    tag_nx      = fill_index;
+                end
+                if (do_inv && (inv_global || ((tag_nx & ~inv_ign) == (inv_index & ~inv_ign))))
+                    valid_nx[k] = 1'b0;
             end
-            if (do_inv && (inv_global || ((tag_nx & ~inv_ign) == (inv_index & ~inv_ign))))
-                valid_nx[k] = 1'b0;
+            valid_after = valid_nx;
         end
-    end
+    endfunction
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -130,12 +136,12 @@ module vtd_int_entry_cache #(
             rr       <= {EW{1'b0}};
             inv_done <= 1'b0;
         end else begin
-            valid    <= valid_nx;
+            if (fill_valid || do_inv) valid <= valid_after(valid, victim(valid, rr));
             inv_done <= do_inv;
             if (fill_valid) begin
-                tag[v_idx]  <= fill_index;
-                data[v_idx] <= fill_data;
-                if (!v_free)
+                tag[victim(valid, rr)]  <= fill_index;
+                data[victim(valid, rr)] <= fill_data;
+                if (&valid)   // no free entry: the pointer's entry was replaced
                     rr <= (rr == N[EW-1:0] - 1'b1 || N == 1) ? {EW{1'b0}} : rr + 1'b1;
             end
         end
