@@ -591,64 +591,64 @@ module vtd_reg_file #(
         reg [63:0] rv;
         reg [31:0] t;
         begin
-        rv = 64'd0;
-        t  = 32'd0;
-        if (`VTD_RF_R32(`VTD_VER_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_VER_OFF), `VTD_VER_RESET);
-        if (ra == `VTD_CAP_OFF)   rv = rv | CAP_VAL;
-        if (ra == `VTD_ECAP_OFF)  rv = rv | ECAP_VAL;
-        // GCMD reads 0
-        if (`VTD_RF_R32(`VTD_GSTS_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_GSTS_OFF), gsts_val);
-        if (ra == `VTD_RTADDR_OFF) rv = rv | rtaddr;
-        if (ra == `VTD_CCMD_OFF) begin
-            rv[`VTD_CCMD_DID_MSB:`VTD_CCMD_DID_LSB]   = ccmd_did;
-            rv[`VTD_CCMD_CAIG_MSB:`VTD_CCMD_CAIG_LSB] = ccmd_caig;
-            rv[`VTD_CCMD_CIRG_MSB:`VTD_CCMD_CIRG_LSB] = ccmd_cirg;
-            rv[`VTD_CCMD_ICC_LSB]                     = ccmd_icc;
-        end
-        if (`VTD_RF_R32(`VTD_FSTS_OFF)) begin
-            t = 32'd0;
-            t[`VTD_FSTS_PFO_LSB]                   = fsts_pfo;
-            t[`VTD_FSTS_PPF_LSB]                   = fsts_ppf;
-            t[`VTD_FSTS_IQE_LSB]                   = fsts_iqe;
-            t[`VTD_FSTS_FRI_MSB:`VTD_FSTS_FRI_LSB] = fsts_fri;
-            rv = rv | place32(`VTD_RF_HI(`VTD_FSTS_OFF), t);
-        end
-        if (`VTD_RF_R32(`VTD_FECTL_OFF)) begin
-            t = 32'd0;
-            t[`VTD_FECTL_IM_LSB] = fectl_im;
-            t[`VTD_FECTL_IP_LSB] = fectl_ip;
-            rv = rv | place32(`VTD_RF_HI(`VTD_FECTL_OFF), t);
-        end
-        if (`VTD_RF_R32(`VTD_FEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEDATA_OFF), {16'd0, fedata});
-        if (`VTD_RF_R32(`VTD_FEADDR_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEADDR_OFF), {feaddr, 2'b00});
-        if (`VTD_RF_R32(`VTD_FEUADDR_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_FEUADDR_OFF), feuaddr);
-        if (ra == `VTD_IQH_OFF)  rv = rv | {45'd0, iqh, 4'd0};
-        if (ra == `VTD_IQT_OFF)  rv = rv | {45'd0, iqt_qt, 4'd0};
-        if (ra == `VTD_IQERCD_OFF) rv = rv | {60'd0, iqei};
-        if (`VTD_RF_R32(`VTD_ICS_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_ICS_OFF), {31'd0, ics_iwc});
-        if (ra == `VTD_IQA_OFF)  rv = rv | iqa;
-        if (ra == `VTD_IRTA_OFF) rv = rv | irta;
-        if (`VTD_RF_R32(`VTD_IECTL_OFF)) begin
-            t = 32'd0;
-            t[`VTD_IECTL_IM_LSB] = iectl_im;
-            t[`VTD_IECTL_IP_LSB] = iectl_ip;
-            rv = rv | place32(`VTD_RF_HI(`VTD_IECTL_OFF), t);
-        end
-        if (`VTD_RF_R32(`VTD_IEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_IEDATA_OFF), {16'd0, iedata});
-        if (`VTD_RF_R32(`VTD_IEADDR_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_IEADDR_OFF), {ieaddr, 2'b00});
-        if (`VTD_RF_R32(`VTD_IEUADDR_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_IEUADDR_OFF), ieuaddr);
-        // IVA reads 0 (write-only fields)
-        if (ra == `VTD_IOTLB_OFF) begin
-            rv[`VTD_IOTLB_DID_MSB:`VTD_IOTLB_DID_LSB]   = iotlb_did;
-            rv[`VTD_IOTLB_DW_LSB]                       = iotlb_dw;
-            rv[`VTD_IOTLB_DR_LSB]                       = iotlb_dr;
-            rv[`VTD_IOTLB_IAIG_MSB:`VTD_IOTLB_IAIG_LSB] = iotlb_iaig;
-            rv[`VTD_IOTLB_IIRG_MSB:`VTD_IOTLB_IIRG_LSB] = iotlb_iirg;
-            rv[`VTD_IOTLB_IVT_LSB]                      = iotlb_ivt;
-        end
-        if (frcd_rd_range) rv = ra[3] ? frcd_hi : frcd_lo;
-        if (perf_rd_range) rv = perf_word;
-        read_word = rv;
+            rv = 64'd0;
+            t  = 32'd0;
+            if (`VTD_RF_R32(`VTD_VER_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_VER_OFF), `VTD_VER_RESET);
+            if (ra == `VTD_CAP_OFF)   rv = rv | CAP_VAL;
+            if (ra == `VTD_ECAP_OFF)  rv = rv | ECAP_VAL;
+            // GCMD reads 0
+            if (`VTD_RF_R32(`VTD_GSTS_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_GSTS_OFF), gsts_val);
+            if (ra == `VTD_RTADDR_OFF) rv = rv | rtaddr;
+            if (ra == `VTD_CCMD_OFF) begin
+                rv[`VTD_CCMD_DID_MSB:`VTD_CCMD_DID_LSB]   = ccmd_did;
+                rv[`VTD_CCMD_CAIG_MSB:`VTD_CCMD_CAIG_LSB] = ccmd_caig;
+                rv[`VTD_CCMD_CIRG_MSB:`VTD_CCMD_CIRG_LSB] = ccmd_cirg;
+                rv[`VTD_CCMD_ICC_LSB]                     = ccmd_icc;
+            end
+            if (`VTD_RF_R32(`VTD_FSTS_OFF)) begin
+                t = 32'd0;
+                t[`VTD_FSTS_PFO_LSB]                   = fsts_pfo;
+                t[`VTD_FSTS_PPF_LSB]                   = fsts_ppf;
+                t[`VTD_FSTS_IQE_LSB]                   = fsts_iqe;
+                t[`VTD_FSTS_FRI_MSB:`VTD_FSTS_FRI_LSB] = fsts_fri;
+                rv = rv | place32(`VTD_RF_HI(`VTD_FSTS_OFF), t);
+            end
+            if (`VTD_RF_R32(`VTD_FECTL_OFF)) begin
+                t = 32'd0;
+                t[`VTD_FECTL_IM_LSB] = fectl_im;
+                t[`VTD_FECTL_IP_LSB] = fectl_ip;
+                rv = rv | place32(`VTD_RF_HI(`VTD_FECTL_OFF), t);
+            end
+            if (`VTD_RF_R32(`VTD_FEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEDATA_OFF), {16'd0, fedata});
+            if (`VTD_RF_R32(`VTD_FEADDR_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_FEADDR_OFF), {feaddr, 2'b00});
+            if (`VTD_RF_R32(`VTD_FEUADDR_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_FEUADDR_OFF), feuaddr);
+            if (ra == `VTD_IQH_OFF)  rv = rv | {45'd0, iqh, 4'd0};
+            if (ra == `VTD_IQT_OFF)  rv = rv | {45'd0, iqt_qt, 4'd0};
+            if (ra == `VTD_IQERCD_OFF) rv = rv | {60'd0, iqei};
+            if (`VTD_RF_R32(`VTD_ICS_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_ICS_OFF), {31'd0, ics_iwc});
+            if (ra == `VTD_IQA_OFF)  rv = rv | iqa;
+            if (ra == `VTD_IRTA_OFF) rv = rv | irta;
+            if (`VTD_RF_R32(`VTD_IECTL_OFF)) begin
+                t = 32'd0;
+                t[`VTD_IECTL_IM_LSB] = iectl_im;
+                t[`VTD_IECTL_IP_LSB] = iectl_ip;
+                rv = rv | place32(`VTD_RF_HI(`VTD_IECTL_OFF), t);
+            end
+            if (`VTD_RF_R32(`VTD_IEDATA_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_IEDATA_OFF), {16'd0, iedata});
+            if (`VTD_RF_R32(`VTD_IEADDR_OFF))  rv = rv | place32(`VTD_RF_HI(`VTD_IEADDR_OFF), {ieaddr, 2'b00});
+            if (`VTD_RF_R32(`VTD_IEUADDR_OFF)) rv = rv | place32(`VTD_RF_HI(`VTD_IEUADDR_OFF), ieuaddr);
+            // IVA reads 0 (write-only fields)
+            if (ra == `VTD_IOTLB_OFF) begin
+                rv[`VTD_IOTLB_DID_MSB:`VTD_IOTLB_DID_LSB]   = iotlb_did;
+                rv[`VTD_IOTLB_DW_LSB]                       = iotlb_dw;
+                rv[`VTD_IOTLB_DR_LSB]                       = iotlb_dr;
+                rv[`VTD_IOTLB_IAIG_MSB:`VTD_IOTLB_IAIG_LSB] = iotlb_iaig;
+                rv[`VTD_IOTLB_IIRG_MSB:`VTD_IOTLB_IIRG_LSB] = iotlb_iirg;
+                rv[`VTD_IOTLB_IVT_LSB]                      = iotlb_ivt;
+            end
+            if (frcd_rd_range) rv = ra[3] ? frcd_hi : frcd_lo;
+            if (perf_rd_range) rv = perf_word;
+            read_word = rv;
         end
     endfunction
 
