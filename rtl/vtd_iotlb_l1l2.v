@@ -68,7 +68,7 @@ module vtd_iotlb_l1l2 #(
 
     // promotion of a used L2 hit into the L1 (a walk's fill has priority)
     wire            promote = lk_use && !l1_hit && l2_hit && !fill_valid;
-    wire [VPNW-1:0] lk_vpn  = lk_addr[MGAW-1:12] & ({VPNW{1'b1}} << (9 * l2_ps));
+    wire [VPNW-1:0] lk_vpn  = lk_addr[MGAW-1:12] & ({VPNW{1'b1}} << (5'd9 * {3'd0, l2_ps}));
     wire            l1_inv        = inv_valid;
     wire            l1_fill       = fill_valid || promote;
     wire [15:0]     l1_fill_sid   = fill_valid ? fill_sid   : lk_sid;

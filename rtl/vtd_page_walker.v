@@ -231,7 +231,7 @@ module vtd_page_walker #(
     // the frame ptr of a leaf of level lv, the page-offset bits cleared
     function [FW-1:0] sl_frame(input [FW-1:0] ptr, input [2:0] lv);
         begin
-            sl_frame = ptr & ({FW{1'b1}} << (9 * (lv - 3'd1)));   // 32-bit product: 18 for 1 GB
+            sl_frame = ptr & ({FW{1'b1}} << (5'd9 * {2'd0, lv - 3'd1}));   // 5 bits: 18 for 1 GB
         end
     endfunction
 
