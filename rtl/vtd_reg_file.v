@@ -586,8 +586,7 @@ module vtd_reg_file #(
     // The read data of the word at ra: a mux in front of RDATA, evaluated where the read
     // completes (a function of the module's registers; a simulator evaluates it only then,
     // not every cycle the counters below it change).
-    function [63:0] read_word(input [63:0] perf_word, input [63:0] frcd_lo,
-                              input [63:0] frcd_hi);
+    function [63:0] read_word(input [63:0] perf_word);
         reg [63:0] rv;
         reg [31:0] t;
         begin
@@ -646,7 +645,7 @@ module vtd_reg_file #(
                 rv[`VTD_IOTLB_IIRG_MSB:`VTD_IOTLB_IIRG_LSB] = iotlb_iirg;
                 rv[`VTD_IOTLB_IVT_LSB]                      = iotlb_ivt;
             end
-            if (frcd_rd_range) rv = ra[3] ? frcd_hi : frcd_lo;
+            if (frcd_rd_range) rv = ra[3] ? fr_rd_hi : fr_rd_lo;
             if (perf_rd_range) rv = perf_word;
             read_word = rv;
         end
@@ -666,7 +665,7 @@ module vtd_reg_file #(
             if (ar_full && (!s_axil_rvalid || s_axil_rready)) begin
                 ar_full       <= 1'b0;
                 s_axil_rvalid <= 1'b1;
-                s_axil_rdata  <= read_word(perf_rd_value, fr_rd_lo, fr_rd_hi);
+                s_axil_rdata  <= read_word(perf_rd_value);
             end else if (s_axil_rready) begin
                 s_axil_rvalid <= 1'b0;
             end
