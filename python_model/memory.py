@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,6 +125,15 @@ class Memory:
                     int.from_bytes(buf[off + 8:off + 16], "little"))
         raw = self.read(addr, 16)
         return int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:], "little")
+
+    def page_numbers(self) -> list[int]:
+        """The numbers of the 4 KB pages ever written (the rest read as zero), ascending."""
+        return sorted(self._pages)
+
+    def page_words(self, page: int) -> tuple[int, ...]:
+        """The 512 little-endian 64-bit words of page number ``page`` (zeros if unwritten)."""
+        buf = self._pages.get(page)
+        return struct.unpack("<512Q", buf) if buf is not None else (0,) * (PAGE // 8)
 
     def peek_u64(self, addr: int) -> int:
         return int.from_bytes(self.peek(addr, 8), "little")

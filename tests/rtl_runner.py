@@ -38,7 +38,8 @@ def require(sim: str) -> None:
 
 def run_cocotb(sim: str, module: str, testcase: str, params: str | dict = "default",
                knobs: dict | None = None, args: dict | None = None,
-               seed: int | None = None, random: bool = False) -> build.TestRun:
+               seed: int | None = None, random: bool = False,
+               top: str = build.TOP) -> build.TestRun:
     """Run cocotb test ``testcase`` of ``module`` on ``sim``; pytest.fail on failure."""
     require(sim)
     rtl_params = preset(params) if isinstance(params, str) else params
@@ -47,7 +48,7 @@ def run_cocotb(sim: str, module: str, testcase: str, params: str | dict = "defau
     label = f"{testcase}-{params if isinstance(params, str) else 'custom'}"
     print(f"{module}::{testcase} on {sim} ({params if isinstance(params, str) else 'custom'}): "
           f"SEED={seed}" + (f"  (replay: SEED={seed})" if random else ""))
-    run = build.run(sim, rtl_params, module, testcase, env=env, seed=seed, label=label)
+    run = build.run(sim, rtl_params, module, testcase, env=env, seed=seed, label=label, top=top)
     if not run.ok:
         pytest.fail(f"{run.summary()}\nSEED={seed}\n--- log tail ---\n{build.log_tail(run.log)}",
                     pytrace=False)
@@ -65,6 +66,6 @@ def plan_test(module: str):  # noqa: ANN201 - a pytest test function
         scale = float(os.environ.get("TB_SCALE", "1"))
         print(f"{run.name}: {run.desc}")
         run_cocotb(sim, run.module, run.testcase, params=run.params,
-                   knobs=run.knobs_for(sim, scale), random=run.random)
+                   knobs=run.knobs_for(sim, scale), random=run.random, top=run.top)
 
     return test_plan

@@ -94,6 +94,8 @@ class DmaPort:
         self._rsp_signals = (dut.rsp_tag, dut.rsp_fault, dut.rsp_reason, dut.rsp_addr)
         dut.req_valid.value = 0
         self.valid = False  # what req_valid holds
+        # the batched port (tb.agents.dma_batch) while batch mode is on: requests go there
+        self.batch: Any = None
         self.presenting: Any = None  # the item on req_* awaiting its handshake
         for sig in (dut.req_sid, dut.req_addr, dut.req_write, dut.req_size, dut.req_tag):
             sig.value = 0
@@ -158,7 +160,10 @@ class DmaPort:
                 f"(fault={int(rsp.fault)} reason={rsp.reason:#x} addr={rsp.addr:#x})")
 
     async def drain(self, timeout_cycles: int = 100000) -> None:
-        """Wait until every issued request has its response."""
+        """Wait until every issued request has its response (in batch mode: every request
+        handed to the batched port has run)."""
+        if self.batch is not None:
+            await self.batch.drain()
         waited = 0
         while self.tags.in_use:
             await ClockCycles(self.clk, 16)
@@ -339,14 +344,25 @@ class DmaSequencer(uvm_sequencer):
     def __init__(self, name: str, parent: Any = None) -> None:
         super().__init__(name, parent)
         self.take: Any = None  # the driver's hand-off (DmaAgent.connect_phase)
+        self.port: DmaPort | None = None
 
     async def start_item(self, item: Any) -> None:
+        batch = self.port.batch if self.port is not None else None
+        if batch is not None:  # batch mode: the item goes into the next block, done at once
+            item.batched = True
+            await batch.put(item)
+            return
         export = self.seq_item_export
         await export.put_req(item)  # an unbounded queue: never waits
         if self.take is not None:
             self.take()
         if export.current_item is not item:
             await item.start_condition.wait()
+
+    async def finish_item(self, item: Any) -> None:
+        if getattr(item, "batched", False):
+            return  # handed to the batched port: its handshakes are published with its block
+        await super().finish_item(item)
 
 
 @dataclass
@@ -356,6 +372,7 @@ class DmaAgentConfig:
     port: DmaPort
     knobs: DmaKnobs
     rng: random.Random
+    batch: Any = None  # the batched port (tb.agents.dma_batch.BatchDmaPort) on vtd_batch_top
 
 
 class DmaAgent(PortAgent):
@@ -368,13 +385,18 @@ class DmaAgent(PortAgent):
     monitor_cls = DmaMonitor
 
     def configure(self, cfg: DmaAgentConfig) -> None:
-        self.driver.port = self.monitor.port = cfg.port
+        self.driver.port = self.monitor.port = self.seqr.port = cfg.port
+        self.batch = cfg.batch
         self.driver.knobs = cfg.knobs
         self.driver.rng = cfg.rng
 
     def connect_phase(self) -> None:
         super().connect_phase()
         self.seqr.take = self.driver.take
+        if self.batch is not None:  # its handshakes go out on this agent's analysis ports
+            self.batch.on_issue = self.issue_ap.write
+            rsp_ap = self.rsp_ap
+            self.batch.on_response = lambda item, rsp: rsp_ap.write((item, rsp))
 
     def start_of_simulation_phase(self) -> None:
         # the monitor's step before the driver's: a tag freed at an edge serves the driver at

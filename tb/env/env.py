@@ -34,7 +34,8 @@ class RemapEnv(uvm_env):
         cdb.set(self, "reg", "cfg", RegAgentConfig(
             tb.axil_bus, on_start=lambda i: tb.write_starting(i.offset, i.size, i.value)
             if i.write else None))
-        cdb.set(self, "dma", "cfg", DmaAgentConfig(tb.dma_port, tb.dma_knobs, rt.rng("dma")))
+        cdb.set(self, "dma", "cfg", DmaAgentConfig(tb.dma_port, tb.dma_knobs, rt.rng("dma"),
+                                                   tb.dma_batch))
         cdb.set(self, "msi", "cfg", MsiAgentConfig(tb.msi_port, rt.rng("msi"),
                                                    rt.knob("intr_stall", 0.0)))
         cdb.set(self, "events", "cfg", FaultEventAgentConfig(

@@ -15,6 +15,7 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from python_model.memory import Memory
 from tb.agents.axi_memory import MemoryKnobs, TbAxiMemory
 from tb.agents.dma import DmaPort
+from tb.agents.dma_batch import BatchDmaPort
 from tb.agents.edge_loop import EdgeLoop
 from tb.agents.msi import MsiPort
 from tb.agents.reg_bus import AxiLiteRegBus
@@ -69,10 +70,18 @@ class Harness:
                                 rt.iknob("max_outstanding", 0))
         self.msi_port = MsiPort(dut, self.cycles)
         self.axil_bus = AxiLiteRegBus(self.axil)
+        # on vtd_batch_top: the batched DMA port (off until a test enters batch mode)
+        self.dma_batch: BatchDmaPort | None = None
+        if hasattr(dut, "batch_mode"):
+            for sig in ("batch_mode", "batch_load", "batch_count", "batch_mem_reload"):
+                getattr(dut, sig).value = 0
+            self.dma_batch = BatchDmaPort(self.dma_port, self.mem.memory)
 
     def bind(self, memory: Memory) -> None:
         """Serve ``memory`` from now on (a new run with its own tables)."""
         self.mem.bind(memory)
+        if self.dma_batch is not None:
+            self.dma_batch.memory = memory
 
     async def reset(self, cycles: int = 10) -> None:
         """Reset the DUT; the port counters restart with it (they mirror PERF_REQUESTS)."""

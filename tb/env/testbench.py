@@ -82,6 +82,9 @@ class Tb:
         self.mem = self.harness.mem
         self.mem.before_rtl_write = self.mirror.status_written
         self.dma_port = self.harness.dma_port
+        self.dma_batch = self.harness.dma_batch  # on vtd_batch_top (tb.agents.dma_batch)
+        if self.dma_batch is not None:
+            self.dma_batch.on_error = self.checker.error
         self.msi_port = self.harness.msi_port
         await self.harness.reset()
         self.log.info("SEED=%d sim=%s params: %s", self.rt.seed, self.rt.sim,

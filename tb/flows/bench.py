@@ -112,10 +112,13 @@ def _bench_test() -> Any:
     class BenchTest(BaseTest):
         async def body(self) -> None:
             await self.sw.enable_translation()
-            phase: Phase = shared["env"]
+            phase: Phase = shared["phase"]
             raw_slice = shared["raw_slice"]
             loop = self.tb.harness.edges
+            batch = self.tb.dma_batch if shared["batched"] else None
             e0, s0 = loop.edges, loop.sleeps
+            if batch is not None:
+                batch.enter()
             for part in chunks(shared["reqs"], shared["chunks"]):
                 phase.start()
                 await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z)
@@ -123,7 +126,63 @@ def _bench_test() -> Any:
                 await self.tb.dma_port.drain()
                 phase.stop()
                 await raw_slice()  # the agents idle: their edge loop sleeps
-            shared["env_loop"] = {"edges": loop.edges - e0, "sleeps": loop.sleeps - s0}
+            if batch is not None:
+                await batch.leave()
+            shared["loop"] = {"edges": loop.edges - e0, "sleeps": loop.sleeps - s0}
+
+    async def bare_phase(harness: Any, rt: Any, tb: Any, batched: bool,
+                         raw_slice: Any) -> dict[str, Any]:
+        """The bare loop over the stream: per-cycle coroutines (tb.agents.bare) or the
+        batched port (tb.agents.dma_batch); every response checked by the model."""
+        await tb.start(harness)
+        sw = tb.software(tb.regs_over(tb.mirrored_bus()))
+        await sw.enable_translation()
+        chk = tb.checker
+        irq = BareIrq(tb.dut, tb.cycles, on_event=chk.event)
+        phase = Phase("bare-batched" if batched else "bare", tb.cycles)
+        parts = chunks(shared["reqs"], shared["chunks"])
+        if batched:
+            batch = tb.dma_batch
+            batch.on_issue, batch.on_response = chk.dma_issued, chk.dma_response
+            batch.enter()
+            for part in parts:
+                await raw_slice()
+                phase.start()
+                for s, a, w, z in part:
+                    await batch.put(DmaRequest(s, a, w, z))
+                await tb.dma_port.drain()
+                phase.stop()
+            await batch.leave()
+        else:
+            bare_loop = BareDma(tb.dma_port, on_response=chk.dma_response)
+            for part in parts:
+                await raw_slice()
+                phase.start()
+                await bare_loop.send_many((DmaRequest(s, a, w, z) for s, a, w, z in part),
+                                          chk.dma_issued)
+                await tb.dma_port.drain()
+                phase.stop()
+            bare_loop.stop()
+        irq.stop()
+        chk.final_check()
+        phase.dump()
+        return {"checked": chk.stats.dma_checked, "seconds": round(phase.seconds, 3),
+                "rate": round(chk.stats.dma_checked / phase.seconds, 1),
+                "cycles": phase.cycles_spent, "errors": list(chk.errors)[:5]}
+
+    async def env_phase(dut: Any, harness: Any, rt: Any, builder: Any,
+                        batched: bool) -> dict[str, Any]:
+        """The pyuvm environment over the stream (the DUT reset, same memory and tables)."""
+        builder.gsts = 0
+        tb = Tb(dut, rt, builder=builder)
+        shared["batched"] = batched
+        phase = shared["phase"] = Phase("env-batched" if batched else "env", harness.cycles)
+        await run_uvm(dut, BenchTest, tb=tb, harness=harness)
+        phase.dump()
+        checked = tb.checker.stats.dma_checked
+        return {"checked": checked, "seconds": round(phase.seconds, 3),
+                "rate": round(checked / phase.seconds, 1), "cycles": phase.cycles_spent,
+                "edge_loop": shared["loop"]}
 
     @cocotb.test()
     async def bench(dut: Any) -> None:
@@ -131,11 +190,11 @@ def _bench_test() -> Any:
         n = rt.iknob("n", 4000)
         harness = Harness(dut, rt)
         # --- raw: cocotb awaiting the clock and nothing else, timed in slices spread over the
-        # run (before each chunk of the bare loop, after each chunk of the environment), so a
-        # machine whose speed drifts during the run tilts the ratios far less
+        # run (before each chunk of the bare loops, after each chunk of the environments), so
+        # a machine whose speed drifts during the run tilts the ratios far less
         nchunks = shared["chunks"] = max(1, rt.iknob("chunks", 4))
         raw = Phase("raw", harness.cycles)
-        raw_per_slice = max(1, rt.iknob("raw_cycles", 20000) // (2 * nchunks))
+        raw_per_slice = max(1, rt.iknob("raw_cycles", 20000) // (4 * nchunks))
         edge = RisingEdge(dut.clk)
 
         async def raw_slice() -> None:
@@ -145,51 +204,28 @@ def _bench_test() -> Any:
             raw.stop()
 
         shared["raw_slice"] = raw_slice
-        # --- bare cocotb loop
         tb = Tb(dut, rt)
-        reqs = _phase_items(tb.builder, rt, n)
-        shared["reqs"] = reqs
-        await tb.start(harness)
-        sw = tb.software(tb.regs_over(tb.mirrored_bus()))
-        await sw.enable_translation()
-        chk = tb.checker
-        bare_loop = BareDma(tb.dma_port, on_response=chk.dma_response)
-        irq = BareIrq(dut, tb.cycles, on_event=chk.event)
-        bare = Phase("bare", tb.cycles)
-        for part in chunks(reqs, nchunks):
-            await raw_slice()
-            bare.start()
-            await bare_loop.send_many((DmaRequest(s, a, w, z) for s, a, w, z in part),
-                                      chk.dma_issued)
-            await tb.dma_port.drain()
-            bare.stop()
-        bare_loop.stop()
-        irq.stop()
-        chk.final_check()
-        bare_checked, bare_errors = chk.stats.dma_checked, list(chk.errors)
-        # --- pyuvm environment, same memory and tables, DUT reset
-        tb.builder.gsts = 0
-        tb2 = Tb(dut, rt, builder=tb.builder)
-        env = shared["env"] = Phase("env", harness.cycles)
-        await run_uvm(dut, BenchTest, tb=tb2, harness=harness)
-        for phase in (raw, bare, env):
-            phase.dump()
-        env_checked = tb2.checker.stats.dma_checked
+        builder = tb.builder
+        shared["reqs"] = _phase_items(builder, rt, n)
+        # the per-cycle agents first, then the batched port, each bare and through pyuvm
+        bare_cycle = await bare_phase(harness, rt, tb, False, raw_slice)
+        builder.gsts = 0
+        env_cycle = await env_phase(dut, harness, rt, builder, False)
+        builder.gsts = 0
+        bare = await bare_phase(harness, rt, Tb(dut, rt, builder=builder), True, raw_slice)
+        env = await env_phase(dut, harness, rt, builder, True)
+        raw.dump()
         result = {
             "sim": rt.sim, "requests": n, "chunks": nchunks,
             "raw_cycles": raw.cycles_spent, "raw_seconds": round(raw.seconds, 3),
-            "bare_checked": bare_checked, "bare_seconds": round(bare.seconds, 3),
-            "bare_rate": round(bare_checked / bare.seconds, 1),
-            "bare_cycles": bare.cycles_spent,
-            "env_checked": env_checked, "env_seconds": round(env.seconds, 3),
-            "env_rate": round(env_checked / env.seconds, 1), "env_cycles": env.cycles_spent,
-            "env_edge_loop": shared["env_loop"],
-            "bare_errors": bare_errors[:5],
+            "bare": bare, "env": env, "bare_cycle": bare_cycle, "env_cycle": env_cycle,
         }
-        result["ratio"] = round(result["env_rate"] / result["bare_rate"], 3)
+        result["ratio"] = round(env["rate"] / bare["rate"], 3)
         rt.write_stats({"bench": result})
         dut._log.info("bench: %s", json.dumps(result))
-        assert not bare_errors, f"bare loop mismatches: {bare_errors[:3]}"
+        for name in ("bare", "bare_cycle"):
+            errors = result[name]["errors"]
+            assert not errors, f"{name} loop mismatches: {errors[:3]}"
 
     return bench
 
@@ -223,13 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     hit_before = _replay_run("hit", "default", args.replay_n, seed) if args.replay_n > 0 \
         else None
     t0 = time.monotonic()
-    info = build.build(args.sim, params)
+    info = build.build(args.sim, params, top=build.BATCH_TOP)
     built = time.monotonic() - t0
     run = build.run(args.sim, params, BENCH_MODULE, "bench", seed=seed,
                     env={"TB_KNOBS": json.dumps({"n": args.n}),
                          "TB_BENCH_CPU": "1" if args.cpu_time else "0",
                          **({"TB_BENCH_PROFILE": str(build.ROOT / "build" / "bench")}
-                            if args.profile else {})}, label="bench")
+                            if args.profile else {})}, label="bench", top=build.BATCH_TOP)
     b = run.stats.get("bench")
     if not run.ok or not isinstance(b, dict):
         print(run.summary())
@@ -240,32 +276,44 @@ def main(argv: list[str] | None = None) -> int:
           + (f", model C++ at {cxx_opt}" if cxx_opt else "") + ": "
           f"{'reused, built in' if info.reused else 'built in'} {info.seconds or built:.1f} s), "
           f"SEED={seed}, {b['requests']} requests per phase:")
-    print(f"  bare cocotb loop : {b['bare_checked']:6d} checked in {b['bare_seconds']:7.2f} s = "
-          f"{b['bare_rate']:8.1f} translations/s ({b['bare_cycles']} cycles, "
-          f"{b['bare_cycles'] / b['bare_seconds']:.0f} cycles/s)")
-    loop, checked = b["env_edge_loop"], b["env_checked"]
-    print(f"  pyuvm environment: {checked:6d} checked in {b['env_seconds']:7.2f} s = "
-          f"{b['env_rate']:8.1f} translations/s (agents' edge loop: "
-          f"{loop['edges'] / checked:.2f} edges and {loop['sleeps'] / checked:.2f} sleeps per "
-          "request)")
     raw = b["raw_cycles"] / b["raw_seconds"]
-    print(f"  raw cocotb clock : {b['raw_cycles']:6d} cycles in {b['raw_seconds']:7.2f} s = "
-          f"{raw:8.1f} cycles/s ({2 * b['chunks']} slices spread over both phases)")
-    print(f"  ratios (one run) : env/bare {b['ratio']:.2f}, env/raw cycles "
-          f"{b['env_rate'] / raw:.3f}")
+    for key, label in (("bare_cycle", "bare loop, per-cycle agents "),
+                       ("env_cycle", "pyuvm env, per-cycle agents "),
+                       ("bare", "bare loop, batched DMA port "),
+                       ("env", "pyuvm env, batched DMA port ")):
+        ph = b[key]
+        loop = ph.get("edge_loop")
+        print(f"  {label}: {ph['checked']:6d} checked in {ph['seconds']:6.2f} s = "
+              f"{ph['rate']:8.1f} translations/s = {ph['rate'] / raw:.3f} x raw ("
+              f"{ph['cycles'] / ph['seconds']:.0f} cycles/s"
+              + (f"; agents' edge loop {loop['edges'] / ph['checked']:.2f} edges, "
+                 f"{loop['sleeps'] / ph['checked']:.2f} sleeps per request" if loop else "")
+              + ")")
+    slices = 4 * b["chunks"]
+    print(f"  raw cocotb clock             : {b['raw_cycles']:6d} cycles in "
+          f"{b['raw_seconds']:6.2f} s = {raw:8.1f} cycles/s ({slices} slices spread over the "
+          "phases)")
+    env, bare = b["env"]["rate"], b["bare"]["rate"]
+    print(f"  ratios (one run) : env/bare {b['ratio']:.2f}, env/raw cycles {env / raw:.3f} "
+          f"(per-cycle agents: env/bare {b['env_cycle']['rate'] / b['bare_cycle']['rate']:.2f}"
+          f", env/raw {b['env_cycle']['rate'] / raw:.3f})")
     summary = {
         "sim": args.sim, "seed": seed, "timing": "cpu" if args.cpu_time else "wall",
         # the raw rate depends on it: at -O0 the model's evaluation was most of a cycle
-        "dut_cxx_opt": cxx_opt,
+        "dut_cxx_opt": cxx_opt, "toplevel": build.BATCH_TOP,
         "stream": {"requests": b["requests"], "domains": 6, "devices": 12, "locality": 0.5,
                    "faults": "included"},
-        "raw_cycles_per_s": round(raw, 1), "env_per_s": b["env_rate"],
-        "bare_per_s": b["bare_rate"],
+        "raw_cycles_per_s": round(raw, 1),
+        # the pyuvm environment and the bare loop on the batched DMA port (doc/testbench.md)
+        "env_per_s": env, "bare_per_s": bare,
         "replay_per_s": None,  # filled in below when the replay ran and every response matched
-        "env_over_bare": b["ratio"], "env_over_raw": round(b["env_rate"] / raw, 4),
-        # the edges the agents' edge loop ran and the times it slept, during the env phase
-        "env_edge_loop": b["env_edge_loop"],
-        "raw_slices": 2 * b["chunks"],  # the raw clock, timed in this many slices
+        "env_over_bare": b["ratio"], "env_over_raw": round(env / raw, 4),
+        # the same with the per-cycle agents (every test but the batched ones uses those)
+        "env_cycle_per_s": b["env_cycle"]["rate"], "bare_cycle_per_s": b["bare_cycle"]["rate"],
+        "env_cycle_over_raw": round(b["env_cycle"]["rate"] / raw, 4),
+        # the edges the agents' edge loop ran and the times it slept, during the env phases
+        "env_edge_loop": b["env"]["edge_loop"], "env_cycle_edge_loop": b["env_cycle"]["edge_loop"],
+        "raw_slices": slices,  # the raw clock, timed in this many slices
     }
     if args.replay_n > 0:
         summary.update(_replay(args.replay_n, seed, hit_before))

@@ -40,6 +40,16 @@ BUILD_ROOT = ROOT / "build" / (("sim" if RTL_DIR == (ROOT / "rtl").resolve() els
                                 "sim-" + hashlib.sha1(str(RTL_DIR).encode()).hexdigest()[:8])
                                + ("-cov" if COVERAGE else ""))
 TOP = "vtd_remap_unit"
+# The cocotb toplevels: the unit itself, or the unit inside the batched DMA port's wrapper
+# (tb/transactors/vtd_batch_top.v, doc/testbench.md): the testbench HDL each adds to rtl/.
+BATCH_TOP = "vtd_batch_top"
+TB_HDL = ROOT / "tb"
+TOPS: dict[str, tuple[Path, ...]] = {
+    TOP: (),
+    BATCH_TOP: (TB_HDL / "replay" / "vtd_replay_axi_mem.v",
+                TB_HDL / "transactors" / "vtd_batch_feeder.v",
+                TB_HDL / "transactors" / "vtd_batch_top.v"),
+}
 SIMULATORS = ("verilator", "icarus")
 TIMESCALE = ("1ns", "1ps")
 # Part of the digest: changing a flag rebuilds.
@@ -135,22 +145,26 @@ def setup_tool_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return env  # type: ignore[return-value]
 
 
-def rtl_sources() -> list[Path]:
-    return sorted(RTL_DIR.glob("*.v"))
+def rtl_sources(top: str = TOP) -> list[Path]:
+    """The unit's sources, and the testbench HDL of toplevel ``top`` (:data:`TOPS`)."""
+    if top not in TOPS:
+        raise ValueError(f"toplevel {top!r}: must be one of {', '.join(TOPS)}")
+    return [*sorted(RTL_DIR.glob("*.v")), *TOPS[top]]
 
 
-def _digest(sim: str, params: RtlParams, waves: bool) -> str:
+def _digest(sim: str, params: RtlParams, waves: bool, top: str = TOP) -> str:
     h = hashlib.sha1()
     h.update(json.dumps([sim, sorted(params.items()), waves, VERILATOR_ARGS,
-                         VERILATOR_MAKEFLAGS, ICARUS_ARGS]).encode())
-    for path in [*rtl_sources(), *sorted(RTL_DIR.glob("*.vh"))]:
+                         VERILATOR_MAKEFLAGS, ICARUS_ARGS, top]).encode())
+    for path in [*rtl_sources(top), *sorted(RTL_DIR.glob("*.vh"))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
-def build_dir(sim: str, params: RtlParams, waves: bool = False) -> Path:
-    return BUILD_ROOT / f"{sim}-{params_key(params)}{'-waves' if waves else ''}"
+def build_dir(sim: str, params: RtlParams, waves: bool = False, top: str = TOP) -> Path:
+    return BUILD_ROOT / (f"{sim}-{params_key(params)}{'-waves' if waves else ''}"
+                         + ("" if top == TOP else f"-{top}"))
 
 
 @contextmanager
@@ -164,8 +178,8 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _product(sim: str, directory: Path) -> Path:
-    return directory / ("sim.vvp" if sim == "icarus" else TOP)
+def _product(sim: str, directory: Path, top: str = TOP) -> Path:
+    return directory / ("sim.vvp" if sim == "icarus" else top)
 
 
 def waves_requested(waves: bool = False) -> bool:
@@ -173,18 +187,19 @@ def waves_requested(waves: bool = False) -> bool:
     return waves or os.environ.get("WAVES", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def build(sim: str, params: RtlParams, waves: bool = False) -> BuildInfo:
-    """Build (or reuse) the RTL for ``sim`` with ``params``; safe to call concurrently."""
+def build(sim: str, params: RtlParams, waves: bool = False, top: str = TOP) -> BuildInfo:
+    """Build (or reuse) the RTL for ``sim`` with ``params`` under toplevel ``top``
+    (:data:`TOPS`); safe to call concurrently."""
     waves = waves_requested(waves)
     if sim not in SIMULATORS:
         raise ValueError(f"simulator {sim!r}: must be one of {', '.join(SIMULATORS)}")
     if not (RTL_DIR / f"{TOP}.v").exists():
         raise BuildError(f"no RTL top yet: {RTL_DIR / (TOP + '.v')} is missing")
-    directory = build_dir(sim, params, waves)
+    directory = build_dir(sim, params, waves, top)
     reused, seconds = _reuse_or_build(
-        directory, _digest(sim, params, waves), _product(sim, directory),
-        lambda: _run_build(sim, params, waves, directory),
-        {"sim": sim, "params": params, "waves": waves})
+        directory, _digest(sim, params, waves, top), _product(sim, directory, top),
+        lambda: _run_build(sim, params, waves, directory, top),
+        {"sim": sim, "params": params, "waves": waves, "top": top})
     return BuildInfo(sim, params, waves, directory, seconds, reused)
 
 
@@ -268,7 +283,8 @@ def verilator_make_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path) -> float:
+def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path,
+               top: str = TOP) -> float:
     from cocotb_tools.runner import get_runner
 
     setup_tool_env()
@@ -282,12 +298,12 @@ def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path) -> flo
     t0 = time.monotonic()
     try:
         with verilator_make_env() if sim == "verilator" else nullcontext():
-            runner.build(sources=rtl_sources(), includes=[RTL_DIR], hdl_toplevel=TOP,
+            runner.build(sources=rtl_sources(top), includes=[RTL_DIR], hdl_toplevel=top,
                          parameters=dict(params), build_dir=directory, build_args=args,
                          always=True, waves=waves, timescale=TIMESCALE, log_file=log)
     except (RuntimeError, SystemExit) as e:
         tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-        raise BuildError(f"{sim} build of {TOP} failed ({e}); log {log}:\n{tail}") from e
+        raise BuildError(f"{sim} build of {top} failed ({e}); log {log}:\n{tail}") from e
     return time.monotonic() - t0
 
 
@@ -296,7 +312,7 @@ def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path) -> flo
 
 def run(sim: str, params: RtlParams, module: str, testcase: str | None = None,
         env: Mapping[str, str] | None = None, seed: int | None = None, waves: bool = False,
-        label: str | None = None) -> TestRun:
+        label: str | None = None, top: str = TOP) -> TestRun:
     """Run cocotb test(s) ``testcase`` (None: all) of ``module`` on the build for ``params``.
 
     ``env`` carries per-test settings (the ``TB_*`` variables of :mod:`tb.env.runtime`). The run's
@@ -307,7 +323,7 @@ def run(sim: str, params: RtlParams, module: str, testcase: str | None = None,
     from cocotb_tools.runner import get_runner
 
     waves = waves_requested(waves)
-    info = build(sim, params, waves)
+    info = build(sim, params, waves, top)
     name = label or (testcase or module.rsplit(".", 1)[-1])
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
     directory = info.directory / "runs" / f"{safe}-{os.getpid()}-{next(_run_counter)}"
@@ -333,7 +349,7 @@ def run(sim: str, params: RtlParams, module: str, testcase: str | None = None,
     waves_file: Path | None = None
     if waves:
         if sim == "icarus":
-            waves_file = directory / f"{TOP}.fst"
+            waves_file = directory / f"{top}.fst"
             plusargs.append(f"+dumpfile_path={waves_file}")
         else:
             waves_file = directory / "dump.vcd"
@@ -343,7 +359,7 @@ def run(sim: str, params: RtlParams, module: str, testcase: str | None = None,
     t0 = time.monotonic()
     pytest_test = os.environ.pop("PYTEST_CURRENT_TEST", None)  # we judge the results ourselves
     try:
-        runner.test(test_module=module, hdl_toplevel=TOP, hdl_toplevel_lang="verilog",
+        runner.test(test_module=module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
                     build_dir=info.directory,
                     test_dir=directory, testcase=testcase, seed=seed, extra_env=extra,
                     waves=waves, plusargs=plusargs, results_xml=str(results),

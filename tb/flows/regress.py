@@ -43,7 +43,8 @@ def run_entry(e: Run, sim: str, seed: int, scale: float) -> Outcome:
     t0 = time.monotonic()
     try:
         r = build.run(sim, preset(e.params), e.module, e.testcase, seed=seed,
-                      env={"TB_KNOBS": json.dumps(e.knobs_for(sim, scale))}, label=f"{e.name}")
+                      env={"TB_KNOBS": json.dumps(e.knobs_for(sim, scale))}, label=f"{e.name}",
+                      top=e.top)
     except build.BuildError as err:
         return Outcome(e.name, False, time.monotonic() - t0, seed, message=str(err))
     msg = "" if r.ok else f"{r.summary()}\n{build.log_tail(r.log, 25)}"
@@ -101,11 +102,11 @@ def main(argv: list[str] | None = None, stats_out: dict | None = None) -> int:
           f"(replay: python -m tb.flows.regress --sim {args.sim} --seed {master})", flush=True)
     t0 = time.monotonic()
     # build every parameter set first (two at a time), so the runs that follow only simulate
-    sets = sorted({e.params for e in entries})
+    sets = sorted({(e.params, e.top) for e in entries})
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        infos = dict(zip(sets, pool.map(lambda s: build.build(args.sim, preset(s)), sets),
-                         strict=True))
-    for s, info in infos.items():
+        infos = dict(zip(sets, pool.map(lambda s: build.build(args.sim, preset(s[0]), top=s[1]),
+                                        sets), strict=True))
+    for (s, _), info in infos.items():
         print(f"  build {s:8s} {info.directory.name}: "
               f"{'reused' if info.reused else 'built'} ({info.seconds:.1f} s) "
               f"[{describe(preset(s))}]", flush=True)

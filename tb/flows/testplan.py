@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from tb.flows.build import TOP, TOPS
+
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "doc" / "testplan.toml"
 SPEED = {"verilator": 1.0, "icarus": 0.25}  # traffic per simulator, relative to Verilator
 
 _RUN_FIELDS = {"name", "module", "testcase", "params", "knobs", "scaled", "random", "speed",
-               "desc"}
+               "desc", "top"}
 _FEATURE_FIELDS = {"name", "desc", "runs", "tests", "scenarios"}
 
 
@@ -37,6 +39,7 @@ class Run:
     random: bool = False
     speed: dict[str, float] = field(default_factory=dict)
     desc: str = ""
+    top: str = TOP  # the cocotb toplevel (tb.flows.build.TOPS)
 
     def knobs_for(self, sim: str, scale: float = 1.0) -> dict[str, float]:
         """The knobs with the ``scaled`` ones multiplied by the simulator's speed and scale."""
@@ -90,6 +93,9 @@ def parse(text: str) -> Plan:
     runs = []
     for e in data.get("run", []):
         _check_fields("run", e, _RUN_FIELDS, ("name", "module", "testcase"))
+        if e.get("top", TOP) not in TOPS:
+            raise PlanError(f"{PLAN.name}: run {e['name']!r}: field 'top' is {e['top']!r}, "
+                            f"not one of {', '.join(TOPS)}")
         for k in e.get("scaled", []):
             if k not in e.get("knobs", {}):
                 raise PlanError(f"{PLAN.name}: run {e['name']!r}: field 'scaled' names "
@@ -97,7 +103,7 @@ def parse(text: str) -> Plan:
         runs.append(Run(e["name"], e["module"], e["testcase"], e.get("params", "default"),
                         dict(e.get("knobs", {})), tuple(e.get("scaled", ())),
                         bool(e.get("random", False)), dict(e.get("speed", {})),
-                        e.get("desc", "")))
+                        e.get("desc", ""), e.get("top", TOP)))
     features = []
     for e in data.get("feature", []):
         _check_fields("feature", e, _FEATURE_FIELDS, ("name", "desc"))

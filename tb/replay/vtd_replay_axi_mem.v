@@ -9,7 +9,10 @@
 // A page lives in slot hash(page) or, when that is taken, in the next free slot after it
 // (linear probing; the image writer keeps the table at most half full). Addresses in no
 // page read as zero, with an OKAY response, like the golden model's memory.
-// Files: +mem_keys=<file> and +mem_data=<file> ($readmemh).
+// Files: +mem_keys=<file> and +mem_data=<file> ($readmemh), read at start. With BATCH=1 (the
+// cocotb testbench's batched DMA port, tb/transactors/vtd_batch_top.v) no plusargs: the image is
+// read from batch_mem_keys.hex and batch_mem_data.hex in the run directory at every edge
+// where reload is high, which the testbench raises after writing them.
 // sw_valid stores sw_data at sw_addr (8-byte aligned) in the cycle it is high: the player's
 // software writes to the tables between requests. The image writer gives every page such a
 // store touches a slot; a store to a page without one sets sw_miss (sticky) instead.
@@ -18,14 +21,19 @@
 // after its AR handshake at the earliest, one beat per cycle, in order. The write channels
 // never handshake (awready = wready = 0); wr_seen is 1 once the unit has raised awvalid or
 // wvalid, which in legacy DMA mode it must not.
+// testbench code: no code coverage (make coverage measures rtl/; a toggle point per bit of
+// the memory arrays would swamp the build)
+/* verilator coverage_off */
 module vtd_replay_axi_mem #(
     parameter integer AXI_ID_W   = 4,
     parameter integer SLOTS_LOG2 = 11,
     parameter integer LATENCY    = 4,
-    parameter integer QDEPTH     = 16
+    parameter integer QDEPTH     = 16,
+    parameter integer BATCH      = 0
 ) (
     input  wire                clk,
     input  wire                rst_n,
+    input  wire                reload,   // BATCH=1: read the image files again (else unused)
     input  wire [AXI_ID_W-1:0] arid,
     input  wire [63:0]         araddr,
     input  wire [7:0]          arlen,
@@ -57,7 +65,7 @@ module vtd_replay_axi_mem #(
     reg [63:0] data     [0:SLOTS*512-1];
 
     reg [8*512-1:0] keys_file, data_file;
-    initial begin
+    initial if (BATCH == 0) begin
         if (!$value$plusargs("mem_keys=%s", keys_file)) begin
             $display("vtd_replay_axi_mem: +mem_keys=<file> missing");
             $finish;
@@ -135,6 +143,10 @@ module vtd_replay_axi_mem #(
     wire pop  = load && (beat == q_len[q_head]);
 
     always @(posedge clk) begin
+        if (BATCH != 0 && reload) begin
+            $readmemh("batch_mem_keys.hex", page_key);
+            $readmemh("batch_mem_data.hex", data);
+        end
         if (!rst_n) begin
             q_head  <= {QW{1'b0}};
             q_tail  <= {QW{1'b0}};

@@ -255,7 +255,7 @@ module vtd_replay_top #(
     vtd_replay_axi_mem #(
         .AXI_ID_W(AXI_ID_W), .SLOTS_LOG2(MEM_SLOTS_LOG2), .LATENCY(MEM_LATENCY)
     ) u_mem (
-        .clk(clk), .rst_n(rst_n),
+        .clk(clk), .rst_n(rst_n), .reload(1'b0),
         .arid(m_arid), .araddr(m_araddr), .arlen(m_arlen), .arvalid(m_arvalid),
         .arready(m_arready), .rid(m_rid), .rdata(m_rdata), .rresp(m_rresp), .rlast(m_rlast),
         .rvalid(m_rvalid), .rready(m_rready), .awvalid(m_awvalid), .awready(m_awready),

@@ -4,13 +4,18 @@ register program and the memory hash table for ``$readmemh``, the request record
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tb.agents.memory_image import (
+    MIN_SLOTS_LOG2,
+    PAGE_WORDS,
+    slots_log2_for,
+    write_memory_image,
+)
 from tb.flows.replay.trace import MemWrite, Op, Trace, TraceError, register
 
-PAGE_WORDS = 512
-MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
 OP_END, OP_WRITE, OP_POLL, OP_STORE, OP_RUN_TO, OP_READ = 0, 1, 2, 3, 4, 5
 MAX_PROG = 1 << 18  # the player's MAX_PROG (records: operations and segment marks)
 
@@ -27,35 +32,6 @@ class Images:
     def plusargs(self) -> list[str]:
         return [f"+prog={self.prog}", f"+req={self.req}", f"+nreq={self.requests}",
                 f"+mem_keys={self.mem_keys}", f"+mem_data={self.mem_data}"]
-
-
-def slots_log2_for(pages: int, minimum: int = MIN_SLOTS_LOG2) -> int:
-    """Hash-table size (log2 slots) keeping the table at most half full."""
-    n = max(minimum, MIN_SLOTS_LOG2)
-    while (1 << n) < 2 * pages:
-        n += 1
-    return n
-
-
-def page_hash(pn: int, slots_log2: int) -> int:
-    """The player's hash of a page number (vtd_replay_axi_mem.v ``hash``)."""
-    mask64 = (1 << 64) - 1
-    h = (pn ^ (pn >> slots_log2) ^ (pn >> (2 * slots_log2))) & mask64
-    return h & ((1 << slots_log2) - 1)
-
-
-def place_pages(pages: list[int], slots_log2: int) -> dict[int, int]:
-    """Page number -> slot, by linear probing from its hash (as the player searches)."""
-    slots = 1 << slots_log2
-    taken: dict[int, int] = {}
-    where: dict[int, int] = {}
-    for pn in sorted(pages):
-        s = page_hash(pn, slots_log2)
-        while s in taken:
-            s = (s + 1) % slots
-        taken[s] = pn
-        where[pn] = s
-    return where
 
 
 def _record(op: Op) -> str:
@@ -113,19 +89,15 @@ def write_images(trace: Trace, directory: Path, min_slots_log2: int = MIN_SLOTS_
     prog = prog_records(trace)
     pages = sorted({a >> 12 for a in trace.memory} | store_pages(trace))
     slots_log2 = slots_log2_for(len(pages), min_slots_log2)
-    where = place_pages(pages, slots_log2)
-    keys = ["0" * 16] * (1 << slots_log2)
-    for pn, s in where.items():
-        keys[s] = f"{(1 << 63) | pn:016x}"
-    data: list[str] = []
-    for pn in pages:
-        data.append(f"@{where[pn] * PAGE_WORDS:x}")
-        base = pn << 12
-        data += [f"{trace.memory.get(base + 8 * i, 0):016x}" for i in range(PAGE_WORDS)]
     images = Images(directory / "prog.hex", directory / "req.bin", directory / "mem_keys.hex",
                     directory / "mem_data.hex", len(trace.requests), slots_log2)
     images.prog.write_text("\n".join(prog) + "\n")
     images.req.write_bytes(request_records(trace))
-    images.mem_keys.write_text("\n".join(keys) + "\n")
-    images.mem_data.write_text("\n".join(data) + "\n")
+    memory = trace.memory
+
+    def words(pn: int) -> Sequence[int]:
+        base = pn << 12
+        return [memory.get(base + 8 * i, 0) for i in range(PAGE_WORDS)]
+
+    write_memory_image(pages, words, slots_log2, images.mem_keys, images.mem_data)
     return images

@@ -1,0 +1,248 @@
+"""The batched DMA port: requests go to the unit in blocks, with no Python per cycle.
+
+On the toplevel ``vtd_batch_top`` (tb/transactors/, doc/testbench.md "Batched DMA port") a
+block of requests is written to a file, the HDL feeder presents them back to back (tag = index
+mod 2^REQ_TAG_W, as soon as that tag is free), the walks read an HDL image of the
+testbench's memory, and every response is logged with the cycles of its request's handshake
+and its own. Python wakes once per block: it writes the block, raises ``batch_load`` for one
+edge, sleeps until ``batch_done`` rises, and reads the log. Then the block's handshakes are
+published in cycle order, responses before requests at the same edge (as the per-cycle
+monitor and driver order them), to the same callbacks the per-cycle agents feed: the
+scoreboard sees the same transactions, each with the cycle it happened at.
+
+What it costs in generality, each refused with an error naming the problem:
+
+* The tables must not change while a block runs: memory stays as it was when the block
+  started (the image is rewritten only when :attr:`Memory.version` changed), and the unit
+  must not write memory (``batch_mem_wr_seen``). Software may program registers and tables
+  between blocks (:meth:`BatchDmaPort.drain`).
+* No error ranges in memory (the image has none), no reset of the unit during a block, no
+  request gaps or response back-pressure knobs (the feeder issues as fast as the unit takes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cocotb
+from cocotb.triggers import First, Lock, RisingEdge, Timer
+
+from python_model.memory import Memory
+from tb.agents.dma import DmaPort
+from tb.agents.memory_image import slots_log2_for, write_memory_image
+from tb.agents.transactions import DmaResponse
+
+# vtd_batch_top's defaults: requests per block (BATCH_DEPTH_LOG2) and the image's hash-table
+# size (BATCH_MEM_SLOTS_LOG2); the build never overrides them
+BLOCK_MAX = 1 << 10
+MEM_SLOTS_LOG2 = 11
+# cycles a block may take: a base plus this many per request (a walk with slow memory)
+TIMEOUT_BASE, TIMEOUT_PER_REQUEST = 5000, 400
+
+REQ_FILE, LOG_FILE = "batch_req.hex", "batch_log.txt"
+KEYS_FILE, DATA_FILE = "batch_mem_keys.hex", "batch_mem_data.hex"
+
+
+class BatchError(RuntimeError):
+    """The batched DMA port cannot run what it was given (the message says why)."""
+
+
+def record(item: Any) -> str:
+    """A request as the feeder's $readmemh record: {sid, addr, 3'b0, write, 3'b0, size}."""
+    return f"{item.sid << 84 | item.addr << 20 | int(bool(item.write)) << 16 | item.size:025x}"
+
+
+class BatchDmaPort:
+    """Runs blocks of requests through ``vtd_batch_top``'s feeder (module docstring).
+
+    ``port``: the per-cycle :class:`DmaPort` of the same DUT, whose counters (``issued``,
+    ``responded``) and response rule this port shares. ``directory``: where the HDL reads and
+    writes its files, the simulator's working directory (the run directory)."""
+
+    def __init__(self, port: DmaPort, memory: Memory, directory: Path | None = None) -> None:
+        dut = port.dut
+        if not hasattr(dut, "batch_mode"):
+            raise BatchError(f"the batched DMA port needs the toplevel vtd_batch_top "
+                             f"(tb.flows.build.BATCH_TOP); this DUT is {dut._name}")
+        self.port = port
+        self.dut = dut
+        self.memory = memory
+        self.cycles = port.cycles
+        self.directory = directory or Path.cwd()
+        self._log: Any = None  # the feeder's log, opened at the first block (the HDL makes it)
+        self._mem_version: int | None = None
+        self._lock = Lock()
+        self._pending: list[Any] = []
+        self._flusher: Any = None
+        self.on_issue: Callable[[Any], None] | None = None
+        self.on_response: Callable[[Any, DmaResponse], None] | None = None
+        # where problems go (the checker's error list); kept in ``errors`` as well
+        self.on_error: Callable[[str], None] | None = None
+        self.errors: list[str] = []
+        self.blocks = 0
+        self.image_loads = 0
+        self.active = False
+
+    # ----------------------------------------------------------------- mode
+    def enter(self) -> None:
+        """Switch the DUT's request channel and walk memory to the batched port (nothing may
+        be in flight on the per-cycle port)."""
+        if self.port.tags.in_use or self.port.presenting is not None:
+            raise BatchError(f"batch mode entered with {self.port.tags.in_use} request(s) in "
+                             "flight on the per-cycle DMA port: drain it first")
+        self.dut.batch_mode.value = 1
+        self.port.batch = self
+        self.active = True
+
+    async def leave(self) -> None:
+        """Run what is pending and switch back to the per-cycle port."""
+        await self.drain()
+        self.dut.batch_mode.value = 0
+        self.port.batch = None
+        self.active = False
+
+    # ----------------------------------------------------------------- requests
+    async def put(self, item: Any) -> None:
+        """Queue ``item`` for the next block; runs the block when it is full, else as soon as
+        the caller yields (the end of a sequence, a wait)."""
+        if not self.active:
+            raise BatchError("a request for the batched DMA port while batch mode is off "
+                             "(BatchDmaPort.enter)")
+        self._pending.append(item)
+        if len(self._pending) >= BLOCK_MAX:
+            await self.flush()
+        elif self._flusher is None:
+            self._flusher = cocotb.start_soon(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        try:
+            await self.flush()
+        finally:
+            self._flusher = None
+
+    async def flush(self) -> None:
+        """Run the pending requests as one block (after any block still running)."""
+        async with self._lock:
+            while self._pending:
+                items, self._pending = self._pending[:BLOCK_MAX], self._pending[BLOCK_MAX:]
+                try:
+                    await self._run_block(items)
+                except BatchError as e:  # refused before it ran: reported, its requests unsent
+                    self._fail(f"{e}; {len(items)} request(s) not sent")
+
+    async def drain(self) -> None:
+        """Every request put so far has run and its handshakes are published."""
+        await self.flush()
+        while self._flusher is not None:
+            await self.flush()
+            await RisingEdge(self.port.clk)
+
+    # ----------------------------------------------------------------- one block
+    def _load_image(self) -> bool:
+        """Rewrite the memory image when memory changed since the last one; True if it did."""
+        mem = self.memory
+        if mem.version == self._mem_version:
+            return False
+        if mem.error_ranges:
+            raise BatchError(f"memory has {len(mem.error_ranges)} error range(s): the batched "
+                             "DMA port's memory image cannot return errors (use the per-cycle "
+                             "port for error injection)")
+        pages = mem.page_numbers()
+        if slots_log2_for(len(pages), 0) > MEM_SLOTS_LOG2:
+            raise BatchError(f"memory holds {len(pages)} pages: the batched port's image "
+                             f"(vtd_batch_top BATCH_MEM_SLOTS_LOG2={MEM_SLOTS_LOG2}) holds at "
+                             f"most {(1 << MEM_SLOTS_LOG2) // 2}")
+        write_memory_image(pages, mem.page_words, MEM_SLOTS_LOG2,
+                           self.directory / KEYS_FILE, self.directory / DATA_FILE)
+        self._mem_version = mem.version
+        self.image_loads += 1
+        return True
+
+    async def _run_block(self, items: Sequence[Any]) -> None:
+        dut, clk = self.dut, self.port.clk
+        reload = self._load_image()
+        (self.directory / REQ_FILE).write_text("\n".join(map(record, items)) + "\n")
+        version = self.memory.version
+        await RisingEdge(clk)
+        load_edge = self.cycles.now + 1  # the edge that samples batch_load
+        dut.batch_count.value = len(items)
+        dut.batch_load.value = 1
+        if reload:
+            dut.batch_mem_reload.value = 1
+        await RisingEdge(clk)
+        dut.batch_load.value = 0
+        if reload:
+            dut.batch_mem_reload.value = 0
+        limit = TIMEOUT_BASE + TIMEOUT_PER_REQUEST * len(items)
+        await First(RisingEdge(dut.batch_done), Timer(limit * self.cycles.period_ns, "ns"))
+        self.blocks += 1
+        if self._log is None:
+            self._log = (self.directory / LOG_FILE).open("r")
+        lines = self._log.read().splitlines()
+        if self.memory.version != version:
+            self._fail("the testbench's memory changed while a batched block ran (the unit's "
+                       "image did not): change tables only between blocks")
+        if int(dut.batch_mem_wr_seen.value):
+            self._fail("the unit raised an AXI write channel during a batched block: the "
+                       "batched port does not serve writes (use the per-cycle port)")
+        self._publish(items, lines, load_edge, limit, int(dut.batch_answered.value))
+
+    def _publish(self, items: Sequence[Any], lines: list[str], load_edge: int,
+                 limit: int, answered: int) -> None:
+        """The block's issues and responses, merged in cycle order, to the callbacks."""
+        port = self.port
+        responses: list[tuple[int, Any, DmaResponse]] = []
+        issued_at: dict[int, int] = {}
+        tags: dict[int, int] = {}
+        finished = False
+        for line in lines:
+            kind, _, rest = line.partition(" ")
+            if kind == "R":
+                idx, tag, fault, reason, addr, at, when = rest.split()
+                i = int(idx)
+                issued_at[i] = load_edge + int(at)
+                tags[i] = int(tag, 16)
+                cycle = load_edge + int(when)
+                responses.append((cycle, items[i], DmaResponse(
+                    int(tag, 16), fault == "1", int(reason, 16), int(addr, 16), cycle)))
+            elif kind == "D":
+                finished = True
+            else:
+                self._fail(f"batched block: {rest}")
+        if not finished:
+            self._fail(f"batched block of {len(items)} requests: {answered} answered "
+                       f"within {limit} cycles")
+        order = sorted(issued_at)  # request index order is handshake order
+        on_issue, on_response = self.on_issue, self.on_response
+        k = 0
+        for cycle, item, rsp in responses:
+            while k < len(order) and issued_at[order[k]] < cycle:
+                j = order[k]
+                self._issue(items[j], issued_at[j], tags[j], on_issue)
+                k += 1
+            problem = port.response_error(rsp)
+            if problem is not None:
+                self._fail(problem)
+            port.responded += 1
+            item.rsp = rsp
+            if on_response is not None:
+                on_response(item, rsp)
+        for j in order[k:]:
+            self._issue(items[j], issued_at[j], tags[j], on_issue)
+
+    def _issue(self, item: Any, cycle: int, tag: int,
+               on_issue: Callable[[Any], None] | None) -> None:
+        item.issue_cycle = cycle
+        item.tag = tag
+        self.port.issued += 1
+        if on_issue is not None:
+            on_issue(item)
+
+    def _fail(self, text: str) -> None:
+        self.errors.append(text)
+        if self.on_error is not None:
+            self.on_error(f"batched DMA port: {text}")
+        else:
+            cocotb.log.error("batched DMA port: %s", text)

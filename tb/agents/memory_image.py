@@ -1,0 +1,57 @@
+"""The HDL table memory's image (tb/replay/vtd_replay_axi_mem.v): 4 KB pages in a hash table
+of 2^n slots, written as two ``$readmemh`` files (doc/replay-format.md, "Player images"). The
+replay player and the cocotb testbench's batched DMA port (tb.agents.dma_batch) both load it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+PAGE_WORDS = 512
+MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
+
+
+def slots_log2_for(pages: int, minimum: int = MIN_SLOTS_LOG2) -> int:
+    """Hash-table size (log2 slots) keeping the table at most half full."""
+    n = max(minimum, MIN_SLOTS_LOG2)
+    while (1 << n) < 2 * pages:
+        n += 1
+    return n
+
+
+def page_hash(pn: int, slots_log2: int) -> int:
+    """The player's hash of a page number (vtd_replay_axi_mem.v ``hash``)."""
+    mask64 = (1 << 64) - 1
+    h = (pn ^ (pn >> slots_log2) ^ (pn >> (2 * slots_log2))) & mask64
+    return h & ((1 << slots_log2) - 1)
+
+
+def place_pages(pages: list[int], slots_log2: int) -> dict[int, int]:
+    """Page number -> slot, by linear probing from its hash (as the player searches)."""
+    slots = 1 << slots_log2
+    taken: dict[int, int] = {}
+    where: dict[int, int] = {}
+    for pn in sorted(pages):
+        s = page_hash(pn, slots_log2)
+        while s in taken:
+            s = (s + 1) % slots
+        taken[s] = pn
+        where[pn] = s
+    return where
+
+
+def write_memory_image(pages: Sequence[int], words: Callable[[int], Sequence[int]],
+                       slots_log2: int, keys_path: Path, data_path: Path) -> None:
+    """The memory hash table of ``pages`` (page numbers; ``words(pn)``: its 512 words) with
+    2^``slots_log2`` slots, as vtd_replay_axi_mem reads it: every slot's key, then each page's
+    words at its slot. The caller keeps the table at most half full (:func:`slots_log2_for`)."""
+    where = place_pages(list(pages), slots_log2)
+    keys = ["0" * 16] * (1 << slots_log2)
+    for pn, s in where.items():
+        keys[s] = f"{(1 << 63) | pn:016x}"
+    data: list[str] = []
+    for pn in pages:
+        data.append(f"@{where[pn] * PAGE_WORDS:x}")
+        data += [f"{w:016x}" for w in words(pn)]
+    keys_path.write_text("\n".join(keys) + "\n")
+    data_path.write_text("\n".join(data) + "\n")
