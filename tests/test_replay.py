@@ -16,7 +16,7 @@ import pytest
 
 from python_model.regmap import RegisterMap
 from tb.env.runtime import seed_from_env
-from tb.flows.mutants import MUTANTS
+from tb.flows.mutants import MUTANTS, make
 from tb.flows.params import preset
 from tb.flows.replay.check import check_responses
 from tb.flows.replay.cli import main
@@ -162,14 +162,7 @@ def test_bad_operation_lines_exit_2_naming_line(tmp_path, capsys, magic, line, w
 
 def test_planted_rtl_bug_is_caught_by_replay(tmp_path):
     mutant = next(m for m in MUTANTS if m.name == "index-l2")
-    rtl = ROOT / "build" / "replay" / "mutants" / mutant.name / "rtl"  # stable: build reused
-    if rtl.exists():
-        shutil.rmtree(rtl)
-    shutil.copytree(ROOT / "rtl", rtl)
-    target = rtl / mutant.file
-    text = target.read_text()
-    assert text.count(mutant.old) == 1, f"mutant {mutant.name} no longer applies"
-    target.write_text(text.replace(mutant.old, mutant.new))
+    rtl = make(mutant, ROOT / "build" / "replay" / "mutants" / mutant.name / "rtl")
     trace, seed = _trace(tmp_path)
     env = dict(os.environ, TB_RTL_DIR=str(rtl))
     proc = subprocess.run([sys.executable, "-m", "tb.flows.replay", "run", str(trace),

@@ -17,7 +17,7 @@ port must catch as the per-cycle environment does. Prints its seed; replay with 
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +29,7 @@ from rtl_runner import plan_test, require
 from tb.agents.dma import DmaItem
 from tb.agents.dma_batch import BLOCK_MAX
 from tb.env.base_test import BaseTest, run_uvm
-from tb.flows.mutants import MUTANTS
+from tb.flows.mutants import MUTANTS, make
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,14 +147,7 @@ def test_planted_rtl_bug_is_caught_on_the_batched_port():
     it: its mismatches name the batched handshakes' requests (``tb.env.checker``)."""
     require("verilator")
     mutant = next(m for m in MUTANTS if m.name == "index-l2")
-    rtl = ROOT / "build" / "batch" / "mutants" / mutant.name / "rtl"  # stable: build reused
-    if rtl.exists():
-        shutil.rmtree(rtl)
-    shutil.copytree(ROOT / "rtl", rtl)
-    target = rtl / mutant.file
-    text = target.read_text()
-    assert text.count(mutant.old) == 1, f"mutant {mutant.name} no longer applies"
-    target.write_text(text.replace(mutant.old, mutant.new))
+    rtl = make(mutant, ROOT / "build" / "batch" / "mutants" / mutant.name / "rtl")
     script = ("import json, sys\n"
               "from tb.flows import build\n"
               "from tb.flows.params import preset\n"
@@ -171,3 +164,34 @@ def test_planted_rtl_bug_is_caught_on_the_batched_port():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "RESULT False" in out, out[-3000:]
     assert "MISMATCH DMA" in out, out[-3000:]
+
+
+def _header(path: Path, module: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """A module's parameters (name -> default) and ports (name -> (direction, width))."""
+    text = re.sub(r"//[^\n]*", "", path.read_text())
+    head = text[text.index(f"module {module}"):]
+    head = head[:head.index(");") + 2]
+    params = dict(re.findall(r"parameter\s+integer\s+(\w+)\s*=\s*(\d+)", head))
+    ports = {name: (direction, re.sub(r"\s+", "", width))
+             for direction, width, name in
+             re.findall(r"(input|output)\s+wire\s*(\[[^\]]*\])?\s*(\w+)", head)}
+    return params, ports
+
+
+def test_the_batch_wrapper_passes_every_parameter_and_port_of_the_unit():
+    """vtd_batch_top repeats the unit's header by hand (Verilog-2005 has no other way): a
+    parameter or port added to the unit and not to the wrapper would silently fall back to a
+    default in every batched build, so the two are compared here."""
+    unit_params, unit_ports = _header(ROOT / "rtl" / "vtd_remap_unit.v", "vtd_remap_unit")
+    top = ROOT / "tb" / "transactors" / "vtd_batch_top.v"
+    top_params, top_ports = _header(top, "vtd_batch_top")
+    text = top.read_text()
+    inst = text[text.index("vtd_remap_unit #("):]
+    inst = inst[:inst.index(");")]
+    assert len(unit_params) >= 25 and len(unit_ports) >= 80, (len(unit_params), len(unit_ports))
+    for name, default in unit_params.items():
+        assert top_params.get(name) == default, f"parameter {name}: wrapper {top_params.get(name)}"
+        assert f".{name}({name})" in inst, f"parameter {name} not passed to the unit"
+    for name, (direction, width) in unit_ports.items():
+        assert top_ports.get(name) == (direction, width), f"port {name}: {top_ports.get(name)}"
+        assert re.search(rf"\.{name}\((u_)?{name}\)", inst), f"port {name} not connected"

@@ -60,6 +60,7 @@ class DmaItem(uvm_sequence_item):
         self.tag = -1
         self.issue_cycle = 0
         self.rsp: DmaResponse | None = None
+        self.batched = False  # sent through the batched port (tb.agents.dma_batch)
 
     def __str__(self) -> str:
         return (f"DMA sid={self.sid:#06x} addr={self.addr:#x} "
@@ -348,8 +349,8 @@ class DmaSequencer(uvm_sequencer):
 
     async def start_item(self, item: Any) -> None:
         batch = self.port.batch if self.port is not None else None
+        item.batched = batch is not None
         if batch is not None:  # batch mode: the item goes into the next block, done at once
-            item.batched = True
             await batch.put(item)
             return
         export = self.seq_item_export

@@ -140,8 +140,10 @@ def planted(text: str, old: str, new: str, label: str) -> str:
     return text.replace(old, new)
 
 
-def make(m: Mutant) -> Path:
-    dest = ROOT / "build" / "mutants" / m.name / "rtl"
+def make(m: Mutant, dest: Path | None = None) -> Path:
+    """A copy of rtl/ with ``m`` planted, in ``dest`` (default build/mutants/<name>/rtl; a
+    fixed place lets the builds of the copy be reused)."""
+    dest = dest or ROOT / "build" / "mutants" / m.name / "rtl"
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(ROOT / "rtl", dest, ignore=shutil.ignore_patterns("smoke"))
