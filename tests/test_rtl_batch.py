@@ -56,7 +56,7 @@ class BatchedTrafficTest(BaseTest):
         again = [_copy(i) for i in first] if not batched_only else first
         loop = tb.harness.edges
         edges0, checked0 = loop.edges, tb.checker.stats.dma_checked
-        batch.enter()
+        await batch.enter()
         await self.env.dma_wait(again)
         await batch.leave()
         edges = loop.edges - edges0
@@ -100,7 +100,7 @@ class BatchRefusalsTest(BaseTest):
         await self.sw.enable_translation()
         gen = TrafficGen(topo, tb.config, tb.rt.rng("traffic"), TrafficKnobs())
         expected: list[str] = []
-        batch.enter()
+        await batch.enter()
         # memory with an error range: the image cannot return errors
         tb.memory.add_error(0x7FFF_0000, 0x1000)
         await self.env.dma_wait(list(gen.items(4)))

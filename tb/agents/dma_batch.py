@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import cocotb
-from cocotb.triggers import First, Lock, RisingEdge, Timer
+from cocotb.triggers import First, Lock, NextTimeStep, ReadOnly, RisingEdge, Timer
 
 from python_model.memory import Memory
 from tb.agents.dma import DmaPort
@@ -61,7 +61,8 @@ class BatchDmaPort:
     ``responded``) and response rule this port shares. ``directory``: where the HDL reads and
     writes its files, the simulator's working directory (the run directory)."""
 
-    def __init__(self, port: DmaPort, memory: Memory, directory: Path | None = None) -> None:
+    def __init__(self, port: DmaPort, memory: Memory, directory: Path | None = None,
+                 memory_idle: Callable[[], bool] = lambda: True) -> None:
         dut = port.dut
         if not hasattr(dut, "batch_mode"):
             raise BatchError(f"the batched DMA port needs the toplevel vtd_batch_top "
@@ -69,6 +70,7 @@ class BatchDmaPort:
         self.port = port
         self.dut = dut
         self.memory = memory
+        self.memory_idle = memory_idle  # the per-cycle AXI memory has no read burst in flight
         self.cycles = port.cycles
         self.directory = directory or Path.cwd()
         self._log: Any = None  # the feeder's log, opened at the first block (the HDL makes it)
@@ -86,22 +88,41 @@ class BatchDmaPort:
         self.active = False
 
     # ----------------------------------------------------------------- mode
-    def enter(self) -> None:
-        """Switch the DUT's request channel and walk memory to the batched port (nothing may
-        be in flight on the per-cycle port)."""
+    async def enter(self) -> None:
+        """Switch the DUT's request channel and walk memory to the batched port. Nothing may
+        be in flight on the per-cycle DMA port; it waits until the Python memory has answered
+        every read burst (an interrupt entry or descriptor fetch)."""
         if self.port.tags.in_use or self.port.presenting is not None:
             raise BatchError(f"batch mode entered with {self.port.tags.in_use} request(s) in "
                              "flight on the per-cycle DMA port: drain it first")
+        await self._quiet(self.memory_idle, "the testbench's AXI memory")
         self.dut.batch_mode.value = 1
         self.port.batch = self
         self.active = True
 
     async def leave(self) -> None:
-        """Run what is pending and switch back to the per-cycle port."""
+        """Run what is pending and switch back to the per-cycle port (once the image memory
+        has answered every read burst)."""
         await self.drain()
+        await self._quiet(lambda: bool(self.dut.batch_mem_idle.value), "the image memory")
         self.dut.batch_mode.value = 0
         self.port.batch = None
         self.active = False
+
+    async def _quiet(self, idle: Callable[[], bool], what: str, limit: int = 20000) -> None:
+        """Wait for an edge after which the memory being left holds no read burst it accepted
+        and has not answered (``idle()``, read once every agent has seen the edge), and return
+        in the next time step, before the following edge: switching memories then loses no
+        read. A burst the unit presents and nobody accepted yet simply goes to the other."""
+        clk = self.port.clk
+        for _ in range(limit):
+            await RisingEdge(clk)
+            await ReadOnly()
+            if idle():
+                await NextTimeStep()
+                return
+        raise BatchError(f"{what} did not become idle within {limit} cycles: cannot switch "
+                         "the DMA port's memory")
 
     # ----------------------------------------------------------------- requests
     async def put(self, item: Any) -> None:

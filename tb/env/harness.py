@@ -75,7 +75,9 @@ class Harness:
         if hasattr(dut, "batch_mode"):
             for sig in ("batch_mode", "batch_load", "batch_count", "batch_mem_reload"):
                 getattr(dut, sig).value = 0
-            self.dma_batch = BatchDmaPort(self.dma_port, self.mem.memory)
+            read_if = self.mem.read_if
+            self.dma_batch = BatchDmaPort(self.dma_port, self.mem.memory,
+                                          memory_idle=lambda: read_if.idle)
 
     def bind(self, memory: Memory) -> None:
         """Serve ``memory`` from now on (a new run with its own tables)."""

@@ -118,7 +118,7 @@ def _bench_test() -> Any:
             batch = self.tb.dma_batch if shared["batched"] else None
             e0, s0 = loop.edges, loop.sleeps
             if batch is not None:
-                batch.enter()
+                await batch.enter()
             for part in chunks(shared["reqs"], shared["chunks"]):
                 phase.start()
                 await self.env.dma(DmaItem(sid=s, addr=a, write=w, size=z)
@@ -144,7 +144,7 @@ def _bench_test() -> Any:
         if batched:
             batch = tb.dma_batch
             batch.on_issue, batch.on_response = chk.dma_issued, chk.dma_response
-            batch.enter()
+            await batch.enter()
             for part in parts:
                 await raw_slice()
                 phase.start()

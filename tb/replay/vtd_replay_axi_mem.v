@@ -52,6 +52,7 @@ module vtd_replay_axi_mem #(
     output wire                bvalid,
     output reg                 wr_seen,
     output reg  [63:0]         reads,
+    output wire                idle,     // no burst accepted and unanswered
     // software store between requests (trace "mem" operations); the page must be in the image
     input  wire                sw_valid,
     input  wire [63:0]         sw_addr,
@@ -135,6 +136,7 @@ module vtd_replay_axi_mem #(
     assign awready = 1'b0;
     assign wready  = 1'b0;
     assign bvalid  = 1'b0;
+    assign idle    = (q_count == 0) && !rvalid;
 
     reg  [SLOTS_LOG2:0] sw_slot;  // looked up only when software writes (the probe loop is slow)
     wire push = arvalid && arready;

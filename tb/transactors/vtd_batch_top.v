@@ -148,6 +148,7 @@ module vtd_batch_top #(
     output wire [31:0]  batch_answered,
     input  wire         batch_mem_reload,  // high at an edge: read the memory image files
     output wire         batch_mem_wr_seen, // the unit raised an AXI write channel in batch mode
+    output wire         batch_mem_idle,    // the image memory holds no unanswered read burst
     // the unit's counter bus (an observation wire inside it), for the interrupt monitor
     output wire [64*`VTD_PERF_NUM-1:0] perf_values
 );
@@ -290,6 +291,7 @@ module vtd_batch_top #(
         .awvalid(u_m_axi_awvalid && batch_mode), .awready(b_awready),
         .wvalid(u_m_axi_wvalid && batch_mode), .wready(b_wready), .bvalid(b_bvalid),
         .wr_seen(batch_mem_wr_seen), .reads(b_reads),
-        .sw_valid(1'b0), .sw_addr(64'd0), .sw_data(64'd0), .sw_miss(b_sw_miss)
+        .sw_valid(1'b0), .sw_addr(64'd0), .sw_data(64'd0), .sw_miss(b_sw_miss),
+        .idle(batch_mem_idle)
     );
 endmodule
