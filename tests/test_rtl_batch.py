@@ -2,13 +2,16 @@
 environment sends its requests in blocks, with no Python per cycle.
 
 * ``batched_traffic``: a random stream with faults goes through the per-cycle agents, then the
-  same stream again through the batched port. The scoreboard checks every response of both
+  same stream again through the batched port, with interrupt requests beside both passes
+  (their entry fetches share the AXI port with the walks: the image memory serves them in
+  the batched pass). The scoreboard checks every response of both
   against the model; besides, each request's answer must be the same both ways (the tables do
   not change, so neither may the answer), every handshake of the batched pass must carry a
   cycle inside its block, and the per-cycle agents' edge loop must have slept through the
   batched pass (no Python per cycle).
 * ``batch_refusals``: what the batched port cannot do is reported as an error naming it:
-  memory with error ranges, and memory changed while a block runs.
+  memory with error ranges (enter() refuses), memory changed while a block runs, and memory
+  changed between blocks.
 
 The pytest side also runs ``batched_traffic`` on RTL with a planted bug, which the batched
 port must catch as the per-cycle environment does. Prints its seed; replay with ``SEED=``.
@@ -23,13 +26,14 @@ import sys
 from pathlib import Path
 
 import cocotb
-from cocotb.triggers import ClockCycles
+from cocotb.triggers import ClockCycles, Event
 from rtl_runner import plan_test, require
 
 from tb.agents.dma import DmaItem
-from tb.agents.dma_batch import BLOCK_MAX
+from tb.agents.dma_batch import BLOCK_MAX, BatchError
 from tb.env.base_test import BaseTest, run_uvm
 from tb.flows.mutants import MUTANTS, make
+from tb.stimulus.interrupts import InterruptTraffic
 from tb.stimulus.traffic import TrafficGen, TrafficKnobs, build_topology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,22 +50,43 @@ class BatchedTrafficTest(BaseTest):
         assert batch is not None, "batched_traffic runs on the toplevel vtd_batch_top"
         topo = build_topology(tb.builder, rt.rng("topology"), domains=4, devices_per_domain=2,
                               regions_per_domain=6)
+        # interrupt requests run beside both passes: their entry fetches use the memory the
+        # DMA port uses, the image during the batched pass
+        intr = None
+        if tb.config.IR and rt.iknob("interrupts", 1):
+            await self.sw.enable_queued_invalidation(qs=0)
         await self.sw.enable_translation()
+        if tb.config.IR and rt.iknob("interrupts", 1):
+            intr = InterruptTraffic(tb.builder, rt.rng("interrupts"),
+                                    [d.sid for d in topo.devices])
+            intr.setup()
+            tb.memory.clear_errors()  # its bus-error entry: the image cannot return errors
+            await self.sw.enable_interrupt_remapping()
         gen = TrafficGen(topo, tb.config, rt.rng("traffic"), TrafficKnobs(hit_locality=0.5))
         first = list(gen.items(rt.iknob("requests", 1500)))
         # batched_only (the planted-bug test): the batched pass alone must catch it
         batched_only = bool(rt.iknob("batched_only", 0))
+        gate = Event()
+        gate.set()
+        msi_task = cocotb.start_soon(self._interrupts(intr, gate)) if intr else None
         if not batched_only:
             await self.env.dma_wait(first)
         again = [_copy(i) for i in first] if not batched_only else first
         loop = tb.harness.edges
         edges0, checked0 = loop.edges, tb.checker.stats.dma_checked
+        msi0 = tb.checker.stats.msi_checked
         await batch.enter()
         await self.env.dma_wait(again)
         await batch.leave()
+        gate.clear()
         edges = loop.edges - edges0
+        if msi_task is not None:
+            await msi_task
         checked = tb.checker.stats.dma_checked - checked0
+        msis = tb.checker.stats.msi_checked - msi0
         err = tb.checker.error
+        if intr is not None and not msis:
+            err("no interrupt request was answered during the batched pass")
         if checked != len(again):
             err(f"the batched pass checked {checked} responses, {len(again)} were sent")
         blocks = -(-len(again) // BLOCK_MAX)  # the sequence fills each block before it yields
@@ -70,7 +95,8 @@ class BatchedTrafficTest(BaseTest):
                 f"holds {BLOCK_MAX})")
         if edges > len(again) // 20:
             err(f"the per-cycle agents ran {edges} edges during the batched pass of "
-                f"{len(again)} requests: they should sleep through it")
+                f"{len(again)} requests: the DMA port's and the memory's should sleep through "
+                "it (the interrupt requests' entry fetches go to the image)")
         for one, two in zip(first, again, strict=True):
             if batched_only:
                 break
@@ -83,11 +109,17 @@ class BatchedTrafficTest(BaseTest):
                 err(f"{two}: issued at cycle {two.issue_cycle}, answered at {two.rsp.cycle}, "
                     f"after the per-cycle pass ended")
         faults = sum(bool(i.rsp and i.rsp.fault) for i in again)
-        tb.log.info("batched pass: %d requests in %d blocks, %d faults, %d edges of the "
-                    "per-cycle agents", len(again), batch.blocks, faults, edges)
+        tb.log.info("batched pass: %d requests in %d blocks, %d faults, %d interrupt "
+                    "requests beside them, %d edges of the per-cycle agents", len(again),
+                    batch.blocks, faults, msis, edges)
         if not faults or faults == len(again):
             err(f"the stream should mix faults and translations: {faults} of {len(again)} "
                 "faulted")
+
+
+    async def _interrupts(self, intr: InterruptTraffic, gate: Event) -> None:
+        while gate.is_set():
+            await self.env.msi(intr.items(4))
 
 
 class BatchRefusalsTest(BaseTest):
@@ -100,13 +132,17 @@ class BatchRefusalsTest(BaseTest):
         await self.sw.enable_translation()
         gen = TrafficGen(topo, tb.config, tb.rt.rng("traffic"), TrafficKnobs())
         expected: list[str] = []
-        await batch.enter()
-        # memory with an error range: the image cannot return errors
+        # memory with an error range: the image cannot return errors, so enter() refuses
         tb.memory.add_error(0x7FFF_0000, 0x1000)
-        await self.env.dma_wait(list(gen.items(4)))
-        expected.append("error range")
+        try:
+            await batch.enter()
+            tb.checker.error("enter() accepted memory with an error range")
+        except BatchError as e:
+            if "error range" not in str(e) or batch.active:
+                tb.checker.error(f"enter() refused memory with an error range so: {e}")
         tb.memory.clear_errors()
         # memory written while a block runs: the image would not see the write
+        await batch.enter()
 
         async def poke() -> None:
             await ClockCycles(tb.dut.clk, 3)
@@ -114,7 +150,11 @@ class BatchRefusalsTest(BaseTest):
 
         cocotb.start_soon(poke())
         await self.env.dma_wait(list(gen.items(200)))
-        expected.append("memory changed while a batched block ran")
+        expected.append("memory changed during a batched block")
+        # and between blocks (an interrupt entry fetch may read the image at any time)
+        tb.memory.poke(0x7FFE_0008, b"\x02")
+        await self.env.dma_wait(list(gen.items(20)))
+        expected.append("memory changed during batch mode, before a block")
         await batch.leave()
         errors = [e for e in tb.checker.errors if "batched DMA port" in e]
         for words in expected:

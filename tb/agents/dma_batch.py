@@ -1,6 +1,6 @@
 """The batched DMA port: requests go to the unit in blocks, with no Python per cycle.
 
-On the toplevel ``vtd_batch_top`` (tb/transactors/, doc/testbench.md "Batched DMA port") a
+On the toplevel ``vtd_batch_top`` (tb/transactors/, doc/testbench.md) a
 block of requests is written to a file, the HDL feeder presents them back to back (tag = index
 mod 2^REQ_TAG_W, as soon as that tag is free), the walks read an HDL image of the
 testbench's memory, and every response is logged with the cycles of its request's handshake
@@ -12,10 +12,11 @@ scoreboard sees the same transactions, each with the cycle it happened at.
 
 What it costs in generality, each refused with an error naming the problem:
 
-* The tables must not change while a block runs: memory stays as it was when the block
-  started (the image is rewritten only when :attr:`Memory.version` changed), and the unit
-  must not write memory (``batch_mem_wr_seen``). Software may program registers and tables
-  between blocks (:meth:`BatchDmaPort.drain`).
+* The tables must not change while batch mode is on: :meth:`BatchDmaPort.enter` loads the
+  image of the testbench's memory, and a change of :attr:`Memory.version` before
+  :meth:`BatchDmaPort.leave` is reported (interrupt entry fetches may read the image at any
+  time, so a change between blocks is not safe either). The unit must not write memory
+  (``batch_mem_wr_seen``). Software may program registers between blocks.
 * No error ranges in memory (the image has none), no reset of the unit during a block, no
   request gaps or response back-pressure knobs (the feeder issues as fast as the unit takes).
 """
@@ -74,7 +75,7 @@ class BatchDmaPort:
         self.cycles = port.cycles
         self.directory = directory or Path.cwd()
         self._log: Any = None  # the feeder's log, opened at the first block (the HDL makes it)
-        self._mem_version: int | None = None
+        self._mem_version: int | None = None  # the memory's version the image holds
         self._lock = Lock()
         self._pending: list[Any] = []
         self._flusher: Any = None
@@ -95,6 +96,11 @@ class BatchDmaPort:
         if self.port.tags.in_use or self.port.presenting is not None:
             raise BatchError(f"batch mode entered with {self.port.tags.in_use} request(s) in "
                              "flight on the per-cycle DMA port: drain it first")
+        self._load_image()  # before any read can reach it (an interrupt entry fetch)
+        await RisingEdge(self.port.clk)
+        self.dut.batch_mem_reload.value = 1
+        await RisingEdge(self.port.clk)  # the image is read at this edge
+        self.dut.batch_mem_reload.value = 0
         await self._quiet(self.memory_idle, "the testbench's AXI memory")
         self.dut.batch_mode.value = 1
         self.port.batch = self
@@ -105,6 +111,7 @@ class BatchDmaPort:
         has answered every read burst)."""
         await self.drain()
         await self._quiet(lambda: bool(self.dut.batch_mem_idle.value), "the image memory")
+        self._check_memory("batch mode")
         self.dut.batch_mode.value = 0
         self.port.batch = None
         self.active = False
@@ -161,11 +168,9 @@ class BatchDmaPort:
             await RisingEdge(self.port.clk)
 
     # ----------------------------------------------------------------- one block
-    def _load_image(self) -> bool:
-        """Rewrite the memory image when memory changed since the last one; True if it did."""
+    def _load_image(self) -> None:
+        """Write the memory image of the testbench's memory as it is now."""
         mem = self.memory
-        if mem.version == self._mem_version:
-            return False
         if mem.error_ranges:
             raise BatchError(f"memory has {len(mem.error_ranges)} error range(s): the batched "
                              "DMA port's memory image cannot return errors (use the per-cycle "
@@ -179,13 +184,24 @@ class BatchDmaPort:
                            self.directory / KEYS_FILE, self.directory / DATA_FILE)
         self._mem_version = mem.version
         self.image_loads += 1
+
+    def _check_memory(self, during: str) -> bool:
+        """Report a change of the testbench's memory since the image was loaded (its reads
+        may have seen the old contents); True if it changed (the image is rewritten)."""
+        if self.memory.version == self._mem_version:
+            return False
+        self._fail(f"the testbench's memory changed during {during} (the unit's image did "
+                   "not): change tables with batch mode off (leave(), then enter())")
+        try:
+            self._load_image()
+        except BatchError as e:
+            self._fail(str(e))
         return True
 
     async def _run_block(self, items: Sequence[Any]) -> None:
         dut, clk = self.dut, self.port.clk
-        reload = self._load_image()
+        reload = self._check_memory("batch mode, before a block")
         (self.directory / REQ_FILE).write_text("\n".join(map(record, items)) + "\n")
-        version = self.memory.version
         await RisingEdge(clk)
         load_edge = self.cycles.now + 1  # the edge that samples batch_load
         dut.batch_count.value = len(items)
@@ -202,9 +218,7 @@ class BatchDmaPort:
         if self._log is None:
             self._log = (self.directory / LOG_FILE).open("r")
         lines = self._log.read().splitlines()
-        if self.memory.version != version:
-            self._fail("the testbench's memory changed while a batched block ran (the unit's "
-                       "image did not): change tables only between blocks")
+        self._check_memory("a batched block")
         if int(dut.batch_mem_wr_seen.value):
             self._fail("the unit raised an AXI write channel during a batched block: the "
                        "batched port does not serve writes (use the per-cycle port)")

@@ -1,6 +1,6 @@
 `timescale 1ns/1ps
 // vtd_batch_feeder: the request side of the cocotb testbench's batched DMA port
-// (doc/testbench.md, "Batched DMA port"). Testbench code, not part of the unit.
+// (doc/testbench.md). Testbench code, not part of the unit.
 //
 // The Python agent (tb/agents/dma_batch.py) writes a block of requests to batch_req.hex in the
 // run directory ($readmemh: one REQ_BITS record per line, {sid[15:0], addr[63:0], 3'b0, write,

@@ -1,17 +1,18 @@
 `timescale 1ns/1ps
 `include "vtd_regs.vh"
 // vtd_batch_top: vtd_remap_unit for the cocotb testbench, with a batched DMA port beside the
-// unit's own ports (doc/testbench.md, "Batched DMA port"). Testbench code, not part of the unit.
+// unit's own ports (doc/testbench.md). Testbench code, not part of the unit.
 //
 // batch_mode = 0: every port of the unit is passed through unchanged and the Python agents
 // drive and serve them as on vtd_remap_unit itself. batch_mode = 1 (changed only while no
 // request is in flight and the memory is idle): the request channel is driven by
 // vtd_batch_feeder from a block of requests the Python agent wrote, the responses go to its
-// log (rsp_ready = 1), and the walks read vtd_replay_axi_mem, the image of the testbench's
-// memory the agent wrote before the block (batch_mem_reload). The outside request,
-// response and AXI read channels are then quiet (valid and ready low), so the Python memory
-// and DMA monitors sleep: no Python runs per cycle. The unit must not write memory during a
-// block (batch_mem_wr_seen: the image would not see the write), nor is it reset then.
+// log (rsp_ready = 1), and every AXI read goes to vtd_replay_axi_mem, the image of the
+// testbench's memory the agent wrote when it entered batch mode (batch_mem_reload). The
+// outside request, response and AXI read channels are then quiet (valid and ready low), so
+// the Python memory and DMA monitors sleep: no Python runs per cycle. The unit must not
+// write memory in batch mode (batch_mem_wr_seen: the image serves no writes), nor is it
+// reset during a block.
 // Registers, interrupt requests and fault events stay on the outside ports in both modes.
 // testbench code: no code coverage (make coverage measures rtl/; a toggle point per bit of
 // the memory arrays would swamp the build)
