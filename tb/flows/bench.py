@@ -1,10 +1,12 @@
-"""``make bench``: in one simulator run on one DUT build, cocotb's raw cycle rate on this DUT
-(a coroutine that only awaits the clock), checked translations per second through the pyuvm
-environment and through a bare cocotb loop, and their ratios; written to
-``build/bench/bench.json`` (keys ``raw_cycles_per_s``, ``env_per_s``, ``bare_per_s``,
-``replay_per_s``, the stream and the simulator, ``dut_cxx_opt``: the C++ optimisation of the
-Verilated model, which the raw rate depends on, and ``goals``: issue 8's goals, each met or
-not in this run).
+"""``make bench``: in one simulator run on one DUT build (the toplevel ``vtd_batch_top``: the
+unit with the batched DMA port beside it, doc/testbench.md), cocotb's raw cycle rate on this
+DUT (a coroutine that only awaits the clock), checked translations per second through the pyuvm
+environment and through a bare cocotb loop, each with the per-cycle agents and on the batched
+DMA port, and their ratios; written to ``build/bench/bench.json`` (keys ``raw_cycles_per_s``,
+``env_per_s`` and ``bare_per_s`` (the batched port's), ``env_cycle_per_s`` and
+``bare_cycle_per_s`` (the per-cycle agents'), ``replay_per_s``, the stream and the simulator,
+``dut_cxx_opt``: the C++ optimisation of the Verilated model, which the raw rate depends on,
+and ``goals``: issue 8's goals, each met or not in this run).
 
 In the same invocation two replay streams (``tb.flows.replay``, ``--replay-n`` requests each)
 run through the Verilog player on Verilator with no Python per request (its profile-guided
@@ -20,19 +22,20 @@ clock, timed in between, is compared with a rate measured on both sides of it.
     python -m tb.flows.bench [--sim verilator|icarus] [--n 4000] [--seed N] [--cpu-time]
                              [--profile] [--replay-n N]
 
-Both phases drive the same DUT (reset in between), the same memory and tables, and the same
-request stream, and both check every response against the golden model (dma_candidates at
-issue and at response, commit in response order). The bare loop is plain cocotb coroutines
-(``tb.agents.bare``) on the signals; the environment is the pyuvm agents, sequencer, analysis
-ports and scoreboard. Goals (issue 8), as ratios in one run: env_per_s >= 0.1 x
-raw_cycles_per_s and env_per_s >= 0.5 x bare_per_s. Each phase sends the stream in ``chunks``
-parts (knob, default 4), drained in between, and the raw clock rate is timed in slices in
-those pauses (before each part of the bare loop, after each part of the environment), taken
-over all of them: a machine whose speed drifts during the run (a shared or throttled one) then
-tilts the ratios far less than a measurement at one end would. ``env_edge_loop`` counts the
-edges the agents' edge loop (tb.agents.edge_loop) ran and the times it slept during the
-environment's parts. ``--cpu-time`` times the phases by CPU time (a shared machine);
-``--profile`` writes a cProfile of each phase (CPU time) to build/bench/*.pstat.
+The four phases drive the same DUT (reset in between), the same memory and tables, and the
+same request stream, and each checks every response against the golden model (dma_candidates
+at issue and at response, commit in response order). The bare loops are plain cocotb
+coroutines (``tb.agents.bare``) on the signals, or ``put`` on the batched port; the
+environment is the pyuvm agents, sequencer, analysis ports and scoreboard. Goals (issue 8), as
+ratios in one run: env_per_s >= 0.1 x raw_cycles_per_s and env_per_s >= 0.5 x bare_per_s.
+Each phase sends the stream in ``chunks`` parts (knob, default 4), drained in between, and the
+raw clock rate is timed in slices in those pauses (before each part of a bare loop, after each
+part of an environment), taken over all of them: a machine whose speed drifts during the run
+(a shared or throttled one) then tilts the ratios far less than a measurement at one end
+would. ``env_edge_loop`` and ``env_cycle_edge_loop`` count the edges the agents' edge loop
+(tb.agents.edge_loop) ran and the times it slept during the environments' parts (batched: none
+expected). ``--cpu-time`` times the phases by CPU time (a shared machine); ``--profile`` writes
+a cProfile of each phase (CPU time) to build/bench/*.pstat.
 """
 
 from __future__ import annotations
