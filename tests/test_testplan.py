@@ -86,6 +86,8 @@ def test_knob_scaling_follows_the_simulator_speed():
      "run 'a': unknown field(s) ['knob']"),
     ('[[run]]\nname = "a"\nmodule = "m"\ntestcase = "t"\nscaled = ["n"]\n',
      "run 'a': field 'scaled' names 'n', which is not in its knobs"),
+    ('[[run]]\nname = "a"\nmodule = "m"\ntestcase = "t"\ntop = "vtd_top"\n',
+     "run 'a': field 'top' is 'vtd_top', not one of vtd_remap_unit, vtd_batch_top"),
     ('[[feature]]\nname = "f"\n', "feature 'f': missing field 'desc'"),
     ('[[runs]]\nname = "a"\n', "unknown table(s) ['runs']"),
 ])
