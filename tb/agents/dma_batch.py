@@ -32,7 +32,7 @@ from cocotb.triggers import First, Lock, NextTimeStep, ReadOnly, RisingEdge, Tim
 
 from python_model.memory import Memory
 from tb.agents.dma import DmaPort
-from tb.agents.memory_image import slots_log2_for, write_memory_image
+from tb.agents.memory_image import request_record, slots_log2_for, write_memory_image
 from tb.agents.transactions import DmaResponse
 
 # vtd_batch_top's defaults: requests per block (BATCH_DEPTH_LOG2) and the image's hash-table
@@ -51,8 +51,8 @@ class BatchError(RuntimeError):
 
 
 def record(item: Any) -> str:
-    """A request as the feeder's $readmemh record: {sid, addr, 3'b0, write, 3'b0, size}."""
-    return f"{item.sid << 84 | item.addr << 20 | int(bool(item.write)) << 16 | item.size:025x}"
+    """A request as a line of the feeder's ``$readmemh`` file (vtd_replay_record.vh)."""
+    return f"{request_record(item.sid, item.addr, item.write, item.size):025x}"
 
 
 class BatchDmaPort:
@@ -228,20 +228,17 @@ class BatchDmaPort:
                  limit: int, answered: int) -> None:
         """The block's issues and responses, merged in cycle order, to the callbacks."""
         port = self.port
-        responses: list[tuple[int, Any, DmaResponse]] = []
-        issued_at: dict[int, int] = {}
-        tags: dict[int, int] = {}
+        responses: list[tuple[Any, DmaResponse]] = []
+        issued: dict[int, tuple[int, int]] = {}  # request index -> (handshake cycle, tag)
         finished = False
         for line in lines:
             kind, _, rest = line.partition(" ")
             if kind == "R":
                 idx, tag, fault, reason, addr, at, when = rest.split()
-                i = int(idx)
-                issued_at[i] = load_edge + int(at)
-                tags[i] = int(tag, 16)
-                cycle = load_edge + int(when)
-                responses.append((cycle, items[i], DmaResponse(
-                    int(tag, 16), fault == "1", int(reason, 16), int(addr, 16), cycle)))
+                rsp = DmaResponse(int(tag, 16), fault == "1", int(reason, 16), int(addr, 16),
+                                  load_edge + int(when))
+                issued[int(idx)] = (load_edge + int(at), rsp.tag)
+                responses.append((items[int(idx)], rsp))
             elif kind == "D":
                 finished = True
             else:
@@ -249,13 +246,15 @@ class BatchDmaPort:
         if not finished:
             self._fail(f"batched block of {len(items)} requests: {answered} answered "
                        f"within {limit} cycles")
-        order = sorted(issued_at)  # request index order is handshake order
+        # the feeder issues in index order; a request's handshake precedes its response's, so
+        # every answered request is published as issued before its response
+        order = sorted(issued)
         on_issue, on_response = self.on_issue, self.on_response
         k = 0
-        for cycle, item, rsp in responses:
-            while k < len(order) and issued_at[order[k]] < cycle:
+        for item, rsp in responses:
+            while k < len(order) and issued[order[k]][0] < rsp.cycle:
                 j = order[k]
-                self._issue(items[j], issued_at[j], tags[j], on_issue)
+                self._issue(items[j], *issued[j], on_issue)
                 k += 1
             problem = port.response_error(rsp)
             if problem is not None:
@@ -264,8 +263,6 @@ class BatchDmaPort:
             item.rsp = rsp
             if on_response is not None:
                 on_response(item, rsp)
-        for j in order[k:]:
-            self._issue(items[j], issued_at[j], tags[j], on_issue)
 
     def _issue(self, item: Any, cycle: int, tag: int,
                on_issue: Callable[[Any], None] | None) -> None:

@@ -1,6 +1,8 @@
-"""The HDL table memory's image (tb/replay/vtd_replay_axi_mem.v): 4 KB pages in a hash table
-of 2^n slots, written as two ``$readmemh`` files (doc/replay-format.md, "Player images"). The
-replay player and the cocotb testbench's batched DMA port (tb.agents.dma_batch) both load it."""
+"""What the HDL players read, written once for both the replay player and the cocotb
+testbench's batched DMA port (tb.agents.dma_batch): the table memory's image
+(tb/replay/vtd_replay_axi_mem.v: 4 KB pages in a hash table of 2^n slots, two ``$readmemh``
+files; doc/replay-format.md, "Player images") and the request record
+(tb/replay/vtd_replay_record.vh)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,13 @@ from pathlib import Path
 
 PAGE_WORDS = 512
 MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
+REQ_RECORD_BITS = 100  # vtd_replay_record.vh VTD_REQ_BITS
+
+
+def request_record(sid: int, addr: int, write: bool, size: int) -> int:
+    """A request as vtd_replay_record.vh lays it out: {sid[15:0], addr[63:0], 3'b0, write,
+    3'b0, size[12:0]}."""
+    return sid << 84 | addr << 20 | int(bool(write)) << 16 | size
 
 
 def slots_log2_for(pages: int, minimum: int = MIN_SLOTS_LOG2) -> int:

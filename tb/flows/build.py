@@ -152,11 +152,18 @@ def rtl_sources(top: str = TOP) -> list[Path]:
     return [*sorted(RTL_DIR.glob("*.v")), *TOPS[top]]
 
 
+def include_dirs(top: str = TOP) -> list[Path]:
+    """Where the sources of toplevel ``top`` find their headers: rtl/, and the directories of
+    its testbench HDL (tb/replay/ holds the request record the batched port reads)."""
+    return [RTL_DIR, *sorted({p.parent for p in TOPS[top]})]
+
+
 def _digest(sim: str, params: RtlParams, waves: bool, top: str = TOP) -> str:
     h = hashlib.sha1()
     h.update(json.dumps([sim, sorted(params.items()), waves, VERILATOR_ARGS,
                          VERILATOR_MAKEFLAGS, ICARUS_ARGS, top]).encode())
-    for path in [*rtl_sources(top), *sorted(RTL_DIR.glob("*.vh"))]:
+    headers = [vh for d in include_dirs(top) for vh in sorted(d.glob("*.vh"))]
+    for path in [*rtl_sources(top), *headers]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -298,7 +305,7 @@ def _run_build(sim: str, params: RtlParams, waves: bool, directory: Path,
     t0 = time.monotonic()
     try:
         with verilator_make_env() if sim == "verilator" else nullcontext():
-            runner.build(sources=rtl_sources(top), includes=[RTL_DIR], hdl_toplevel=top,
+            runner.build(sources=rtl_sources(top), includes=include_dirs(top), hdl_toplevel=top,
                          parameters=dict(params), build_dir=directory, build_args=args,
                          always=True, waves=waves, timescale=TIMESCALE, log_file=log)
     except (RuntimeError, SystemExit) as e:

@@ -1,5 +1,6 @@
 `timescale 1ns/1ps
 `include "vtd_regs.vh"
+`include "vtd_replay_record.vh"
 // vtd_replay_top: replays a DMA request stream through vtd_remap_unit with no Python in the
 // loop (doc/replay-format.md).
 //
@@ -14,8 +15,8 @@
 //                  5 = read offset once and write it as a V line (a driver reading
 //                  FSTS or a fault record: the check compares it with the model's),
 //                  0 = run the remaining requests (end of program)
-//   +req=<file>    requests: 100-bit records {sid[15:0], addr[63:0], 3'b0, write,
-//                  3'b0, size[12:0]}, binary for $fread: 13 bytes each, big-endian
+//   +req=<file>    requests: 100-bit records (vtd_replay_record.vh), binary for $fread:
+//                  13 bytes each, big-endian
 //   +nreq=<n>      number of requests
 //   +mem_keys=, +mem_data=  the memory image (vtd_replay_axi_mem)
 //   +out=<file>    the response file written here
@@ -90,7 +91,7 @@ module vtd_replay_top #(
     end
 
     // ------------------------------------------------------------------ files
-    localparam integer REQ_BITS  = 100;                // a request record
+    localparam integer REQ_BITS  = `VTD_REQ_BITS;      // a request record
     localparam integer REQ_BYTES = (REQ_BITS + 7) / 8;  // as $fread reads it
 `ifndef VERILATOR
     reg [REQ_BITS-1:0] req_mem [0:MAX_REQS-1];
@@ -320,10 +321,10 @@ module vtd_replay_top #(
     wire [REQ_BITS-1:0] rrec = req_mem[cur];
 `endif
     wire [TW-1:0] cur_tag = cur[TW-1:0];
-    assign req_sid   = rrec[99:84];
-    assign req_addr  = rrec[83:20];
-    assign req_write = rrec[16];
-    assign req_size  = rrec[12:0];
+    assign req_sid   = `VTD_REQ_SID(rrec);
+    assign req_addr  = `VTD_REQ_ADDR(rrec);
+    assign req_write = `VTD_REQ_WRITE(rrec);
+    assign req_size  = `VTD_REQ_SIZE(rrec);
     assign req_tag   = cur_tag;
     assign req_valid = (phase == P_RUN) && (cur < limit) && !busy[cur_tag];
 

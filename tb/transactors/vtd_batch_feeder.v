@@ -1,10 +1,11 @@
 `timescale 1ns/1ps
+`include "vtd_replay_record.vh"
 // vtd_batch_feeder: the request side of the cocotb testbench's batched DMA port
 // (doc/testbench.md). Testbench code, not part of the unit.
 //
 // The Python agent (tb/agents/dma_batch.py) writes a block of requests to batch_req.hex in the
-// run directory ($readmemh: one REQ_BITS record per line, {sid[15:0], addr[63:0], 3'b0, write,
-// 3'b0, size[12:0]}, the replay player's record), sets count and raises load for one edge.
+// run directory ($readmemh: one record per line, the replay player's, vtd_replay_record.vh),
+// sets count and raises load for one edge.
 // From the next edge on, request i of the block is presented with tag i mod 2^TW as soon as
 // that tag is free, one per cycle while req_ready, like the replay player. Every response is
 // written to batch_log.txt as it arrives (rsp_ready is 1 in batch mode):
@@ -18,8 +19,7 @@
 /* verilator coverage_off */
 module vtd_batch_feeder #(
     parameter integer TW         = 8,     // request tag width (the unit's REQ_TAG_W)
-    parameter integer DEPTH_LOG2 = 10,    // requests per block: at most 2^DEPTH_LOG2
-    parameter integer REQ_BITS   = 100
+    parameter integer DEPTH_LOG2 = 10     // requests per block: at most 2^DEPTH_LOG2
 ) (
     input  wire                 clk,
     input  wire                 rst_n,
@@ -42,6 +42,7 @@ module vtd_batch_feeder #(
 );
     localparam integer DEPTH = 1 << DEPTH_LOG2;
     localparam integer NTAGS = 1 << TW;
+    localparam integer REQ_BITS = `VTD_REQ_BITS;
 
     reg [REQ_BITS-1:0] blk [0:DEPTH-1];
     reg [31:0]         n;        // requests in the running block
@@ -62,10 +63,10 @@ module vtd_batch_feeder #(
 
     wire [REQ_BITS-1:0] rec = blk[cur[DEPTH_LOG2-1:0]];
     wire [TW-1:0]       cur_tag = cur[TW-1:0];
-    assign req_sid   = rec[99:84];
-    assign req_addr  = rec[83:20];
-    assign req_write = rec[16];
-    assign req_size  = rec[12:0];
+    assign req_sid   = `VTD_REQ_SID(rec);
+    assign req_addr  = `VTD_REQ_ADDR(rec);
+    assign req_write = `VTD_REQ_WRITE(rec);
+    assign req_size  = `VTD_REQ_SIZE(rec);
     assign req_tag   = cur_tag;
     assign req_valid = !done && (cur < n) && !busy[cur_tag];
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from tb.agents.memory_image import (
     MIN_SLOTS_LOG2,
     PAGE_WORDS,
+    REQ_RECORD_BITS,
+    request_record,
     slots_log2_for,
     write_memory_image,
 )
@@ -63,16 +65,15 @@ def prog_records(trace: Trace) -> list[str]:
     return [*out, f"{OP_END:038x}"]
 
 
-REQ_RECORD_BITS = 100  # vtd_replay_top.v REQ_BITS
 # as $fread reads a record: whole bytes, most significant first (vtd_replay_top.v REQ_BYTES)
 REQ_RECORD_BYTES = (REQ_RECORD_BITS + 7) // 8
 
 
 def request_records(trace: Trace) -> bytes:
-    """The request records {sid[15:0], addr[63:0], 3'b0, write, 3'b0, size[12:0]} as the
-    player's ``$fread`` takes them: 13 bytes each, big-endian (binary: parsing 100,000 hex
-    lines with ``$readmemh`` took a fifth of a hit-dominated replay)."""
-    return b"".join((r.sid << 84 | r.addr << 20 | int(r.write) << 16 | r.size)
+    """The request records (:func:`request_record`) as the player's ``$fread`` takes them:
+    13 bytes each, big-endian (binary: parsing 100,000 hex lines with ``$readmemh`` took a
+    fifth of a hit-dominated replay)."""
+    return b"".join(request_record(r.sid, r.addr, r.write, r.size)
                     .to_bytes(REQ_RECORD_BYTES, "big") for r in trace.requests)
 
 

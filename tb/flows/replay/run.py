@@ -116,7 +116,8 @@ def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path, sim
                                  MAKEFLAGS, sim]
                                 + ([PGO_TRAINING, PGO_SEED, PGO_GENERATE, PGO_USE] if pgo else []))
                      .encode())
-    for path in [*_sources(rtl_dir), *_cpp_sources(), *sorted(rtl_dir.glob("*.vh"))]:
+    for path in [*_sources(rtl_dir), *_cpp_sources(), *sorted(rtl_dir.glob("*.vh")),
+                 *sorted(PLAYER_DIR.glob("*.vh"))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -158,7 +159,8 @@ def build_player(params: RtlParams, slots_log2: int, latency: int = DEFAULT_LATE
         log.write_text("")
         t0 = time.monotonic()
         if sim == "icarus":
-            _run_build(["iverilog", "-g2005", "-o", str(binary), f"-I{rtl_dir}", "-s", PLAYER_TOP,
+            _run_build(["iverilog", "-g2005", "-o", str(binary), f"-I{rtl_dir}", f"-I{PLAYER_DIR}",
+                        "-s", PLAYER_TOP,
                         *(f"-P{PLAYER_TOP}.{k}={v}" for k, v in player.items()),
                         *map(str, _sources(rtl_dir))], log, binary, sim)
         elif not pgo:
