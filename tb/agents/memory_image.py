@@ -52,15 +52,23 @@ def place_pages(pages: list[int], slots_log2: int) -> dict[int, int]:
 def write_memory_image(pages: Sequence[int], words: Callable[[int], Sequence[int]],
                        slots_log2: int, keys_path: Path, data_path: Path) -> None:
     """The memory hash table of ``pages`` (page numbers; ``words(pn)``: its 512 words) with
-    2^``slots_log2`` slots, as vtd_replay_axi_mem reads it: every slot's key, then each page's
-    words at its slot. The caller keeps the table at most half full (:func:`slots_log2_for`)."""
+    2^``slots_log2`` slots, as vtd_replay_axi_mem reads it: every slot's key, then the words
+    of each page at its slot that are not zero, each run of them after an ``@`` address (the
+    memory clears an occupied slot's page before it reads the data). The caller keeps the
+    table at most half full (:func:`slots_log2_for`)."""
     where = place_pages(list(pages), slots_log2)
     keys = ["0" * 16] * (1 << slots_log2)
     for pn, s in where.items():
         keys[s] = f"{(1 << 63) | pn:016x}"
     data: list[str] = []
     for pn in pages:
-        data.append(f"@{where[pn] * PAGE_WORDS:x}")
-        data += [f"{w:016x}" for w in words(pn)]
+        base = where[pn] * PAGE_WORDS
+        follows = False  # the previous word was written: this one needs no address
+        for i, w in enumerate(words(pn)):
+            if w:
+                if not follows:
+                    data.append(f"@{base + i:x}")
+                data.append(f"{w:016x}")
+            follows = w != 0
     keys_path.write_text("\n".join(keys) + "\n")
     data_path.write_text("\n".join(data) + "\n")

@@ -9,10 +9,11 @@
 // A page lives in slot hash(page) or, when that is taken, in the next free slot after it
 // (linear probing; the image writer keeps the table at most half full). Addresses in no
 // page read as zero, with an OKAY response, like the golden model's memory.
-// Files: +mem_keys=<file> and +mem_data=<file> ($readmemh), read at start. With BATCH=1 (the
-// cocotb testbench's batched DMA port, tb/transactors/vtd_batch_top.v) no plusargs: the image is
-// read from batch_mem_keys.hex and batch_mem_data.hex in the run directory at every edge
-// where reload is high, which the testbench raises after writing them.
+// Files: +mem_keys=<file> and +mem_data=<file> ($readmemh; the data file holds the words that
+// are not zero), read at start. With BATCH=1 (the cocotb testbench's batched DMA port,
+// tb/transactors/vtd_batch_top.v) no plusargs: the image is read from batch_mem_keys.hex and
+// batch_mem_data.hex in the run directory at every edge where reload is high, which the
+// testbench raises after writing them.
 // sw_valid stores sw_data at sw_addr (8-byte aligned) in the cycle it is high: the player's
 // software writes to the tables between requests. The image writer gives every page such a
 // store touches a slot; a store to a page without one sets sw_miss (sticky) instead.
@@ -75,9 +76,21 @@ module vtd_replay_axi_mem #(
             $display("vtd_replay_axi_mem: +mem_data=<file> missing");
             $finish;
         end
-        $readmemh(keys_file, page_key);
-        $readmemh(data_file, data);
+        load_image(keys_file, data_file);
     end
+
+    // The image files: the keys, then the words that are not zero (the data file leaves the
+    // zero words out), so each occupied slot's page is cleared before the data is read.
+    task load_image(input [8*512-1:0] keys_name, input [8*512-1:0] data_name);
+        integer s, w;
+        begin
+            $readmemh(keys_name, page_key);
+            for (s = 0; s < SLOTS; s = s + 1)
+                if (page_key[s][63])
+                    for (w = 0; w < 512; w = w + 1) data[s * 512 + w] = 64'd0;
+            $readmemh(data_name, data);
+        end
+    endtask
 
     function [SLOTS_LOG2-1:0] hash(input [63:0] pn);
         reg [63:0] h;
@@ -146,8 +159,7 @@ module vtd_replay_axi_mem #(
 
     always @(posedge clk) begin
         if (BATCH != 0 && reload) begin
-            $readmemh("batch_mem_keys.hex", page_key);
-            $readmemh("batch_mem_data.hex", data);
+            load_image("batch_mem_keys.hex", "batch_mem_data.hex");
         end
         if (!rst_n) begin
             q_head  <= {QW{1'b0}};

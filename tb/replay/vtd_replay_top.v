@@ -158,13 +158,24 @@ module vtd_replay_top #(
     end
 
 `ifdef VERILATOR
-    // The R line, formatted in C++ (vtd_replay_write.cpp) into the same file as $fwrite's
-    // other lines: Verilator's general $fwrite formatter took a quarter of a hit-dominated
-    // replay. Same text as the $fwrite below, which Icarus runs.
+    // The R line, formatted in C++ (vtd_replay_write.cpp, on a thread of its own) into the
+    // same file as $fwrite's other lines: Verilator's general $fwrite formatter took a
+    // quarter of a hit-dominated replay. Same text as the $fwrite below, which Icarus runs.
     import "DPI-C" function void vtd_replay_write_rsp(
         input int fd, input int index, input int tag, input int tag_digits, input bit fault,
         input int reason, input longint addr, input longint issued, input longint answered);
+    // returns once every R line handed to vtd_replay_write_rsp is in the file
+    import "DPI-C" function void vtd_replay_sync_rsp();
 `endif
+    // Before any other line: the R lines before it are in the file (under Verilator they are
+    // written on another thread), so the file keeps the order of events.
+    task rsp_sync;
+        begin
+`ifdef VERILATOR
+            vtd_replay_sync_rsp();
+`endif
+        end
+    endtask
 
     // ------------------------------------------------------------------ DUT
     wire [11:0] s_awaddr, s_araddr;
@@ -364,6 +375,7 @@ module vtd_replay_top #(
                 P_PROG: begin
                     if (p_op == 4'd0 || p_op == 4'd4) begin
                         if (!started) begin
+                            rsp_sync;
                             $fwrite(fd, "S %0d %0d\n", cycle, polls);
                             run_start <= cycle;
                             started   <= 1'b1;
@@ -390,11 +402,14 @@ module vtd_replay_top #(
                     if (cmd_valid && cmd_ready) cmd_valid <= 1'b0;
                     if (cmd_done) begin
                         phase <= P_PROG;
-                        if (p_op == 4'd5)
+                        if (p_op == 4'd5) begin
+                            rsp_sync;
                             $fwrite(fd, "V %h %h\n", p_off, cmd_rdata);
+                        end
                         if (p_op == 4'd2 && (cmd_rdata & p_mask) != p_val) begin
                             polls <= polls + 1;
                             if (polls > 10000) begin
+                                rsp_sync;
                                 $fwrite(fd, "E poll of offset %h timed out: reads %h\n",
                                         p_off, cmd_rdata);
                                 phase <= P_END;
@@ -417,6 +432,7 @@ module vtd_replay_top #(
                     end
                     if (rsp_valid) begin
                         if (!busy[rsp_tag]) begin
+                            rsp_sync;
                             $fwrite(fd, "E response with tag %h, which is not in flight, at cycle %0d\n",
                                     rsp_tag, cycle);
                         end else begin
@@ -436,13 +452,16 @@ module vtd_replay_top #(
                         idle <= 64'd0;
                     end
                     if (answered == limit && final_seg) begin
+                        rsp_sync;
                         $fwrite(fd, "T %0d %0d\n", cycle - run_start, mem_reads);
                         phase <= P_PERF;
                     end else if (answered == limit) begin
+                        rsp_sync;
                         $fwrite(fd, "B %0d %0d\n", limit, cycle - run_start);
                         pc    <= pc + 1;
                         phase <= P_PROG;
                     end else if (idle > TIMEOUT) begin
+                        rsp_sync;
                         $fwrite(fd, "E timeout: %0d of %0d requests answered after %0d cycles\n",
                                 answered, nreq, cycle - run_start);
                         phase <= P_END;
@@ -466,6 +485,7 @@ module vtd_replay_top #(
                 P_PERF_WAIT: begin
                     if (cmd_valid && cmd_ready) cmd_valid <= 1'b0;
                     if (cmd_done) begin
+                        rsp_sync;
                         if (perf_i < NPERF)
                             $fwrite(fd, "P %h %0d\n", cmd_addr, cmd_rdata);
                         else
@@ -475,6 +495,7 @@ module vtd_replay_top #(
                     end
                 end
                 default: begin
+                    rsp_sync;
                     if (mem_wr_seen) $fwrite(fd, "W the unit raised an AXI write channel\n");
                     if (sw_miss) $fwrite(fd, "E a table store hit a page missing from the image\n");
                     $fwrite(fd, "D\n");

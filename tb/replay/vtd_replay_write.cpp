@@ -2,14 +2,25 @@
 //
 // Testbench code (tb/replay/, not part of the unit). vtd_replay_top writes every response
 // as an "R" line; through Verilator's general $fwrite formatter that cost a quarter of a
-// hit-dominated replay, so under Verilator the line is formatted here instead, into the
-// same stdio stream the player's other $fwrite lines go to (so the file keeps its order).
-// The text is exactly what the Icarus branch's
+// hit-dominated replay, so under Verilator the line is formatted here instead. The text is
+// exactly what the Icarus branch's
 //   $fwrite(fd, "R %0d %h %0d %h %h %0d %0d\n", ...)
 // writes: decimal index, the tag in ceil(REQ_TAG_W/4) hex digits, the fault bit, the
 // reason in 2 hex digits, the address in 16 hex digits, decimal issue and answer cycles.
+//
+// Formatting the lines and the file system's write of them (about 23 MB for half a million
+// responses) were a seventh of a hit-dominated replay, so both run on a second thread: the
+// simulation thread only stores each response's fields in a block, and hands a full block
+// over (one lock per block). The lines go into the same stdio stream as the player's other
+// $fwrite lines; vtd_replay_top calls vtd_replay_sync_rsp before each of those, which waits
+// until every response handed in so far is in the stream, so the file keeps its order.
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "svdpi.h"
 #include "verilated.h"
@@ -69,38 +80,126 @@ char* put_dec(char* p, int64_t v) {
     return p;
 }
 
+// One response, as the simulation thread hands it over.
+struct Rsp {
+    int64_t issued;
+    int64_t answered;
+    uint64_t addr;
+    int32_t index;
+    uint32_t tag;
+    uint8_t reason;
+    uint8_t fault;
+    uint8_t tag_digits;
+};
+
+char* format_rsp(char* p, const Rsp& r) {
+    *p++ = 'R';
+    *p++ = ' ';
+    p = put_dec(p, r.index);
+    *p++ = ' ';
+    p = put_hex(p, r.tag, r.tag_digits);
+    *p++ = ' ';
+    *p++ = r.fault ? '1' : '0';
+    *p++ = ' ';
+    p = put_hex(p, r.reason, 2);
+    *p++ = ' ';
+    p = put_hex(p, r.addr, 16);
+    *p++ = ' ';
+    p = put_dec(p, r.issued);
+    *p++ = ' ';
+    p = put_dec(p, r.answered);
+    *p++ = '\n';
+    return p;
+}
+
+constexpr size_t kBlock = 4096;  // responses per hand-over
+
+// The writer thread and the blocks between it and the simulation thread. Allocated once and
+// never freed: the thread waits on these until the process exits.
+struct Writer {
+    std::mutex lock;
+    std::condition_variable work;   // a block was handed over
+    std::condition_variable done;   // the writer finished its blocks
+    std::deque<std::vector<Rsp>> full;   // handed over, not yet written
+    std::vector<std::vector<Rsp>> spare; // written, for reuse
+    size_t busy = 0;                     // blocks handed over and not yet written
+    FILE* fp = nullptr;
+    std::vector<Rsp> filling;            // the simulation thread's current block
+
+    explicit Writer(FILE* out) : fp(out) {
+        filling.reserve(kBlock);
+        std::thread([this] { run(); }).detach();
+    }
+
+    void run() {
+        std::vector<char> text;
+        for (;;) {
+            std::vector<Rsp> block;
+            {
+                std::unique_lock<std::mutex> guard(lock);
+                work.wait(guard, [this] { return !full.empty(); });
+                block = std::move(full.front());
+                full.pop_front();
+            }
+            text.resize(block.size() * 96);
+            char* p = text.data();
+            for (const Rsp& r : block) p = format_rsp(p, r);
+            fwrite_unlocked(text.data(), 1, static_cast<size_t>(p - text.data()), fp);
+            block.clear();
+            {
+                const std::lock_guard<std::mutex> guard(lock);
+                spare.push_back(std::move(block));
+                --busy;
+            }
+            done.notify_all();
+        }
+    }
+
+    // hand the current block to the writer (simulation thread)
+    void hand_over() {
+        std::vector<Rsp> next;
+        {
+            const std::lock_guard<std::mutex> guard(lock);
+            if (!spare.empty()) {
+                next = std::move(spare.back());
+                spare.pop_back();
+            }
+            full.push_back(std::move(filling));
+            ++busy;
+        }
+        work.notify_one();
+        filling = std::move(next);
+        filling.reserve(kBlock);
+    }
+
+    // every response handed in so far is in the stream (simulation thread)
+    void sync() {
+        if (!filling.empty()) hand_over();
+        std::unique_lock<std::mutex> guard(lock);
+        done.wait(guard, [this] { return busy == 0; });
+    }
+};
+
+Writer* writer = nullptr;
+
 }  // namespace
 
 extern "C" void vtd_replay_write_rsp(int fd, int index, int tag, int tag_digits,
                                      svBit fault, int reason, long long addr,
                                      long long issued, long long answered) {
-    // the stream of the player's one output file, looked up once (the look-up and stdio's
-    // per-call locking were a twentieth of a hit-dominated replay; the player is one thread)
-    static int cached_fd = 0;
-    static FILE* cached_fp = nullptr;
-    if (fd != cached_fd) {
-        cached_fd = fd;
-        cached_fp = VL_CVT_I_FP(static_cast<IData>(fd));
+    if (!writer) {
+        // the player's one output file, looked up once
+        FILE* const fp = VL_CVT_I_FP(static_cast<IData>(fd));
+        if (!fp) return;
+        writer = new Writer(fp);
     }
-    FILE* const fp = cached_fp;
-    if (!fp) return;
-    char line[128];
-    char* p = line;
-    *p++ = 'R';
-    *p++ = ' ';
-    p = put_dec(p, index);
-    *p++ = ' ';
-    p = put_hex(p, static_cast<uint32_t>(tag), tag_digits);
-    *p++ = ' ';
-    *p++ = fault ? '1' : '0';
-    *p++ = ' ';
-    p = put_hex(p, static_cast<uint32_t>(reason), 2);
-    *p++ = ' ';
-    p = put_hex(p, static_cast<uint64_t>(addr), 16);
-    *p++ = ' ';
-    p = put_dec(p, issued);
-    *p++ = ' ';
-    p = put_dec(p, answered);
-    *p++ = '\n';
-    fwrite_unlocked(line, 1, static_cast<size_t>(p - line), fp);
+    writer->filling.push_back(Rsp{issued, answered, static_cast<uint64_t>(addr), index,
+                                  static_cast<uint32_t>(tag), static_cast<uint8_t>(reason),
+                                  static_cast<uint8_t>(fault ? 1 : 0),
+                                  static_cast<uint8_t>(tag_digits)});
+    if (writer->filling.size() == kBlock) writer->hand_over();
+}
+
+extern "C" void vtd_replay_sync_rsp() {
+    if (writer) writer->sync();
 }
