@@ -64,7 +64,19 @@ module vtd_replay_axi_mem #(
     localparam integer QW = (QDEPTH > 1) ? $clog2(QDEPTH) : 1;
 
     reg [63:0] page_key [0:SLOTS-1];
+`ifdef VTD_REPLAY_MEM_DPI
+    // The Verilator player (tb/flows/replay/run.py defines VTD_REPLAY_MEM_DPI): the words are
+    // kept in C++ (vtd_replay_mem.cpp), in memory the system hands out zeroed page by page as
+    // it is first touched. As a Verilog array they were zeroed at start-up, every page of it:
+    // a twelfth of a hit-dominated replay, and most of a sweep job's start-up (2^13 slots,
+    // 32 MB). Loads return the words read, -1 when the file cannot be read, -2 - n for a bad
+    // line n.
+    import "DPI-C" function int vtd_replay_mem_load(input string path, input int words);
+    import "DPI-C" function longint vtd_replay_mem_word(input int index);
+    import "DPI-C" function void vtd_replay_mem_store(input int index, input longint value);
+`else
     reg [63:0] data     [0:SLOTS*512-1];
+`endif
 
     reg [8*512-1:0] keys_file, data_file;
     initial if (BATCH == 0) begin
@@ -85,10 +97,20 @@ module vtd_replay_axi_mem #(
         integer s, w;
         begin
             $readmemh(keys_name, page_key);
+`ifdef VTD_REPLAY_MEM_DPI
+            w = vtd_replay_mem_load(data_name, SLOTS * 512);  // clears every word first
+            if (w < 0) begin
+                if (w == -1) $display("vtd_replay_axi_mem: cannot read %0s", data_name);
+                else $display("vtd_replay_axi_mem: %0s line %0d is not an image line",
+                              data_name, -2 - w);
+                $finish;
+            end
+`else
             for (s = 0; s < SLOTS; s = s + 1)
                 if (page_key[s][63])
                     for (w = 0; w < 512; w = w + 1) data[s * 512 + w] = 64'd0;
             $readmemh(data_name, data);
+`endif
         end
     endtask
 
@@ -130,7 +152,12 @@ module vtd_replay_axi_mem #(
         reg [SLOTS_LOG2:0] f;
         begin
             f      = find(a);
+`ifdef VTD_REPLAY_MEM_DPI
+            lookup = f[SLOTS_LOG2] ? vtd_replay_mem_word(32'({f[SLOTS_LOG2-1:0], a[11:3]}))
+                                   : 64'd0;
+`else
             lookup = f[SLOTS_LOG2] ? data[{f[SLOTS_LOG2-1:0], a[11:3]}] : 64'd0;
+`endif
         end
     endfunction
 
@@ -179,8 +206,10 @@ module vtd_replay_axi_mem #(
             if (awvalid || wvalid) wr_seen <= 1'b1;
             if (sw_valid) begin
                 sw_slot = find(sw_addr);
+`ifndef VTD_REPLAY_MEM_DPI
                 if (sw_slot[SLOTS_LOG2]) data[{sw_slot[SLOTS_LOG2-1:0], sw_addr[11:3]}] <= sw_data;
-                else sw_miss <= 1'b1;
+`endif
+                if (!sw_slot[SLOTS_LOG2]) sw_miss <= 1'b1;
             end
             if (push) begin
                 q_id[q_tail]   <= arid;
@@ -204,6 +233,11 @@ module vtd_replay_axi_mem #(
                 end
             end
             q_count <= q_count + {{QW{1'b0}}, push} - {{QW{1'b0}}, pop};
+`ifdef VTD_REPLAY_MEM_DPI
+            // after this edge's read above, as the array's nonblocking store is
+            if (sw_valid && sw_slot[SLOTS_LOG2])
+                vtd_replay_mem_store(32'({sw_slot[SLOTS_LOG2-1:0], sw_addr[11:3]}), sw_data);
+`endif
         end
     end
 endmodule

@@ -1,4 +1,5 @@
-// vtd_replay_read.cpp: the replay player's request-file reader for Verilator (DPI-C).
+// vtd_replay_read.cpp: the replay player's request- and program-file readers for Verilator
+// (DPI-C).
 //
 // Testbench code (tb/replay/, not part of the unit). The requests file holds fixed-size
 // big-endian records (doc/replay-format.md); vtd_replay_top passes their size in bytes and
@@ -14,6 +15,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
 
 #include "svdpi.h"
 
@@ -24,6 +28,16 @@ size_t kept = 0;                         // records handed out: the first `kept`
 size_t record_bytes = 1;
 int record_bits = 1;
 int words = 1;  // 32-bit words per record
+
+std::vector<svBitVecVal> program;  // the program's records, prog_words words each
+int prog_words = 1;
+
+int hex_value(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
 
 }  // namespace
 
@@ -76,4 +90,46 @@ extern "C" void vtd_replay_req(int index, svBitVecVal* rec) {
         }
     }
     if (record_bits % 32) rec[words - 1] &= (svBitVecVal{1} << (record_bits % 32)) - 1;
+}
+
+// The program file (prog.hex, doc/replay-format.md): one record of `bits` bits per line, in
+// hex, as images.py writes it for $readmemh (which Icarus runs). Returns the records read,
+// -1 when the file cannot be read, or -2 - n when line n holds something else than a record.
+extern "C" int vtd_replay_read_prog(const char* path, int bits) {
+    FILE* const fp = std::fopen(path, "r");
+    if (!fp) return -1;
+    prog_words = (bits + 31) / 32;
+    program.clear();
+    std::vector<svBitVecVal> rec(static_cast<size_t>(prog_words));
+    char line[512];
+    int no = 0;
+    int result = 0;
+    while (result == 0 && std::fgets(line, sizeof line, fp)) {
+        ++no;
+        for (auto& w : rec) w = 0;
+        int digits = 0;
+        const char* c = line;
+        for (; hex_value(*c) >= 0; ++c, ++digits) {
+            for (int w = prog_words - 1; w > 0; --w)  // shift the record up by 4 bits
+                rec[w] = (rec[w] << 4) | (rec[w - 1] >> 28);
+            rec[0] = (rec[0] << 4) | static_cast<svBitVecVal>(hex_value(*c));
+        }
+        const bool whole = std::strchr(c, '\n') != nullptr || std::feof(fp);
+        while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') ++c;
+        if (*c != '\0' || !whole || 4 * digits > bits + 3) {
+            result = -2 - no;  // not hex digits alone, too long, or too wide
+        } else if (digits > 0) {
+            program.insert(program.end(), rec.begin(), rec.end());
+        }  // else an empty line
+    }
+    std::fclose(fp);
+    return result < 0 ? result : static_cast<int>(program.size() / rec.size());
+}
+
+// Program record `index` (rec[0] holds bits 31:0), zero past the end ($readmemh leaves the
+// rest of the array zero under Verilator: op 0, run the rest).
+extern "C" void vtd_replay_prog(int index, svBitVecVal* rec) {
+    const size_t at = static_cast<size_t>(index) * static_cast<size_t>(prog_words);
+    const bool in = index >= 0 && at + static_cast<size_t>(prog_words) <= program.size();
+    for (int w = 0; w < prog_words; ++w) rec[w] = in ? program[at + static_cast<size_t>(w)] : 0;
 }

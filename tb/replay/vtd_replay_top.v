@@ -95,12 +95,13 @@ module vtd_replay_top #(
     localparam integer REQ_BYTES = (REQ_BITS + 7) / 8;  // as $fread reads it
 `ifndef VERILATOR
     reg [REQ_BITS-1:0] req_mem [0:MAX_REQS-1];
+    reg [151:0]        prog_mem [0:MAX_PROG-1];
 `endif
-    reg [151:0] prog_mem [0:MAX_PROG-1];
     reg [8*512-1:0] req_file, prog_file, out_file;
     integer nreq;
     integer fd;
     integer req_fd, req_bytes;
+    integer prog_n;  // program records read (Verilator)
 `ifdef VERILATOR
     // The requests file is read in C++ (vtd_replay_read.cpp) and each record fetched from
     // there as the stream advances: Verilator's $fread takes one getc per byte (a tenth of a
@@ -110,6 +111,11 @@ module vtd_replay_top #(
     import "DPI-C" function int vtd_replay_read_reqs(input string path, input int n,
                                                      input int record_bytes, input int record_bits);
     import "DPI-C" function void vtd_replay_req(input int index, output bit [REQ_BITS-1:0] rec);
+    // The program file too (vtd_replay_read.cpp), its records fetched as pc moves: an array of
+    // MAX_PROG records took a start-up of its own to zero. Returns the records read, -1 when
+    // the file cannot be read, -2 - n when line n is not a record.
+    import "DPI-C" function int vtd_replay_read_prog(input string path, input int record_bits);
+    import "DPI-C" function void vtd_replay_prog(input int index, output bit [151:0] rec);
 `endif
     initial begin
         nreq = 0;
@@ -125,7 +131,17 @@ module vtd_replay_top #(
             $finish;
         end
 `endif
+`ifdef VERILATOR
+        prog_n = vtd_replay_read_prog(prog_file, 152);
+        if (prog_n < 0) begin
+            if (prog_n == -1) $display("vtd_replay_top: cannot read %0s", prog_file);
+            else $display("vtd_replay_top: %0s line %0d is not a program record", prog_file,
+                          -2 - prog_n);
+            $finish;
+        end
+`else
         $readmemh(prog_file, prog_mem);
+`endif
         if (nreq > 0) begin
 `ifdef VERILATOR
             req_bytes = vtd_replay_read_reqs(req_file, nreq, REQ_BYTES, REQ_BITS);
@@ -318,7 +334,12 @@ module vtd_replay_top #(
     integer      tag_idx [0:NTAGS-1];
     reg  [63:0]  tag_cyc [0:NTAGS-1];
 
+`ifdef VERILATOR
+    reg  [151:0] prec;          // record pc, fetched as pc moves (goto)
+    reg  [151:0] prec_next;
+`else
     wire [151:0] prec = prog_mem[pc];
+`endif
     wire [3:0]   p_op   = prec[151:148];
     wire [7:0]   p_strb = prec[147:140];
     wire [11:0]  p_off  = prec[139:128];
@@ -339,13 +360,25 @@ module vtd_replay_top #(
     assign req_tag   = cur_tag;
     assign req_valid = (phase == P_RUN) && (cur < limit) && !busy[cur_tag];
 
+    // the program counter moves to record n
+    task goto;
+        input integer n;
+        begin
+            pc <= n;
+`ifdef VERILATOR
+            vtd_replay_prog(n, prec_next);
+            prec <= prec_next;
+`endif
+        end
+    endtask
+
     always @(posedge clk) begin
         if (!rst_n) begin
             phase     <= P_RESET;
             cycle     <= 64'd0;
             idle      <= 64'd0;
             run_start <= 64'd0;
-            pc        <= 0;
+            goto(0);
             polls     <= 0;
             perf_i    <= 0;
             cur       <= 0;
@@ -388,7 +421,7 @@ module vtd_replay_top #(
                         sw_valid <= 1'b1;
                         sw_addr  <= p_mask;
                         sw_data  <= p_val;
-                        pc       <= pc + 1;
+                        goto(pc + 1);
                     end else begin
                         cmd_valid <= 1'b1;
                         cmd_write <= (p_op == 4'd1);
@@ -415,7 +448,7 @@ module vtd_replay_top #(
                                 phase <= P_END;
                             end
                         end else begin
-                            pc <= pc + 1;
+                            goto(pc + 1);
                         end
                     end
                 end
@@ -458,7 +491,7 @@ module vtd_replay_top #(
                     end else if (answered == limit) begin
                         rsp_sync;
                         $fwrite(fd, "B %0d %0d\n", limit, cycle - run_start);
-                        pc    <= pc + 1;
+                        goto(pc + 1);
                         phase <= P_PROG;
                     end else if (idle > TIMEOUT) begin
                         rsp_sync;

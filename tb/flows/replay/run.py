@@ -29,10 +29,11 @@ BUILD_ROOT = ROOT / "build" / "replay"
 # Part of the digest: changing a flag rebuilds.
 # The player is built and run on the same machine: -march=native is safe and ~10% faster.
 # The clock comes from tb/replay/vtd_replay_main.cpp (VTD_REPLAY_CLOCK_PORT), not from a delay:
-# no --timing scheduler in the per-cycle loop.
-VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-DVTD_REPLAY_CLOCK_PORT", "-O3", "--x-assign",
-                   "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal", "-Wno-lint",
-                   "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
+# no --timing scheduler in the per-cycle loop. VTD_REPLAY_MEM_DPI: the memory's words live in C++
+# (tb/replay/vtd_replay_mem.cpp), not in a Verilog array zeroed at start-up.
+VERILATOR_FLAGS = ("--cc", "--exe", "--build", "-DVTD_REPLAY_CLOCK_PORT", "-DVTD_REPLAY_MEM_DPI",
+                   "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert", "-Wno-fatal",
+                   "-Wno-lint", "-Wno-style", "-j", "2", "-CFLAGS", "-march=native")
 # the object cache (tb/flows/objcache.py) compiles Verilator's runtime once for all players;
 # the model at -O2: as fast as -O3 on the bench streams or faster (interleaved runs), and
 # quicker to build
