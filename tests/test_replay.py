@@ -292,3 +292,51 @@ def test_new_cache_settings_replay_with_counters_checked(tmp_path, capsys, param
     if params == "walkcache":
         wc = next(r.rtl for r in full.counters if r.name == "PERF_WC_HITS")
         assert wc > 0, "the walk cache never hit on a mixed stream"
+
+
+def test_response_lines_keep_the_order_of_events_across_the_writer_thread(tmp_path, capsys):
+    """Under Verilator the R lines are formatted on a second thread, handed over 4,096 at a
+    time, and every other line waits for them: in a NIC stream longer than a hand-over, with
+    table changes between passes, each B line comes after exactly the responses of the
+    requests before its index, and none of them after it; T comes after all of them."""
+    trace, seed = _nic_trace(tmp_path, 9000)
+    out = tmp_path / "nic.rsp"
+    rc = main(["run", str(trace), "--out", str(out), "--no-reference"])
+    text = capsys.readouterr().out
+    assert rc == 0, f"SEED={seed}\n{text}"
+    answered: set[int] = set()
+    barriers = 0
+    for no, line in enumerate(out.read_text().splitlines(), start=1):
+        w = line.split()
+        if w[0] == "R":
+            answered.add(int(w[1]))
+        elif w[0] == "B":
+            barriers += 1
+            assert answered == set(range(int(w[1]))), \
+                f"SEED={seed}: line {no} ({line}) is not after exactly its segment's responses"
+        elif w[0] == "T":
+            assert len(answered) == 9000, f"SEED={seed}: line {no} ({line}) came early"
+    assert barriers == len(read_trace(trace).barriers()), f"SEED={seed}"
+
+
+@pytest.mark.parametrize("image,line,words", [
+    ("prog.hex", "10f0180000000040000000000000000000000z", "prog.hex line 2 is not a program"),
+    ("mem_data.hex", "@zz", "mem_data.hex line 1 is not an image line"),
+])
+def test_a_malformed_player_image_is_reported_naming_file_and_line(tmp_path, image, line,
+                                                                    words):
+    """The Verilator player reads its program and memory image in C++: a line that is not a
+    record stops it with the file and the line, before any response."""
+    from tb.flows.replay import images as img
+    from tb.flows.replay.run import build_player, run_player
+
+    images = img.write_images(generate(50, 3, "mixed"), tmp_path / "images")
+    path = tmp_path / "images" / image
+    lines = path.read_text().splitlines()
+    at = 1 if image == "prog.hex" else 0
+    lines[at] = line
+    path.write_text("\n".join(lines) + "\n")
+    result = run_player(build_player(preset("default"), images.slots_log2), images.plusargs(),
+                        tmp_path / "out.rsp")
+    assert not result.responses
+    assert any(words in e for e in result.errors), result.errors
