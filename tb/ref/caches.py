@@ -341,21 +341,32 @@ class IotlbRef:
             return [({}, None)]
         vpn = self.vpn_of(addr)
         cand = self._candidates(vpn)
+        states = self._states
+        if all(len(states[s]) == 1 for s in cand):
+            # one possible state per set (always so for LRU and PLRU): one combination, found
+            # without building and ordering the sets of signatures below
+            one = {s: self._signature(next(iter(states[s])), sid, vpn, sizes)
+                   for s, sizes in cand.items()}
+            return [(one, self._used(one, cand, vpn))]
         per_set = {s: sorted({self._signature(st, sid, vpn, sizes) for st in self._states[s]},
                              key=repr) for s, sizes in cand.items()}
         out = []
         keys = list(per_set)
         for choice in itertools.product(*(per_set[k] for k in keys)):
             sigs = dict(zip(keys, choice, strict=True))
-            used = None
-            for ps in range(3):  # smallest page size first
-                s = self.set_of(vpn, ps)
-                e = sigs[s][cand[s].index(ps)]
-                if e is not None:
-                    used = e
-                    break
-            out.append((sigs, used))
+            out.append((sigs, self._used(sigs, cand, vpn)))
         return out
+
+    def _used(self, sigs: dict[int, tuple], cand: dict[int, list[int]],
+              vpn: int) -> TlbEntry | None:
+        """The entry a lookup uses given each candidate set's match signature: the smallest
+        page size that matches."""
+        for ps in range(3):
+            s = self.set_of(vpn, ps)
+            e = sigs[s][cand[s].index(ps)]
+            if e is not None:
+                return e
+        return None
 
     def probe(self, sid: int, addr: int) -> TlbEntry | None:
         """The entry a lookup would use (no state change); raises when ambiguous."""
