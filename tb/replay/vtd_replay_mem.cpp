@@ -13,18 +13,12 @@
 #include <cstring>
 
 #include "svdpi.h"
+#include "vtd_replay_hex.h"
 
 namespace {
 
 uint64_t* words = nullptr;
 size_t count = 0;
-
-int hex_digit(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 }  // namespace
 
@@ -51,7 +45,8 @@ extern "C" int vtd_replay_mem_load(const char* path, int n) {
         if (address) ++c;
         uint64_t v = 0;
         int digits = 0;
-        for (; hex_digit(*c) >= 0; ++c, ++digits) v = (v << 4) | hex_digit(*c);
+        for (int d; (d = vtd_replay_hex_digit(*c)) >= 0; ++c, ++digits)
+            v = (v << 4) | static_cast<uint64_t>(d);
         const bool whole = std::strchr(c, '\n') != nullptr || std::feof(fp);
         while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') ++c;
         if (*c != '\0' || !whole || digits > 16 || (address && digits == 0)) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "svdpi.h"
+#include "vtd_replay_hex.h"
 
 namespace {
 
@@ -31,13 +32,6 @@ int words = 1;  // 32-bit words per record
 
 std::vector<svBitVecVal> program;  // the program's records, prog_words words each
 int prog_words = 1;
-
-int hex_value(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 }  // namespace
 
@@ -109,10 +103,10 @@ extern "C" int vtd_replay_read_prog(const char* path, int bits) {
         for (auto& w : rec) w = 0;
         int digits = 0;
         const char* c = line;
-        for (; hex_value(*c) >= 0; ++c, ++digits) {
+        for (int d; (d = vtd_replay_hex_digit(*c)) >= 0; ++c, ++digits) {
             for (int w = prog_words - 1; w > 0; --w)  // shift the record up by 4 bits
                 rec[w] = (rec[w] << 4) | (rec[w - 1] >> 28);
-            rec[0] = (rec[0] << 4) | static_cast<svBitVecVal>(hex_value(*c));
+            rec[0] = (rec[0] << 4) | static_cast<svBitVecVal>(d);
         }
         const bool whole = std::strchr(c, '\n') != nullptr || std::feof(fp);
         while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') ++c;

@@ -118,7 +118,7 @@ def _digest(params: RtlParams, slots_log2: int, latency: int, rtl_dir: Path, sim
                                 + ([PGO_TRAINING, PGO_SEED, PGO_GENERATE, PGO_USE] if pgo else []))
                      .encode())
     for path in [*_sources(rtl_dir), *_cpp_sources(), *sorted(rtl_dir.glob("*.vh")),
-                 *sorted(PLAYER_DIR.glob("*.vh"))]:
+                 *sorted(PLAYER_DIR.glob("*.vh")), *sorted(PLAYER_DIR.glob("*.h"))]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
