@@ -1055,6 +1055,8 @@ class UnitCacheRef:
     translation_enabled: bool = True
     wc: WalkCacheRef | None = None
     history: list[str] = field(default_factory=list)
+    # False: counter predictions only (no history lines, no output address for an IOTLB hit)
+    detailed: bool = True
 
     @classmethod
     def from_params(cls, params: dict[str, int]) -> UnitCacheRef:
@@ -1087,6 +1089,8 @@ class UnitCacheRef:
         hit = self.iotlb.access(sid, addr, write, size, observed=iotlb_hit,
                                 observed_hpa=hpa if iotlb_hit else None)
         if hit:
+            if not self.detailed:
+                return Outcome(lookup=True, iotlb_hit=True, hpa=hpa)
             entry = None
             try:
                 entry = self.iotlb.probe(sid, addr)
@@ -1147,6 +1151,8 @@ class UnitCacheRef:
         return cirg
 
     def _log(self, sid: int, addr: int, write: bool, out: Outcome) -> Outcome:
+        if not self.detailed:
+            return out
         self.history.append(f"{'W' if write else 'R'} sid={sid:04x} addr={addr:#x}: "
                             f"{out.short()}")
         return out

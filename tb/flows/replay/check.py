@@ -382,13 +382,13 @@ def sequential_prediction(trace: Trace, params: RtlParams,
                              "PERF_WC_MISSES")}
     ref = UnitCacheRef.from_params(dict(params))
     ref.translation_enabled = bool(unit.tes)
+    ref.detailed = False  # the counters alone
     walker = LegacyWalker(unit.memory, unit.read_reg("RTADDR") & ~0xFFF, haw=params["HAW"],
                           mgaw=params["MGAW"], did_bits=4 + 2 * params["ND"])
     for r in trace.requests:
         out = ref.request(r.sid, r.addr, r.write, r.size, walker)
         for k, v in out.deltas().items():
             totals[k] += v
-    ref.history.clear()
     return totals
 
 
