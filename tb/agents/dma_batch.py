@@ -32,7 +32,12 @@ from cocotb.triggers import First, Lock, NextTimeStep, ReadOnly, RisingEdge, Tim
 
 from python_model.memory import Memory
 from tb.agents.dma import DmaPort
-from tb.agents.memory_image import request_record, slots_log2_for, write_memory_image
+from tb.agents.memory_image import (
+    REQ_RECORD_HEX,
+    request_record,
+    slots_log2_for,
+    write_memory_image,
+)
 from tb.agents.transactions import DmaResponse
 
 # vtd_batch_top's defaults: requests per block (BATCH_DEPTH_LOG2) and the image's hash-table
@@ -52,7 +57,7 @@ class BatchError(RuntimeError):
 
 def record(item: Any) -> str:
     """A request as a line of the feeder's ``$readmemh`` file (vtd_replay_record.vh)."""
-    return f"{request_record(item.sid, item.addr, item.write, item.size):025x}"
+    return f"{request_record(item.sid, item.addr, item.write, item.size):0{REQ_RECORD_HEX}x}"
 
 
 class BatchDmaPort:

@@ -6,18 +6,41 @@ files; doc/replay-format.md, "Player images") and the request record
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 PAGE_WORDS = 512
 MIN_SLOTS_LOG2 = 11  # 2048 pages of table memory: one build covers every generated stream
-REQ_RECORD_BITS = 100  # vtd_replay_record.vh VTD_REQ_BITS
+
+# The request record's layout is described once, in the Verilog header both HDL players
+# include; the packer below takes its width and field positions from there.
+RECORD_HEADER = Path(__file__).resolve().parents[1] / "replay" / "vtd_replay_record.vh"
+
+
+def _record_layout(text: str) -> tuple[int, dict[str, tuple[int, int]]]:
+    """``VTD_REQ_BITS`` and each ``VTD_REQ_<FIELD>(r) r[msb:lsb]`` macro: (msb, lsb) by
+    field name."""
+    bits = re.search(r"`define\s+VTD_REQ_BITS\s+(\d+)", text)
+    fields = {m[1]: (int(m[2]), int(m[3] if m[3] is not None else m[2])) for m in
+              re.finditer(r"`define\s+VTD_REQ_(\w+)\(r\)\s+r\[(\d+)(?::(\d+))?\]", text)}
+    missing = {"SID", "ADDR", "WRITE", "SIZE"} - fields.keys()
+    if bits is None or missing:
+        raise RuntimeError(f"{RECORD_HEADER}: no VTD_REQ_BITS or field macro(s) "
+                           f"{sorted(missing)}")
+    return int(bits[1]), fields
+
+
+REQ_RECORD_BITS, REQ_RECORD_FIELDS = _record_layout(RECORD_HEADER.read_text())
+REQ_RECORD_HEX = (REQ_RECORD_BITS + 3) // 4  # hex digits of a record ($readmemh)
 
 
 def request_record(sid: int, addr: int, write: bool, size: int) -> int:
-    """A request as vtd_replay_record.vh lays it out: {sid[15:0], addr[63:0], 3'b0, write,
-    3'b0, size[12:0]}."""
-    return sid << 84 | addr << 20 | int(bool(write)) << 16 | size
+    """A request as vtd_replay_record.vh lays it out ({sid[15:0], addr[63:0], 3'b0, write,
+    3'b0, size[12:0]} today)."""
+    f = REQ_RECORD_FIELDS
+    return (sid << f["SID"][1] | addr << f["ADDR"][1] | int(bool(write)) << f["WRITE"][1]
+            | size << f["SIZE"][1])
 
 
 def slots_log2_for(pages: int, minimum: int = MIN_SLOTS_LOG2) -> int:

@@ -93,9 +93,10 @@ module vtd_replay_top #(
     // ------------------------------------------------------------------ files
     localparam integer REQ_BITS  = `VTD_REQ_BITS;      // a request record
     localparam integer REQ_BYTES = (REQ_BITS + 7) / 8;  // as $fread reads it
+    localparam integer PROG_BITS = 152;                 // a program record (p_* below)
 `ifndef VERILATOR
     reg [REQ_BITS-1:0] req_mem [0:MAX_REQS-1];
-    reg [151:0]        prog_mem [0:MAX_PROG-1];
+    reg [PROG_BITS-1:0] prog_mem [0:MAX_PROG-1];
 `endif
     reg [8*512-1:0] req_file, prog_file, out_file;
     integer nreq;
@@ -115,7 +116,7 @@ module vtd_replay_top #(
     // MAX_PROG records took a start-up of its own to zero. Returns the records read, -1 when
     // the file cannot be read, -2 - n when line n is not a record.
     import "DPI-C" function int vtd_replay_read_prog(input string path, input int record_bits);
-    import "DPI-C" function void vtd_replay_prog(input int index, output bit [151:0] rec);
+    import "DPI-C" function void vtd_replay_prog(input int index, output bit [PROG_BITS-1:0] rec);
 `endif
     initial begin
         nreq = 0;
@@ -132,7 +133,7 @@ module vtd_replay_top #(
         end
 `endif
 `ifdef VERILATOR
-        prog_n = vtd_replay_read_prog(prog_file, 152);
+        prog_n = vtd_replay_read_prog(prog_file, PROG_BITS);
         if (prog_n < 0) begin
             if (prog_n == -1) $display("vtd_replay_top: cannot read %0s", prog_file);
             else $display("vtd_replay_top: %0s line %0d is not a program record", prog_file,
@@ -335,10 +336,10 @@ module vtd_replay_top #(
     reg  [63:0]  tag_cyc [0:NTAGS-1];
 
 `ifdef VERILATOR
-    reg  [151:0] prec;          // record pc, fetched as pc moves (goto)
-    reg  [151:0] prec_next;
+    reg  [PROG_BITS-1:0] prec;  // record pc, fetched as pc moves (goto)
+    reg  [PROG_BITS-1:0] prec_next;
 `else
-    wire [151:0] prec = prog_mem[pc];
+    wire [PROG_BITS-1:0] prec = prog_mem[pc];
 `endif
     wire [3:0]   p_op   = prec[151:148];
     wire [7:0]   p_strb = prec[147:140];
